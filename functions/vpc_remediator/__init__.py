@@ -1,0 +1,3 @@
+"""vpc-remediator: finishes half-done AWS VPC networking."""
+
+__version__ = "0.1.0"

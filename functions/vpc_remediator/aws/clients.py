@@ -1,0 +1,44 @@
+"""boto3 clients, built lazily on first use and reused while the Lambda stays warm.
+
+botocore's standard retry mode does the waiting on throttling and transient errors.
+`AWS_ENDPOINT_URL` (read by botocore itself) points every client at an emulator.
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_sns import SNSClient
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="vpc-remediator",
+)
+
+
+class AwsClients:
+    def __init__(self, region: str, session: boto3.session.Session | None = None) -> None:
+        self.region = region
+        self._session = session or boto3.session.Session(region_name=region)
+
+    @cached_property
+    def ec2(self) -> EC2Client:
+        return self._session.client("ec2", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        return self._session.client("sns", region_name=self.region, config=CLIENT_CONFIG)
+
+
+@cache
+def clients_for(region: str) -> AwsClients:
+    """One set of clients per region for the life of the process (warm invocations reuse it)."""
+    return AwsClients(region)

@@ -1,0 +1,249 @@
+"""Read a region's networking into a frozen snapshot with a fixed number of batched calls.
+
+`read()` costs five Describe calls (plus one per extra page) whatever the number of subnets:
+DescribeVpcs for the whole region (the region view: which VPC is the default), then subnets,
+route tables, internet gateways and NAT gateways filtered to the VPCs asked for plus the
+default VPC, or unfiltered for a whole-region sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from ..domain.model import (
+    InternetGateway,
+    NatGateway,
+    RegionSnapshot,
+    Route,
+    RouteState,
+    RouteTable,
+    Subnet,
+    Vpc,
+    VpcSnapshot,
+    frozen_tags,
+)
+from ..domain.triggers import RegionTarget, RouteTableTarget, SubnetTarget, Target, VpcTarget
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+
+# EC2 accepts at most 200 values per filter.
+FILTER_CHUNK = 200
+_LIVE_NAT_STATES = ("pending", "available")
+_ROUTE_TARGET_KEYS = (
+    "GatewayId",
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "EgressOnlyInternetGatewayId",
+    "InstanceId",
+    "NetworkInterfaceId",
+    "LocalGatewayId",
+    "CarrierGatewayId",
+    "CoreNetworkArn",
+)
+
+
+def _tags(item: Mapping[str, Any]) -> Mapping[str, str]:
+    return frozen_tags({t["Key"]: t.get("Value", "") for t in item.get("Tags") or ()})
+
+
+def _route(raw: Mapping[str, Any]) -> Route | None:
+    destination = (
+        raw.get("DestinationCidrBlock")
+        or raw.get("DestinationIpv6CidrBlock")
+        or raw.get("DestinationPrefixListId")
+    )
+    target = next((raw[k] for k in _ROUTE_TARGET_KEYS if raw.get(k)), None)
+    if destination is None or target is None:
+        return None
+    state = RouteState.BLACKHOLE if raw.get("State") == "blackhole" else RouteState.ACTIVE
+    return Route(destination=destination, target_id=target, state=state)
+
+
+def parse_route_table(raw: Mapping[str, Any]) -> RouteTable:
+    associations = raw.get("Associations") or ()
+    live = [
+        a
+        for a in associations
+        if (a.get("AssociationState") or {}).get("State", "associated")
+        in ("associated", "associating")
+    ]
+    return RouteTable(
+        id=raw["RouteTableId"],
+        vpc_id=raw["VpcId"],
+        is_main=any(a.get("Main") for a in live),
+        associations=tuple(
+            (a["RouteTableAssociationId"], a["SubnetId"]) for a in live if a.get("SubnetId")
+        ),
+        routes=tuple(r for r in map(_route, raw.get("Routes") or ()) if r is not None),
+        tags=_tags(raw),
+    )
+
+
+def parse_subnet(raw: Mapping[str, Any]) -> Subnet:
+    ipv6 = tuple(
+        a["Ipv6CidrBlock"]
+        for a in raw.get("Ipv6CidrBlockAssociationSet") or ()
+        if (a.get("Ipv6CidrBlockState") or {}).get("State", "associated")
+        in ("associated", "associating")
+    )
+    return Subnet(
+        id=raw["SubnetId"],
+        vpc_id=raw["VpcId"],
+        availability_zone=raw.get("AvailabilityZone", ""),
+        cidr=raw.get("CidrBlock", ""),
+        ipv6_cidrs=ipv6,
+        map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch")),
+        tags=_tags(raw),
+    )
+
+
+def parse_vpc(raw: Mapping[str, Any]) -> Vpc:
+    return Vpc(
+        id=raw["VpcId"],
+        is_default=bool(raw.get("IsDefault")),
+        cidr=raw.get("CidrBlock", ""),
+        tags=_tags(raw),
+    )
+
+
+def parse_internet_gateway(raw: Mapping[str, Any]) -> InternetGateway:
+    return InternetGateway(
+        id=raw["InternetGatewayId"],
+        attached_vpc_ids=tuple(
+            a["VpcId"]
+            for a in raw.get("Attachments") or ()
+            if a.get("State") in ("available", "attached")
+        ),
+        tags=_tags(raw),
+    )
+
+
+def parse_nat_gateway(raw: Mapping[str, Any]) -> NatGateway:
+    return NatGateway(
+        id=raw["NatGatewayId"],
+        vpc_id=raw.get("VpcId", ""),
+        subnet_id=raw.get("SubnetId", ""),
+        state=raw.get("State", ""),
+    )
+
+
+class SnapshotReader:
+    def __init__(self, ec2: EC2Client, region: str) -> None:
+        self._ec2 = ec2
+        self.region = region
+
+    def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
+        """Every VPC of the region, with details for `vpc_ids` and the default VPC.
+
+        `vpc_ids=None` details every VPC (a region sweep) with unfiltered calls.
+        """
+        vpcs = tuple(parse_vpc(v) for v in self._pages("describe_vpcs", "Vpcs", PageSize=1000))
+        if vpc_ids is None:
+            wanted = {v.id for v in vpcs}
+        else:
+            known = {v.id for v in vpcs}
+            wanted = {v for v in vpc_ids if v in known}
+            wanted |= {v.id for v in vpcs if v.is_default}
+        if not wanted:
+            return RegionSnapshot(self.region, vpcs)
+        whole_region = vpc_ids is None
+
+        subnets = [
+            parse_subnet(s)
+            for s in self._filtered("describe_subnets", "Subnets", "vpc-id", wanted, whole_region)
+        ]
+        tables = [
+            parse_route_table(r)
+            for r in self._filtered(
+                "describe_route_tables", "RouteTables", "vpc-id", wanted, whole_region, page=100
+            )
+        ]
+        gateways = [
+            parse_internet_gateway(g)
+            for g in self._filtered(
+                "describe_internet_gateways",
+                "InternetGateways",
+                "attachment.vpc-id",
+                wanted,
+                whole_region,
+            )
+        ]
+        nats = [
+            parse_nat_gateway(n)
+            for n in self._filtered(
+                "describe_nat_gateways",
+                "NatGateways",
+                "vpc-id",
+                wanted,
+                whole_region,
+                filter_param="Filter",
+                extra=[{"Name": "state", "Values": list(_LIVE_NAT_STATES)}],
+            )
+        ]
+        details = {
+            v.id: VpcSnapshot(
+                vpc=v,
+                subnets=tuple(sorted((s for s in subnets if s.vpc_id == v.id), key=lambda s: s.id)),
+                route_tables=tuple(
+                    sorted((t for t in tables if t.vpc_id == v.id), key=lambda t: t.id)
+                ),
+                internet_gateways=tuple(g for g in gateways if v.id in g.attached_vpc_ids),
+                nat_gateways=tuple(n for n in nats if n.vpc_id == v.id),
+            )
+            for v in vpcs
+            if v.id in wanted
+        }
+        return RegionSnapshot(self.region, vpcs, MappingProxyType(details))
+
+    def vpc_ids_for(self, target: Target) -> frozenset[str] | None:
+        """The VPCs a target touches (one call for a subnet or route table); None for all."""
+        match target:
+            case VpcTarget(vpc_id):
+                return frozenset({vpc_id})
+            case SubnetTarget(subnet_id):
+                found = self._ec2.describe_subnets(
+                    Filters=[{"Name": "subnet-id", "Values": [subnet_id]}]
+                )["Subnets"]
+                return frozenset(s["VpcId"] for s in found)
+            case RouteTableTarget(route_table_id):
+                found_tables = self._ec2.describe_route_tables(
+                    Filters=[{"Name": "route-table-id", "Values": [route_table_id]}]
+                )["RouteTables"]
+                return frozenset(t["VpcId"] for t in found_tables)
+            case RegionTarget(all_vpcs=True):
+                return None
+            case RegionTarget():
+                return frozenset()
+
+    def _pages(self, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        page_size = kwargs.pop("PageSize", None)
+        config = {"PageSize": page_size} if page_size else {}
+        paginator = self._ec2.get_paginator(operation)  # type: ignore[call-overload]
+        for page in paginator.paginate(PaginationConfig=config, **kwargs):
+            yield from page.get(key, ())
+
+    def _filtered(
+        self,
+        operation: str,
+        key: str,
+        name: str,
+        values: set[str],
+        whole_region: bool,
+        *,
+        page: int = 1000,
+        filter_param: str = "Filters",
+        extra: list[dict[str, Any]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        if whole_region:
+            filters = list(extra or [])
+            yield from self._pages(operation, key, PageSize=page, **{filter_param: filters})
+            return
+        ordered = sorted(values)
+        for start in range(0, len(ordered), FILTER_CHUNK):
+            filters = [{"Name": name, "Values": ordered[start : start + FILTER_CHUNK]}]
+            filters += extra or []
+            yield from self._pages(operation, key, PageSize=page, **{filter_param: filters})

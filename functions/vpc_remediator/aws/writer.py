@@ -1,0 +1,159 @@
+"""Apply planned actions: one API call each, every outcome recorded, nothing swallowed.
+
+Expected races are outcomes, not crashes: a route that already exists or a subnet already
+associated (a concurrent reconcile, or a person, got there first) and a resource deleted under
+us. Any other error is a FAILED outcome; the service fails the invocation after notifying, so
+Lambda retries and the dead-letter queue finally keeps the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from ..domain.actions import (
+    Action,
+    AssociateRouteTable,
+    AttachInternetGateway,
+    CreateDefaultVpc,
+    CreateInternetGateway,
+    CreateRoute,
+    CreateRouteTable,
+    Pending,
+    Ref,
+    ReplaceRoute,
+    SetMapPublicIpOnLaunch,
+    TagResources,
+)
+from ..domain.model import IPV6_DEFAULT
+from ..domain.report import ActionOutcome, ActionStatus
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ec2.type_defs import TagTypeDef
+
+ALREADY_DONE_CODES = frozenset({"RouteAlreadyExists", "Resource.AlreadyAssociated"})
+
+
+class _Unresolved(Exception):
+    pass
+
+
+def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def _destination(destination: str) -> dict[str, str]:
+    if destination == IPV6_DEFAULT or ":" in destination:
+        return {"DestinationIpv6CidrBlock": destination}
+    return {"DestinationCidrBlock": destination}
+
+
+class ActionWriter:
+    def __init__(self, ec2: EC2Client) -> None:
+        self._ec2 = ec2
+        self._calls: Mapping[type[Action], Callable[[Any], str]] = {
+            CreateRouteTable: self._create_route_table,
+            CreateRoute: self._create_route,
+            ReplaceRoute: self._replace_route,
+            AssociateRouteTable: self._associate,
+            SetMapPublicIpOnLaunch: self._map_public_ip,
+            CreateInternetGateway: self._create_internet_gateway,
+            AttachInternetGateway: self._attach_internet_gateway,
+            CreateDefaultVpc: self._create_default_vpc,
+            TagResources: self._tag,
+        }
+        self._created: dict[Pending, str] = {}
+
+    def apply(self, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
+        self._created = {}
+        outcomes = []
+        for action in actions:
+            outcomes.append(self._apply_one(action))
+        return tuple(outcomes)
+
+    def _apply_one(self, action: Action) -> ActionOutcome:
+        try:
+            resource_id = self._calls[type(action)](action)
+        except _Unresolved as missing:
+            return ActionOutcome(action, ActionStatus.SKIPPED, f"{missing} was not created")
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", "Unknown"))
+            detail = f"{code}: {error.get('Message', '')}".strip()
+            if code in ALREADY_DONE_CODES:
+                return ActionOutcome(action, ActionStatus.ALREADY_DONE, detail)
+            if code.endswith(".NotFound"):
+                return ActionOutcome(action, ActionStatus.GONE, detail)
+            return ActionOutcome(action, ActionStatus.FAILED, detail)
+        if isinstance(action.resource, Pending) and resource_id:
+            self._created[action.resource] = resource_id
+        created = resource_id if isinstance(action.resource, Pending) else ""
+        return ActionOutcome(action, ActionStatus.APPLIED, resource_id=created)
+
+    def _id(self, ref: Ref) -> str:
+        if isinstance(ref, Pending):
+            if ref not in self._created:
+                raise _Unresolved(str(ref))
+            return self._created[ref]
+        return ref
+
+    def _create_route_table(self, action: CreateRouteTable) -> str:
+        kwargs: dict[str, Any] = {
+            "VpcId": action.vpc_id,
+            "TagSpecifications": [{"ResourceType": "route-table", "Tags": _tag_list(action.tags)}],
+        }
+        if action.client_token:
+            kwargs["ClientToken"] = action.client_token
+        return self._ec2.create_route_table(**kwargs)["RouteTable"]["RouteTableId"]
+
+    def _create_route(self, action: CreateRoute) -> str:
+        self._ec2.create_route(
+            RouteTableId=self._id(action.route_table),
+            GatewayId=self._id(action.gateway),
+            **_destination(action.destination),  # type: ignore[arg-type]
+        )
+        return ""
+
+    def _replace_route(self, action: ReplaceRoute) -> str:
+        self._ec2.replace_route(
+            RouteTableId=self._id(action.route_table),
+            GatewayId=self._id(action.gateway),
+            **_destination(action.destination),  # type: ignore[arg-type]
+        )
+        return ""
+
+    def _associate(self, action: AssociateRouteTable) -> str:
+        self._ec2.associate_route_table(
+            RouteTableId=self._id(action.route_table), SubnetId=action.subnet_id
+        )
+        return ""
+
+    def _map_public_ip(self, action: SetMapPublicIpOnLaunch) -> str:
+        self._ec2.modify_subnet_attribute(
+            SubnetId=action.subnet_id, MapPublicIpOnLaunch={"Value": action.enabled}
+        )
+        return ""
+
+    def _create_internet_gateway(self, action: CreateInternetGateway) -> str:
+        response = self._ec2.create_internet_gateway(
+            TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": _tag_list(action.tags)}]
+        )
+        return response["InternetGateway"]["InternetGatewayId"]
+
+    def _attach_internet_gateway(self, action: AttachInternetGateway) -> str:
+        self._ec2.attach_internet_gateway(
+            InternetGatewayId=self._id(action.gateway), VpcId=action.vpc_id
+        )
+        return ""
+
+    def _create_default_vpc(self, action: CreateDefaultVpc) -> str:
+        return self._ec2.create_default_vpc()["Vpc"]["VpcId"]
+
+    def _tag(self, action: TagResources) -> str:
+        self._ec2.create_tags(
+            Resources=[self._id(r) for r in action.resource_ids], Tags=_tag_list(action.tags)
+        )
+        return ""

@@ -1,0 +1,1 @@
+"""Pure domain: snapshot model, intent, planner, verdict and report text. Standard library only."""

@@ -1,0 +1,36 @@
+"""What the planner will not change, or cannot: each finding says whether a person must look."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FindingCode(StrEnum):
+    UNDECIDED_SUBNET = "undecided-subnet"
+    INVALID_INTENT_TAG = "invalid-intent-tag"
+    ROUTE_CONFLICT = "route-conflict"
+    SHARED_ROUTE_TABLE = "shared-route-table"
+    NO_INTERNET_GATEWAY = "no-internet-gateway"
+    EXPLICIT_INTENT_UNMET = "explicit-intent-unmet"
+    AUTO_INTENT_NOT_ENFORCED = "auto-intent-not-enforced"
+    DUPLICATE_MANAGED_ROUTE_TABLE = "duplicate-managed-route-table"
+    NO_DEFAULT_VPC = "no-default-vpc"
+    VPC_GONE = "vpc-gone"
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: FindingCode
+    resource_id: str
+    message: str
+    severity: Severity = Severity.INFO
+    # DESIGN.md section 9: conflicts, explicit intent that cannot be met, the default VPC
+    # deleted. A normal state on the way to being finished is logged, not sent.
+    needs_person: bool = False

@@ -1,0 +1,128 @@
+"""What each subnet is meant to be (DESIGN.md section 4).
+
+Explicit tags win; otherwise auto intent reads the signals a person leaves in the console.
+Private signals are checked before anything can make a subnet public: the tool never makes a
+private subnet public, so when in doubt a subnet is private or undecided, never public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .model import IPV4_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
+from .policy import ROLE_PUBLIC_ROUTE_TABLE, ROLE_TAG_KEY, Policy
+
+
+class Intent(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+    IGNORE = "ignore"
+    UNDECIDED = "undecided"
+
+
+class IntentSource(StrEnum):
+    SUBNET_TAG = "subnet-tag"
+    VPC_TAG = "vpc-tag"
+    AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class SubnetIntent:
+    subnet_id: str
+    intent: Intent
+    source: IntentSource
+    reason: str
+    invalid_tag: str | None = None  # a tag value that was present but not understood
+
+    @property
+    def is_explicit(self) -> bool:
+        return self.source is not IntentSource.AUTO
+
+
+_TAG_VALUES = {i.value: i for i in (Intent.PUBLIC, Intent.PRIVATE, Intent.IGNORE)}
+
+
+def _tag_intent(value: str | None) -> tuple[Intent | None, str | None]:
+    if value is None:
+        return None, None
+    intent = _TAG_VALUES.get(value.strip().lower())
+    return (intent, None) if intent else (None, value)
+
+
+def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> SubnetIntent:
+    key = policy.intent_tag_key
+    subnet_tag, bad_subnet = _tag_intent(subnet.tags.get(key))
+    vpc_tag, bad_vpc = _tag_intent(snapshot.vpc.tags.get(key))
+    invalid = bad_subnet if bad_subnet is not None else bad_vpc
+
+    if Intent.IGNORE in (subnet_tag, vpc_tag):
+        on_subnet = subnet_tag is Intent.IGNORE
+        return SubnetIntent(
+            subnet.id,
+            Intent.IGNORE,
+            IntentSource.SUBNET_TAG if on_subnet else IntentSource.VPC_TAG,
+            f"{key}=ignore on the {'subnet' if on_subnet else 'VPC'}",
+        )
+    if subnet_tag is not None:
+        return SubnetIntent(
+            subnet.id, subnet_tag, IntentSource.SUBNET_TAG, f"{key}={subnet_tag} on the subnet"
+        )
+    if invalid is not None:
+        # A tag a person wrote but we cannot read: do nothing rather than guess.
+        return SubnetIntent(
+            subnet.id,
+            Intent.UNDECIDED,
+            IntentSource.SUBNET_TAG if bad_subnet is not None else IntentSource.VPC_TAG,
+            f"{key}={invalid!r} is not one of public, private, ignore",
+            invalid_tag=invalid,
+        )
+    if vpc_tag is not None:
+        return SubnetIntent(subnet.id, vpc_tag, IntentSource.VPC_TAG, f"{key}={vpc_tag} on the VPC")
+    intent, reason = _auto_intent(snapshot, subnet, policy)
+    return SubnetIntent(subnet.id, intent, IntentSource.AUTO, reason)
+
+
+def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple[Intent, str]:
+    if subnet.name and policy.private_name_pattern.search(subnet.name):
+        return Intent.PRIVATE, f"its Name {subnet.name!r} matches the private pattern"
+
+    explicit = snapshot.explicit_route_table(subnet.id)
+    if explicit is not None:
+        default = explicit.route_to(IPV4_DEFAULT)
+        if default is not None and default.target_kind is not TargetKind.IGW:
+            return (
+                Intent.PRIVATE,
+                f"its route table {explicit.id} sends {IPV4_DEFAULT} to {default.target_id}",
+            )
+        if explicit.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE:
+            return Intent.PUBLIC, f"it is associated with the managed public table {explicit.id}"
+        if default is None:
+            return Intent.PRIVATE, f"its route table {explicit.id} has no default route"
+        state = "" if default.state is RouteState.ACTIVE else " (now a blackhole)"
+        return Intent.PUBLIC, f"its route table {explicit.id} routes to {default.target_id}{state}"
+
+    main = snapshot.main_route_table
+    main_default = main.route_to(IPV4_DEFAULT) if main else None
+    if (
+        main_default is not None
+        and main_default.target_kind is not TargetKind.IGW
+        and main_default.state is RouteState.ACTIVE
+    ):
+        # Not in the design's list, but moving such a subnet to an IGW table would redirect
+        # traffic that a person routed through a NAT or a transit gateway.
+        return (
+            Intent.PRIVATE,
+            f"the main route table sends {IPV4_DEFAULT} to {main_default.target_id}",
+        )
+    if snapshot.vpc.is_default:
+        return Intent.PUBLIC, "it is in the default VPC"
+    if snapshot.attached_internet_gateway is not None:
+        return Intent.PUBLIC, (
+            "it is on the main route table of a VPC with an attached internet gateway"
+        )
+    return Intent.UNDECIDED, "no tag, no private signal, and the VPC has no internet gateway"
+
+
+def resolve_intents(snapshot: VpcSnapshot, policy: Policy) -> dict[str, SubnetIntent]:
+    return {s.id: resolve_intent(snapshot, s, policy) for s in snapshot.subnets}

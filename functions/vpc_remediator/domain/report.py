@@ -1,0 +1,265 @@
+"""What happened in one reconcile, and the notice a person (or a machine) receives about it.
+
+DESIGN.md section 9: one message per reconcile, sent only when something was changed or needs a
+person. The e-mail text reads in ten seconds; machines get a versioned JSON document of the same
+facts; message attributes allow SNS filter policies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .actions import Action
+from .findings import Finding, Severity
+from .planner import Plan
+from .policy import Mode
+from .triggers import ApiCall
+from .verdict import Verdict
+
+NOTICE_SCHEMA = "vpc-remediator/notice"
+NOTICE_VERSION = 1
+SUBJECT_LIMIT = 100
+
+
+class ActionStatus(StrEnum):
+    APPLIED = "applied"
+    ALREADY_DONE = "already-done"  # a concurrent reconcile (or a person) got there first
+    GONE = "gone"  # the resource was deleted under us
+    FAILED = "failed"
+    SKIPPED = "skipped"  # an earlier action it depends on did not succeed
+    WOULD_APPLY = "would-apply"  # audit mode
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    action: Action
+    status: ActionStatus
+    detail: str = ""
+    resource_id: str = ""  # the id of what was created, once known
+
+
+class Outcome(StrEnum):
+    FAILED = "failed"
+    CHANGED = "changed"
+    NEEDS_ATTENTION = "needs-attention"
+    WOULD_CHANGE = "would-change"
+    COMPLIANT = "compliant"
+
+
+@dataclass(frozen=True)
+class Report:
+    region: str
+    mode: Mode
+    scope: str
+    plans: tuple[Plan, ...]
+    outcomes: tuple[ActionOutcome, ...] = ()
+    remaining: tuple[Action, ...] = ()  # still planned after apply and a fresh read
+    verdict: Verdict | None = None
+    trigger: ApiCall | None = None
+    error: str | None = None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for p in self.plans for f in p.findings)
+
+    @property
+    def failed(self) -> bool:
+        return bool(
+            self.error
+            or self.remaining
+            or any(o.status in (ActionStatus.FAILED, ActionStatus.SKIPPED) for o in self.outcomes)
+        )
+
+    @property
+    def changed(self) -> bool:
+        return any(o.status is ActionStatus.APPLIED for o in self.outcomes)
+
+    @property
+    def needs_person(self) -> bool:
+        return any(f.needs_person for f in self.findings)
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.failed:
+            return Outcome.FAILED
+        if self.changed:
+            return Outcome.CHANGED
+        if any(o.status is ActionStatus.WOULD_APPLY for o in self.outcomes):
+            return Outcome.WOULD_CHANGE
+        if self.needs_person:
+            return Outcome.NEEDS_ATTENTION
+        return Outcome.COMPLIANT
+
+    @property
+    def severity(self) -> Severity:
+        if self.failed:
+            return Severity.ERROR
+        if self.needs_person or self.outcome is Outcome.WOULD_CHANGE:
+            return Severity.WARNING
+        return Severity.INFO
+
+    @property
+    def should_notify(self) -> bool:
+        return self.outcome is not Outcome.COMPLIANT
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str
+    document: dict[str, Any]
+    attributes: dict[str, str]
+
+
+_HEADLINES = {
+    Outcome.FAILED: "remediation FAILED",
+    Outcome.CHANGED: "fixed",
+    Outcome.NEEDS_ATTENTION: "needs attention",
+    Outcome.WOULD_CHANGE: "audit: changes needed",
+    Outcome.COMPLIANT: "compliant",
+}
+
+
+def _subject(report: Report) -> str:
+    counts = {
+        Outcome.CHANGED: sum(o.status is ActionStatus.APPLIED for o in report.outcomes),
+        Outcome.WOULD_CHANGE: len(report.outcomes),
+    }
+    headline = _HEADLINES[report.outcome]
+    if report.outcome in counts:
+        headline += f" ({counts[report.outcome]} change{'s' * (counts[report.outcome] != 1)})"
+    people = [f.code.value for f in report.findings if f.needs_person]
+    if people:
+        headline += f"; {', '.join(dict.fromkeys(people))}"
+    subject = f"[vpc-remediator] {report.region} {report.scope}: {headline}"
+    # SNS subjects: ASCII, no line breaks, at most 100 characters.
+    subject = subject.encode("ascii", "replace").decode().replace("\n", " ")
+    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+
+
+def _trigger_line(call: ApiCall | None) -> str:
+    if call is None:
+        return "Trigger: run by hand"
+    who = call.actor_arn or "an unknown caller"
+    return f"Trigger: {call.event_name} by {who} at {call.event_time} (event {call.event_id})"
+
+
+def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
+    lines = [
+        f"vpc-remediator ({report.mode} mode) in {report.region}, {report.scope}: {report.outcome}",
+        "",
+        _trigger_line(report.trigger),
+    ]
+    if report.outcomes:
+        lines += ["", "Would change:" if report.mode is Mode.AUDIT else "Actions:"]
+        for o in report.outcomes:
+            made = f" -> {o.resource_id}" if o.resource_id else ""
+            detail = f" ({o.detail})" if o.detail else ""
+            lines.append(f"  [{o.status}] {o.action.summary}{made}{detail}")
+            lines.append(f"      why: {o.action.reason}")
+    if report.remaining:
+        lines += ["", "Still not compliant after applying:"]
+        lines += [f"  - {a.summary}" for a in report.remaining]
+    if report.error:
+        lines += ["", f"Error: {report.error}"]
+    if report.findings:
+        lines += ["", "Findings:"]
+        lines += [f"  [{f.severity}] {f.message}" for f in report.findings]
+    if report.verdict is not None:
+        lines += ["", f"Readiness: {report.verdict.text}"]
+    lines += [
+        "",
+        f"Opt out: tag a subnet or its VPC with {intent_tag_key}=ignore, "
+        "or deploy with Mode=audit to only report.",
+    ]
+    return Notice(
+        subject=_subject(report),
+        text="\n".join(lines) + "\n",
+        document=notice_document(report),
+        attributes={
+            "mode": str(report.mode),
+            "severity": str(report.severity),
+            "region": report.region,
+            "vpc_id": report.scope if report.scope.startswith("vpc-") else "none",
+            "outcome": str(report.outcome),
+        },
+    )
+
+
+def _action_dict(action: Action) -> dict[str, Any]:
+    fields = {
+        f.name: (list(v) if isinstance(v, tuple) else dict(v) if hasattr(v, "items") else str(v))
+        for f in dataclasses.fields(action)
+        if f.name != "reason" and (v := getattr(action, f.name)) is not None
+    }
+    return {
+        "type": type(action).__name__,
+        "summary": action.summary,
+        "reason": action.reason,
+        "iam_actions": list(action.iam_actions),
+        "parameters": fields,
+    }
+
+
+def notice_document(report: Report) -> dict[str, Any]:
+    """The versioned JSON document for machine subscribers (and `--json` output)."""
+    call = report.trigger
+    return {
+        "schema": NOTICE_SCHEMA,
+        "version": NOTICE_VERSION,
+        "region": report.region,
+        "scope": report.scope,
+        "mode": str(report.mode),
+        "outcome": str(report.outcome),
+        "severity": str(report.severity),
+        "trigger": None
+        if call is None
+        else {
+            "event_name": call.event_name,
+            "event_id": call.event_id,
+            "event_time": call.event_time,
+            "actor_arn": call.actor_arn,
+            "account": call.account,
+        },
+        "actions": [
+            {
+                **_action_dict(o.action),
+                "status": str(o.status),
+                "detail": o.detail,
+                "resource_id": o.resource_id,
+            }
+            for o in report.outcomes
+        ],
+        "remaining": [_action_dict(a) for a in report.remaining],
+        "findings": [
+            {
+                "code": str(f.code),
+                "resource_id": f.resource_id,
+                "severity": str(f.severity),
+                "needs_person": f.needs_person,
+                "message": f.message,
+            }
+            for f in report.findings
+        ],
+        "intents": [
+            {
+                "subnet_id": i.subnet_id,
+                "intent": str(i.intent),
+                "source": str(i.source),
+                "reason": i.reason,
+            }
+            for p in report.plans
+            for i in p.intents
+        ],
+        "verdict": None
+        if report.verdict is None
+        else {
+            "ready": report.verdict.ready,
+            "vpc_id": report.verdict.vpc_id,
+            "text": report.verdict.text,
+        },
+        "error": report.error,
+    }

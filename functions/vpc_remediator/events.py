@@ -1,0 +1,82 @@
+"""Event validation with Powertools parser models: EventBridge "AWS API Call via CloudTrail".
+
+Fields the remediator does not read are allowed and ignored; those it reads must have the
+right type. Any violation becomes one `InvalidEventError` before any AWS call.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .domain.triggers import ApiCall, InvalidEventError
+
+DETAIL_TYPE = "AWS API Call via CloudTrail"
+
+
+class SessionIssuer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    arn: str | None = None
+
+
+class SessionContext(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    session_issuer: SessionIssuer | None = Field(default=None, alias="sessionIssuer")
+
+
+class UserIdentity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    type: str | None = None
+    arn: str | None = None
+    session_context: SessionContext | None = Field(default=None, alias="sessionContext")
+
+
+class CloudTrailDetail(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    event_id: str = Field(alias="eventID", min_length=1, max_length=128)
+    event_name: str = Field(alias="eventName", min_length=1, max_length=128)
+    event_source: str = Field(alias="eventSource", min_length=1, max_length=128)
+    event_time: datetime = Field(alias="eventTime")
+    aws_region: str = Field(alias="awsRegion", min_length=1, max_length=64)
+    user_identity: UserIdentity = Field(alias="userIdentity")
+    error_code: str | None = Field(default=None, alias="errorCode")
+    request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
+    response_elements: dict[str, Any] | None = Field(default=None, alias="responseElements")
+
+
+class CloudTrailApiCallEvent(EventBridgeModel):
+    detail_type: Literal["AWS API Call via CloudTrail"] = Field(alias="detail-type")
+    detail: CloudTrailDetail
+
+
+def parse_api_call(event: Any) -> ApiCall:
+    """The event as the domain's ApiCall, or InvalidEventError naming what is wrong."""
+    try:
+        parsed = parse(event=event, model=CloudTrailApiCallEvent)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()[:5]
+        )
+        raise InvalidEventError(f"not a CloudTrail API call event: {problems}") from None
+    except (TypeError, ValueError) as exc:
+        raise InvalidEventError(f"not a CloudTrail API call event: {exc}") from None
+    detail = parsed.detail
+    identity = detail.user_identity
+    issuer = identity.session_context.session_issuer if identity.session_context else None
+    return ApiCall(
+        event_id=detail.event_id,
+        event_name=detail.event_name,
+        event_source=detail.event_source,
+        event_time=detail.event_time.isoformat().replace("+00:00", "Z"),
+        region=parsed.region,
+        account=parsed.account,
+        actor_arn=identity.arn or "",
+        issuer_arn=(issuer.arn if issuer else None) or "",
+        error_code=detail.error_code,
+        request=detail.request_parameters,
+        response=detail.response_elements,
+    )

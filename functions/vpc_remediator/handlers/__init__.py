@@ -1,0 +1,1 @@
+"""One small module per Lambda function: Powertools decorators and one call."""

@@ -1,0 +1,16 @@
+"""Lambda: reconcile when a VPC is created (auto intent applies to it)."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..observability import logger, metrics
+from ..runtime import handle_event
+
+EVENT_NAMES = frozenset({"CreateVpc", "CreateDefaultVpc"})
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path="detail.eventID", clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_event(event, context, accepted=EVENT_NAMES)

@@ -1,0 +1,94 @@
+"""What every Lambda handler does with its event: validate, decide, wire the adapters, run.
+
+Settings are read from the environment on the first invocation and cached for warm ones;
+clients are built on first use. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .domain.policy import Mode
+from .domain.report import Report
+from .domain.triggers import Skip, trigger_for
+from .events import parse_api_call
+from .observability import logger, metrics
+from .service import Remediator
+from .settings import Settings
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+def build_remediator(config: Settings, region: str) -> Remediator:
+    # Imported here so that a skipped event never pays for boto3.
+    from .aws.clients import clients_for
+    from .aws.notifier import SnsNotifier
+    from .aws.reader import SnapshotReader
+    from .aws.writer import ActionWriter
+
+    clients = clients_for(region)
+    return Remediator(
+        policy=config.policy,
+        reader=SnapshotReader(clients.ec2, region),
+        writer=ActionWriter(clients.ec2) if config.policy.mode is Mode.REMEDIATE else None,
+        notifier=SnsNotifier(clients.sns, config.topic_arn) if config.topic_arn else None,
+        intent_tag_key=config.policy.intent_tag_key,
+    )
+
+
+def _account_of(context: Any) -> str | None:
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else None
+
+
+def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[str, Any]:
+    call = parse_api_call(event)
+    config = settings()
+    decision = trigger_for(
+        call,
+        accepted=accepted,
+        own_role_arns=config.own_role_arns,
+        account=_account_of(context),
+        region=os.environ.get("AWS_REGION"),
+    )
+    if isinstance(decision, Skip):
+        logger.info(
+            "event skipped", extra={"reason": decision.reason, "event_name": call.event_name}
+        )
+        metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
+        return {"status": "skipped", "reason": decision.reason}
+    logger.info(
+        "reconciling", extra={"event_name": call.event_name, "target": str(decision.target)}
+    )
+    reports = build_remediator(config, call.region).handle(decision)
+    _count(reports)
+    return {"status": "done", "reports": [_summary(r) for r in reports]}
+
+
+def _count(reports: list[Report]) -> None:
+    metrics.add_metric(name="Reconciles", unit=MetricUnit.Count, value=len(reports))
+    applied = sum(o.status == "applied" for r in reports for o in r.outcomes)
+    metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=applied)
+    metrics.add_metric(
+        name="FindingsNeedingPerson",
+        unit=MetricUnit.Count,
+        value=sum(f.needs_person for r in reports for f in r.findings),
+    )
+
+
+def _summary(report: Report) -> dict[str, Any]:
+    return {
+        "scope": report.scope,
+        "outcome": str(report.outcome),
+        "actions": [f"{o.status}: {o.action.summary}" for o in report.outcomes],
+        "findings": [str(f.code) for f in report.findings],
+        "verdict": report.verdict.text if report.verdict else None,
+    }

@@ -1,0 +1,210 @@
+"""read snapshot -> plan (pure) -> apply -> read again and verify -> notify (DESIGN.md section 3).
+
+The service knows the ports it needs (reader, writer, notifier), not boto3. In audit mode it is
+given no writer at all, so no code path can change anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from .domain.actions import Action, CreateDefaultVpc
+from .domain.model import RegionSnapshot
+from .domain.planner import Plan, plan_for_vpc, plan_region
+from .domain.policy import AutoScope, Mode, Policy
+from .domain.report import ActionOutcome, ActionStatus, Notice, Report, render_notice
+from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
+from .domain.verdict import readiness
+from .observability import logger
+
+REGION_SCOPE = "default VPC"
+
+
+class Reader(Protocol):
+    region: str
+
+    def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot: ...
+
+    def vpc_ids_for(self, target: Target) -> frozenset[str] | None: ...
+
+
+class Writer(Protocol):
+    def apply(self, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]: ...
+
+
+class Notifier(Protocol):
+    def publish(self, notice: Notice) -> str: ...
+
+
+class RemediationIncomplete(RuntimeError):
+    """Raised after notifying, so that Lambda retries and the dead-letter queue keeps the event."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        failed = [r for r in reports if r.failed]
+        super().__init__(
+            "not compliant after remediation: "
+            + "; ".join(f"{r.scope} ({r.error or 'see notice'})" for r in failed)
+        )
+        self.reports = reports
+
+
+class NotificationFailed(RuntimeError):
+    """The change was made (and logged) but a notice could not be published."""
+
+
+def _would_apply(actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
+    return tuple(ActionOutcome(a, ActionStatus.WOULD_APPLY) for a in actions)
+
+
+@dataclass
+class Remediator:
+    policy: Policy
+    reader: Reader
+    writer: Writer | None
+    notifier: Notifier | None
+    intent_tag_key: str = "vpc-remediator:intent"
+
+    def __post_init__(self) -> None:
+        if self.policy.mode is Mode.REMEDIATE and self.writer is None:
+            raise ValueError("remediate mode needs a writer")
+
+    @property
+    def _writing(self) -> Writer | None:
+        return self.writer if self.policy.mode is Mode.REMEDIATE else None
+
+    def handle(self, trigger: Trigger) -> list[Report]:
+        target = trigger.target
+        if isinstance(target, RegionTarget) and not target.all_vpcs:
+            reports = [self.reconcile_region(trigger.call)]
+        else:
+            vpc_ids = self.reader.vpc_ids_for(target)
+            if vpc_ids is not None and not vpc_ids:
+                logger.info(
+                    "target no longer exists; nothing to reconcile", extra={"target": str(target)}
+                )
+                return []
+            reports = self.reconcile_vpcs(vpc_ids, trigger.auto, trigger.call)
+        return self.finish(reports)
+
+    def reconcile_vpcs(
+        self, vpc_ids: frozenset[str] | None, auto: AutoScope, call: ApiCall | None = None
+    ) -> list[Report]:
+        region = self.reader.read(vpc_ids)
+        targets = sorted(vpc_ids) if vpc_ids is not None else sorted(region.details)
+        plans = {v: plan_for_vpc(region, v, self.policy, auto) for v in targets}
+        for plan in plans.values():
+            _log_plan(plan)
+        writer = self._writing
+        if writer is None or not any(p.writes for p in plans.values()):
+            return [
+                self._report(plan.scope, (plan,), _would_apply(plan.actions), region, call)
+                for plan in plans.values()
+            ]
+        outcomes = {v: writer.apply(plans[v].writes) for v in targets}
+        after = self.reader.read(vpc_ids)
+        return [
+            self._report(
+                v,
+                (plans[v],),
+                outcomes[v],
+                after,
+                call,
+                remaining=plan_for_vpc(after, v, self.policy, auto).actions,
+            )
+            for v in targets
+        ]
+
+    def reconcile_region(self, call: ApiCall | None = None) -> Report:
+        """The default VPC: report it gone, recreate it when allowed, then finish its network."""
+        region = self.reader.read(frozenset())
+        plan = plan_region(region, self.policy)
+        _log_plan(plan)
+        writer = self._writing
+        if writer is None or not plan.writes:
+            return self._report(REGION_SCOPE, (plan,), _would_apply(plan.actions), region, call)
+        outcomes = writer.apply(plan.writes)
+        region = self.reader.read(frozenset())
+        plans: tuple[Plan, ...] = (plan,)
+        default = region.default_vpc
+        remaining = plan_region(region, self.policy).actions
+        if default is not None and any(
+            isinstance(o.action, CreateDefaultVpc) and o.status is ActionStatus.APPLIED
+            for o in outcomes
+        ):
+            # A recreated default VPC is a creation: its auto intent (public) is applied.
+            vpc_plan = plan_for_vpc(region, default.id, self.policy, AutoScope.all())
+            _log_plan(vpc_plan)
+            plans += (vpc_plan,)
+            outcomes += writer.apply(vpc_plan.writes)
+            region = self.reader.read(frozenset())
+            remaining += plan_for_vpc(region, default.id, self.policy, AutoScope.all()).actions
+        return self._report(REGION_SCOPE, plans, outcomes, region, call, remaining=remaining)
+
+    def finish(self, reports: list[Report]) -> list[Report]:
+        """Notify what needs it; then fail if anything is left undone (after notifying)."""
+        unsent = []
+        for report in reports:
+            if not report.should_notify:
+                logger.info("compliant; no notice", extra={"scope": report.scope})
+                continue
+            if self.notifier is None:
+                continue
+            notice = render_notice(report, intent_tag_key=self.intent_tag_key)
+            try:
+                message_id = self.notifier.publish(notice)
+            except Exception:  # noqa: BLE001 - logged here, raised below after the rest
+                logger.exception("notice not published", extra={"subject": notice.subject})
+                unsent.append(report.scope)
+                continue
+            logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
+        if any(r.failed for r in reports):
+            raise RemediationIncomplete(reports)
+        if unsent:
+            raise NotificationFailed(f"notices for {', '.join(unsent)} were not published")
+        return reports
+
+    def _report(
+        self,
+        scope: str,
+        /,
+        plans: tuple[Plan, ...],
+        outcomes: tuple[ActionOutcome, ...],
+        region: RegionSnapshot,
+        call: ApiCall | None,
+        *,
+        remaining: tuple[Action, ...] = (),
+    ) -> Report:
+        report = Report(
+            region=region.region,
+            mode=self.policy.mode,
+            scope=scope,
+            plans=plans,
+            outcomes=outcomes,
+            remaining=remaining,
+            verdict=readiness(region),
+            trigger=call,
+        )
+        logger.info(
+            "reconciled",
+            extra={
+                "scope": scope,
+                "outcome": str(report.outcome),
+                "actions": [f"{o.status}: {o.action.summary}" for o in outcomes],
+                "remaining": [a.summary for a in remaining],
+            },
+        )
+        return report
+
+
+def _log_plan(plan: Plan) -> None:
+    logger.info(
+        "planned",
+        extra={
+            "scope": plan.scope,
+            "mode": str(plan.mode),
+            "actions": [a.summary for a in plan.actions],
+            "findings": [f"{f.code}: {f.message}" for f in plan.findings],
+        },
+    )

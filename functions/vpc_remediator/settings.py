@@ -1,0 +1,132 @@
+"""Environment -> one frozen, validated Settings (DESIGN.md section 7).
+
+Read once, when the first invocation asks for it (never at import time). A bad value fails
+loudly with the name of the variable, before any AWS call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .domain.policy import (
+    DEFAULT_INTENT_TAG_KEY,
+    DEFAULT_PRIVATE_NAME_PATTERN,
+    Mode,
+    Policy,
+    RouteStrategy,
+)
+
+ENV_MODE = "VPCR_MODE"
+ENV_ROUTE_STRATEGY = "VPCR_ROUTE_STRATEGY"
+ENV_MAP_PUBLIC_IP = "VPCR_MAP_PUBLIC_IP"
+ENV_CREATE_INTERNET_GATEWAY = "VPCR_CREATE_INTERNET_GATEWAY"
+ENV_RESTORE_DEFAULT_VPC = "VPCR_RESTORE_DEFAULT_VPC"
+ENV_INTENT_TAG_KEY = "VPCR_INTENT_TAG_KEY"
+ENV_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
+ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
+ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
+
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the remediator cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    policy: Policy
+    topic_arn: str | None
+    own_role_arns: frozenset[str]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
+        return cls(
+            policy=Policy(
+                mode=_enum(env, ENV_MODE, Mode, Mode.REMEDIATE),
+                route_strategy=_enum(
+                    env, ENV_ROUTE_STRATEGY, RouteStrategy, RouteStrategy.DEDICATED
+                ),
+                map_public_ip=_bool(env, ENV_MAP_PUBLIC_IP, default=True),
+                create_internet_gateway=_bool(env, ENV_CREATE_INTERNET_GATEWAY, default=False),
+                restore_default_vpc=_bool(env, ENV_RESTORE_DEFAULT_VPC, default=False),
+                intent_tag_key=_tag_key(env),
+                private_name_pattern=_pattern(env),
+            ),
+            topic_arn=_topic(env, required=require_topic),
+            own_role_arns=_role_arns(env),
+        )
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value.strip() if value is not None and value.strip() else None
+
+
+E = TypeVar("E", Mode, RouteStrategy)
+
+
+def _enum(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    try:
+        return kind(raw.lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise SettingsError(f"{name}={raw!r}: must be one of {allowed}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = _raw(env, name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r}: must be true or false")
+
+
+def _tag_key(env: Mapping[str, str]) -> str:
+    raw = _raw(env, ENV_INTENT_TAG_KEY) or DEFAULT_INTENT_TAG_KEY
+    if not _TAG_KEY.match(raw) or raw.lower().startswith("aws:"):
+        raise SettingsError(f"{ENV_INTENT_TAG_KEY}={raw!r}: not a valid EC2 tag key")
+    return raw
+
+
+def _pattern(env: Mapping[str, str]) -> re.Pattern[str]:
+    raw = _raw(env, ENV_PRIVATE_NAME_PATTERN) or DEFAULT_PRIVATE_NAME_PATTERN
+    try:
+        return re.compile(raw, re.IGNORECASE)
+    except re.error as exc:
+        raise SettingsError(
+            f"{ENV_PRIVATE_NAME_PATTERN}={raw!r}: not a regular expression ({exc})"
+        ) from None
+
+
+def _topic(env: Mapping[str, str], *, required: bool) -> str | None:
+    raw = _raw(env, ENV_TOPIC_ARN)
+    if raw is None:
+        if required:
+            raise SettingsError(f"{ENV_TOPIC_ARN} is not set: notices need an SNS topic ARN")
+        return None
+    if not _TOPIC_ARN.match(raw):
+        raise SettingsError(f"{ENV_TOPIC_ARN}={raw!r}: not an SNS topic ARN")
+    return raw
+
+
+def _role_arns(env: Mapping[str, str]) -> frozenset[str]:
+    raw = _raw(env, ENV_OWN_ROLE_ARNS) or ""
+    arns = frozenset(a.strip() for a in raw.split(",") if a.strip())
+    bad = sorted(a for a in arns if not _ROLE_ARN.match(a))
+    if bad:
+        raise SettingsError(f"{ENV_OWN_ROLE_ARNS}: {bad[0]!r} is not an IAM role ARN")
+    return arns
