@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .model import IPV4_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
-from .policy import ROLE_PUBLIC_ROUTE_TABLE, ROLE_TAG_KEY, Policy
+from .policy import MANAGED_CREATED, MANAGED_TAG_KEY, ROLE_PUBLIC_ROUTE_TABLE, ROLE_TAG_KEY, Policy
 
 
 class Intent(StrEnum):
@@ -117,10 +117,11 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
         )
     if snapshot.vpc.is_default:
         return Intent.PUBLIC, "it is in the default VPC"
-    if snapshot.attached_internet_gateway is not None:
-        return Intent.PUBLIC, (
-            "it is on the main route table of a VPC with an attached internet gateway"
-        )
+    igw = snapshot.attached_internet_gateway
+    # Only a gateway a person attached says "make this public"; one the remediator created
+    # (for explicitly public subnets) says nothing about the others.
+    if igw is not None and igw.tags.get(MANAGED_TAG_KEY) != MANAGED_CREATED:
+        return Intent.PUBLIC, (f"it is on the main route table and {igw.id} is attached to the VPC")
     return Intent.UNDECIDED, "no tag, no private signal, and the VPC has no internet gateway"
 
 

@@ -1,0 +1,105 @@
+"""An in-memory EC2: applies planned actions to a snapshot, as AWS would, for pure tests."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from vpc_remediator.domain.actions import (
+    Action,
+    AssociateRouteTable,
+    AttachInternetGateway,
+    CreateInternetGateway,
+    CreateRoute,
+    CreateRouteTable,
+    Pending,
+    Ref,
+    ReplaceRoute,
+    SetMapPublicIpOnLaunch,
+    TagResources,
+)
+from vpc_remediator.domain.model import InternetGateway, Route, RouteTable, VpcSnapshot, frozen_tags
+
+_ids = itertools.count(1)
+
+
+class FakeEc2Error(Exception):
+    pass
+
+
+def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnapshot:
+    created: dict[Pending, str] = {}
+
+    def rid(ref: Ref) -> str:
+        return created[ref] if isinstance(ref, Pending) else ref
+
+    def update_table(tid: str, change) -> None:  # type: ignore[no-untyped-def]
+        nonlocal snapshot
+        tables = tuple(change(t) if t.id == tid else t for t in snapshot.route_tables)
+        snapshot = replace(snapshot, route_tables=tables)
+
+    for action in actions:
+        match action:
+            case CreateInternetGateway(ref=ref, tags=tags):
+                created[ref] = f"igw-fake{next(_ids):013d}"
+                gateways = (*snapshot.internet_gateways, InternetGateway(created[ref], (), tags))
+                snapshot = replace(snapshot, internet_gateways=gateways)
+            case AttachInternetGateway(gateway=gw, vpc_id=vpc_id):
+                gateways = tuple(
+                    replace(g, attached_vpc_ids=(vpc_id,)) if g.id == rid(gw) else g
+                    for g in snapshot.internet_gateways
+                )
+                snapshot = replace(snapshot, internet_gateways=gateways)
+            case CreateRouteTable(ref=ref, vpc_id=vpc_id, tags=tags):
+                created[ref] = f"rtb-fake{next(_ids):013d}"
+                local = tuple(
+                    r
+                    for t in snapshot.route_tables
+                    if t.is_main
+                    for r in t.routes
+                    if r.target_id == "local"
+                )
+                new = RouteTable(created[ref], vpc_id, routes=local, tags=tags)
+                snapshot = replace(snapshot, route_tables=(*snapshot.route_tables, new))
+            case CreateRoute(route_table=rt, destination=dest, gateway=gw):
+
+                def add(t: RouteTable, dest: str = dest, gw: Ref = gw) -> RouteTable:
+                    if t.route_to(dest):
+                        raise FakeEc2Error(f"RouteAlreadyExists {dest} in {t.id}")
+                    return replace(t, routes=(*t.routes, Route(dest, rid(gw))))
+
+                update_table(rid(rt), add)
+            case ReplaceRoute(route_table=rt, destination=dest, gateway=gw):
+
+                def swap(t: RouteTable, dest: str = dest, gw: Ref = gw) -> RouteTable:
+                    kept = tuple(r for r in t.routes if r.destination != dest)
+                    return replace(t, routes=(*kept, Route(dest, rid(gw))))
+
+                update_table(rid(rt), swap)
+            case AssociateRouteTable(route_table=rt, subnet_id=sid):
+                if snapshot.explicit_route_table(sid):
+                    raise FakeEc2Error(f"Resource.AlreadyAssociated {sid}")
+
+                def assoc(t: RouteTable, sid: str = sid) -> RouteTable:
+                    return replace(t, associations=(*t.associations, (f"rtbassoc-{sid}", sid)))
+
+                update_table(rid(rt), assoc)
+            case SetMapPublicIpOnLaunch(subnet_id=sid, enabled=enabled):
+                subnets = tuple(
+                    replace(s, map_public_ip_on_launch=enabled) if s.id == sid else s
+                    for s in snapshot.subnets
+                )
+                snapshot = replace(snapshot, subnets=subnets)
+            case TagResources(resource_ids=ids, tags=tags):
+                subnets = tuple(
+                    replace(s, tags=frozen_tags({**s.tags, **tags})) if s.id in ids else s
+                    for s in snapshot.subnets
+                )
+                tables = tuple(
+                    replace(t, tags=frozen_tags({**t.tags, **tags})) if t.id in ids else t
+                    for t in snapshot.route_tables
+                )
+                snapshot = replace(snapshot, subnets=subnets, route_tables=tables)
+            case _:
+                raise FakeEc2Error(f"the fake does not know {type(action).__name__}")
+    return snapshot

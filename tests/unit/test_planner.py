@@ -1,0 +1,300 @@
+"""The planner, rule by rule and setting by setting (DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.builders import IGW, MAIN, NAT, VPC, region_of, route, subnet, table, vpc_snapshot
+from tests.fakes import apply_actions
+from vpc_remediator.domain.actions import (
+    ALL_ACTION_TYPES,
+    AssociateRouteTable,
+    AttachInternetGateway,
+    CreateDefaultVpc,
+    CreateInternetGateway,
+    CreateRoute,
+    CreateRouteTable,
+    Pending,
+    ReplaceRoute,
+    SetMapPublicIpOnLaunch,
+    TagResources,
+)
+from vpc_remediator.domain.findings import FindingCode
+from vpc_remediator.domain.model import IPV4_DEFAULT, IPV6_DEFAULT, Vpc
+from vpc_remediator.domain.planner import (
+    MANAGED_ROUTE_TABLE,
+    NEW_INTERNET_GATEWAY,
+    managed_route_table_token,
+    plan_for_vpc,
+    plan_region,
+    plan_vpc,
+)
+from vpc_remediator.domain.policy import AutoScope, Mode, Policy, RouteStrategy
+
+KEY = "vpc-remediator:intent"
+S1 = "subnet-00000000000000001"
+S2 = "subnet-00000000000000002"
+ALL = AutoScope.all()
+
+
+def kinds(plan) -> list[str]:  # type: ignore[no-untyped-def]
+    return [type(a).__name__ for a in plan.actions]
+
+
+def codes(plan) -> list[FindingCode]:  # type: ignore[no-untyped-def]
+    return [f.code for f in plan.findings]
+
+
+def test_the_seed_story_gets_a_dedicated_public_table_and_public_ips() -> None:
+    snap = vpc_snapshot(subnet(S1))
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert plan.actions == (
+        plan.actions[0],
+        CreateRoute(
+            route_table=MANAGED_ROUTE_TABLE,
+            destination=IPV4_DEFAULT,
+            gateway=IGW,
+            reason=plan.actions[1].reason,
+        ),
+        AssociateRouteTable(
+            route_table=MANAGED_ROUTE_TABLE, subnet_id=S1, reason=plan.actions[2].reason
+        ),
+        SetMapPublicIpOnLaunch(subnet_id=S1, enabled=True, reason=plan.actions[3].reason),
+        TagResources(resource_ids=(S1,), tags=plan.actions[4].tags, reason=plan.actions[4].reason),
+    )
+    create = plan.actions[0]
+    assert isinstance(create, CreateRouteTable)
+    assert create.vpc_id == VPC and create.ref == MANAGED_ROUTE_TABLE
+    assert create.client_token == managed_route_table_token(snap)
+    assert create.tags["vpc-remediator:role"] == "public-route-table"
+    assert all(a.reason for a in plan.actions)
+    # The main table is left alone.
+    assert not any(getattr(a, "route_table", None) == MAIN for a in plan.actions)
+
+
+def test_applying_the_plan_converges_and_a_second_plan_is_empty() -> None:
+    snap = vpc_snapshot(subnet(S1), subnet(S2, zone="eu-south-1b"))
+    after = apply_actions(snap, plan_vpc(snap, Policy(), ALL).actions)
+    assert plan_vpc(after, Policy(), ALL).actions == ()
+    assert plan_vpc(after, Policy(), AutoScope.none()).findings == ()
+
+
+def test_auto_intent_is_only_reported_after_a_change_by_hand() -> None:
+    plan = plan_vpc(vpc_snapshot(subnet(S1)), Policy(), AutoScope.none())
+    assert plan.actions == ()
+    assert codes(plan) == [FindingCode.AUTO_INTENT_NOT_ENFORCED]
+    assert not plan.findings[0].needs_person
+
+
+def test_create_subnet_scope_touches_only_the_new_subnet() -> None:
+    plan = plan_vpc(vpc_snapshot(subnet(S1), subnet(S2)), Policy(), AutoScope.subnets(S2))
+    assert [a.subnet_id for a in plan.actions if isinstance(a, AssociateRouteTable)] == [S2]
+    assert [f.resource_id for f in plan.findings] == [S1]
+
+
+def test_an_existing_managed_table_is_reused() -> None:
+    managed = table("rtb-0000000000managed", route(IGW), managed=True, subnets=(S1,))
+    plan = plan_vpc(
+        vpc_snapshot(subnet(S1, public_ip=True), subnet(S2), tables=(managed,)), Policy(), ALL
+    )
+    assert kinds(plan) == ["AssociateRouteTable", "SetMapPublicIpOnLaunch", "TagResources"]
+    assert plan.actions[0] == AssociateRouteTable(
+        route_table=managed.id, subnet_id=S2, reason=plan.actions[0].reason
+    )
+
+
+def test_a_managed_table_whose_route_was_deleted_gets_it_back_only_on_a_create() -> None:
+    managed = table("rtb-0000000000managed", managed=True, subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1, public_ip=True), tables=(managed,))
+    assert plan_vpc(snap, Policy(), AutoScope.none()).actions == ()
+    assert kinds(plan_vpc(snap, Policy(), ALL)) == ["CreateRoute"]
+
+
+def test_duplicate_managed_tables_are_reported_and_the_first_is_used() -> None:
+    first = table("rtb-00000000000000a", route(IGW), managed=True)
+    second = table("rtb-00000000000000b", route(IGW), managed=True)
+    plan = plan_vpc(vpc_snapshot(subnet(S1), tables=(second, first)), Policy(), ALL)
+    assert FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE in codes(plan)
+    assert [a.route_table for a in plan.actions if isinstance(a, AssociateRouteTable)] == [first.id]
+
+
+def test_main_strategy_routes_the_main_table() -> None:
+    policy = Policy(route_strategy=RouteStrategy.MAIN)
+    plan = plan_vpc(vpc_snapshot(subnet(S1)), policy, ALL)
+    assert kinds(plan) == ["CreateRoute", "SetMapPublicIpOnLaunch", "TagResources"]
+    assert plan.actions[0].route_table == MAIN  # type: ignore[attr-defined]
+    assert plan.actions[2].resource_ids == (MAIN, S1)  # type: ignore[attr-defined]
+
+
+def test_main_strategy_never_routes_a_main_table_that_also_governs_a_private_subnet() -> None:
+    policy = Policy(route_strategy=RouteStrategy.MAIN)
+    plan = plan_vpc(vpc_snapshot(subnet(S1), subnet(S2, name="db-a")), policy, ALL)
+    assert not any(isinstance(a, CreateRoute) for a in plan.actions)
+    assert FindingCode.SHARED_ROUTE_TABLE in codes(plan)
+    # No public IP for a subnet that cannot be routed.
+    assert plan.actions == ()
+
+
+def test_blackhole_default_route_in_the_managed_table_is_replaced() -> None:
+    managed = table(
+        "rtb-0000000000managed",
+        route("igw-0dead0dead0dead00", blackhole=True),
+        managed=True,
+        subnets=(S1,),
+    )
+    plan = plan_vpc(vpc_snapshot(subnet(S1, public_ip=True), tables=(managed,)), Policy(), ALL)
+    assert plan.actions == (
+        ReplaceRoute(
+            route_table=managed.id,
+            destination=IPV4_DEFAULT,
+            gateway=IGW,
+            previous_target="igw-0dead0dead0dead00",
+            reason=plan.actions[0].reason,
+        ),
+    )
+
+
+def test_blackhole_route_in_a_persons_public_table_is_replaced_and_the_table_tagged() -> None:
+    mine = table(
+        "rtb-00000000000user1", route("igw-0dead0dead0dead00", blackhole=True), subnets=(S1,)
+    )
+    plan = plan_vpc(vpc_snapshot(subnet(S1, public_ip=True), tables=(mine,)), Policy(), ALL)
+    assert kinds(plan) == ["ReplaceRoute", "TagResources"]
+    assert plan.actions[1].resource_ids == (mine.id,)  # type: ignore[attr-defined]
+
+
+def test_a_nat_route_is_a_conflict_and_is_never_redirected() -> None:
+    nat_table = table("rtb-000000000000nat", route(NAT), subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public"}), tables=(nat_table,), nat=True)
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert plan.actions == ()
+    (finding,) = plan.findings
+    assert finding.code is FindingCode.ROUTE_CONFLICT and finding.needs_person
+    assert NAT in finding.message
+
+
+def test_explicit_public_on_a_main_table_routed_to_nat_is_a_conflict_too() -> None:
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public"}), main_routes=(route(NAT),))
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert plan.actions == ()
+    assert codes(plan) == [FindingCode.ROUTE_CONFLICT]
+
+
+def test_nat_routed_and_private_named_subnets_are_left_alone() -> None:
+    nat_table = table("rtb-000000000000nat", route(NAT), subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1), subnet(S2, name="private-b"), tables=(nat_table,))
+    assert plan_vpc(snap, Policy(), ALL).actions == ()
+
+
+def test_ipv6_subnets_get_a_default_ipv6_route_too() -> None:
+    plan = plan_vpc(vpc_snapshot(subnet(S1, ipv6=True)), Policy(), ALL)
+    routes = [(a.destination, a.gateway) for a in plan.actions if isinstance(a, CreateRoute)]
+    assert routes == [(IPV4_DEFAULT, IGW), (IPV6_DEFAULT, IGW)]
+
+
+def test_public_ip_mapping_can_be_switched_off() -> None:
+    plan = plan_vpc(vpc_snapshot(subnet(S1)), Policy(map_public_ip=False), ALL)
+    assert "SetMapPublicIpOnLaunch" not in kinds(plan)
+    assert "AssociateRouteTable" in kinds(plan)
+
+
+def test_explicitly_private_subnets_lose_public_ip_mapping_and_routes_are_reported() -> None:
+    public_table = table("rtb-00000000000user1", route(IGW), subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1, public_ip=True, tags={KEY: "private"}), tables=(public_table,))
+    plan = plan_vpc(snap, Policy(), AutoScope.none())
+    assert kinds(plan) == ["SetMapPublicIpOnLaunch", "TagResources"]
+    assert plan.actions[0].enabled is False  # type: ignore[attr-defined]
+    assert codes(plan) == [FindingCode.EXPLICIT_INTENT_UNMET]
+    assert plan.findings[0].needs_person
+
+
+def test_auto_private_subnets_keep_their_public_ip_setting() -> None:
+    snap = vpc_snapshot(subnet(S1, name="internal", public_ip=True))
+    assert plan_vpc(snap, Policy(), ALL).actions == ()
+
+
+def test_ignore_is_hands_off_even_with_every_gap() -> None:
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "ignore"}, public_ip=True), subnet(S2), vpc_tags={})
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert all(getattr(a, "subnet_id", None) != S1 for a in plan.actions)
+    ignored = vpc_snapshot(subnet(S1), vpc_tags={KEY: "ignore"})
+    assert plan_vpc(ignored, Policy(), ALL).actions == ()
+
+
+def test_undecided_subnets_are_logged_not_sent() -> None:
+    plan = plan_vpc(vpc_snapshot(subnet(S1), igw=False), Policy(create_internet_gateway=True), ALL)
+    assert plan.actions == ()
+    assert codes(plan) == [FindingCode.UNDECIDED_SUBNET]
+    assert not plan.findings[0].needs_person
+
+
+def test_explicit_public_without_gateway_is_reported_unless_creation_is_allowed() -> None:
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public"}), igw=False)
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert plan.actions == ()
+    assert codes(plan) == [FindingCode.NO_INTERNET_GATEWAY]
+    assert plan.findings[0].needs_person
+
+    plan = plan_vpc(snap, Policy(create_internet_gateway=True), AutoScope.none())
+    assert kinds(plan)[:2] == ["CreateInternetGateway", "AttachInternetGateway"]
+    assert isinstance(plan.actions[0], CreateInternetGateway)
+    assert plan.actions[1] == AttachInternetGateway(
+        gateway=NEW_INTERNET_GATEWAY, vpc_id=VPC, reason=plan.actions[1].reason
+    )
+    assert all(
+        a.gateway == NEW_INTERNET_GATEWAY for a in plan.actions if isinstance(a, CreateRoute)
+    )
+    after = apply_actions(snap, plan.actions)
+    assert plan_vpc(after, Policy(create_internet_gateway=True), AutoScope.none()).actions == ()
+
+
+def test_a_restored_default_vpc_gets_its_gateway_when_restoring_is_allowed() -> None:
+    snap = vpc_snapshot(subnet(S1, public_ip=True), igw=False, default=True)
+    assert codes(plan_vpc(snap, Policy(), ALL)) == [FindingCode.NO_INTERNET_GATEWAY]
+    plan = plan_vpc(snap, Policy(restore_default_vpc=True), ALL)
+    assert kinds(plan)[:2] == ["CreateInternetGateway", "AttachInternetGateway"]
+
+
+def test_audit_mode_plans_the_same_actions_but_writes_none() -> None:
+    snap = vpc_snapshot(subnet(S1))
+    audit = plan_vpc(snap, Policy(mode=Mode.AUDIT), ALL)
+    remediate = plan_vpc(snap, Policy(), ALL)
+    assert audit.writes == ()
+    assert audit.actions == remediate.actions == remediate.writes
+
+
+def test_a_vpc_that_is_gone_is_a_quiet_finding() -> None:
+    plan = plan_for_vpc(region_of(), VPC, Policy(), ALL)
+    assert plan.actions == () and codes(plan) == [FindingCode.VPC_GONE]
+    assert not plan.findings[0].needs_person
+
+
+def test_region_without_default_vpc_is_reported_and_restored_only_when_allowed() -> None:
+    region = region_of(vpc_snapshot(subnet(S1)))
+    plan = plan_region(region, Policy())
+    assert plan.actions == () and codes(plan) == [FindingCode.NO_DEFAULT_VPC]
+    assert plan.findings[0].needs_person
+    assert [type(a) for a in plan_region(region, Policy(restore_default_vpc=True)).actions] == [
+        CreateDefaultVpc
+    ]
+    with_default = region_of(vpc_snapshot(default=True))
+    assert plan_region(with_default, Policy(restore_default_vpc=True)).findings == ()
+
+
+def test_client_token_is_shared_by_concurrent_plans_and_changes_with_the_tables() -> None:
+    snap = vpc_snapshot(subnet(S1))
+    other = vpc_snapshot(subnet(S1), tables=(table("rtb-00000000000user1"),))
+    assert managed_route_table_token(snap) == managed_route_table_token(vpc_snapshot(subnet(S1)))
+    assert managed_route_table_token(snap) != managed_route_table_token(other)
+    assert re.fullmatch(r"vpcr-[0-9a-f]{40}", managed_route_table_token(snap))
+
+
+def test_every_action_declares_its_iam_actions() -> None:
+    for action_type in ALL_ACTION_TYPES:
+        assert action_type.iam_actions, action_type
+        assert all(a.startswith("ec2:") for a in action_type.iam_actions)
+
+
+def test_pending_references_read_well() -> None:
+    assert str(Pending("public route table")) == "<new public route table>"
+    assert Vpc("vpc-1", tags={"Name": "x"}).name == "x"
