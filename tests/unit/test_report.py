@@ -1,0 +1,96 @@
+"""Notices: when one is sent, and what a person and a machine read in it (DESIGN.md 9)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.builders import region_of, subnet, vpc_snapshot
+from tests.conftest import load_event
+from vpc_remediator.domain.findings import Finding, FindingCode, Severity
+from vpc_remediator.domain.planner import Plan, plan_vpc
+from vpc_remediator.domain.policy import AutoScope, Mode, Policy
+from vpc_remediator.domain.report import (
+    NOTICE_SCHEMA,
+    ActionOutcome,
+    ActionStatus,
+    Outcome,
+    Report,
+    render_notice,
+)
+from vpc_remediator.domain.verdict import readiness
+from vpc_remediator.events import parse_api_call
+
+S1 = "subnet-00000000000000001"
+KEY = "vpc-remediator:intent"
+
+
+def _report(mode: Mode = Mode.REMEDIATE, status: ActionStatus = ActionStatus.APPLIED, **kw) -> Report:  # type: ignore[no-untyped-def]
+    snap = vpc_snapshot(subnet(S1))
+    plan = plan_vpc(snap, Policy(mode=mode), AutoScope.all())
+    return Report(
+        region="eu-south-1",
+        mode=mode,
+        scope=snap.vpc.id,
+        plans=(plan,),
+        outcomes=tuple(ActionOutcome(a, status) for a in plan.actions),
+        verdict=readiness(region_of(snap)),
+        trigger=parse_api_call(load_event("AttachInternetGateway")),
+        **kw,
+    )
+
+
+def test_a_fix_is_one_readable_notice() -> None:
+    report = _report()
+    assert report.outcome is Outcome.CHANGED and report.should_notify
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert notice.subject == "[vpc-remediator] eu-south-1 vpc-00000000000000001: fixed (5 changes)"
+    assert "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice" in notice.text
+    assert "[applied] associate subnet-00000000000000001 with <new public route table>" in notice.text
+    assert "Readiness: no default VPC in eu-south-1" not in notice.text  # no public subnet before
+    assert f"{KEY}=ignore" in notice.text
+    assert notice.attributes == {
+        "mode": "remediate",
+        "severity": "info",
+        "region": "eu-south-1",
+        "vpc_id": "vpc-00000000000000001",
+        "outcome": "changed",
+    }
+    doc = notice.document
+    assert (doc["schema"], doc["version"]) == (NOTICE_SCHEMA, 1)
+    assert [a["type"] for a in doc["actions"]][:2] == ["CreateRouteTable", "CreateRoute"]
+    assert doc["actions"][0]["iam_actions"] == ["ec2:CreateRouteTable", "ec2:CreateTags"]
+    json.dumps(doc)  # serialisable as it stands
+
+
+def test_audit_notice_lists_what_would_change() -> None:
+    report = _report(Mode.AUDIT, ActionStatus.WOULD_APPLY)
+    assert report.outcome is Outcome.WOULD_CHANGE and report.severity is Severity.WARNING
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert "Would change:" in notice.text and "[would-apply]" in notice.text
+    assert notice.subject.endswith("audit: changes needed (5 changes)")
+
+
+def test_a_failure_is_an_error_and_names_what_is_left() -> None:
+    report = _report(status=ActionStatus.FAILED)
+    assert report.outcome is Outcome.FAILED and report.severity is Severity.ERROR
+    report = _report(remaining=report.plans[0].actions[:1])
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert "Still not compliant after applying:" in notice.text
+    assert notice.attributes["outcome"] == "failed"
+
+
+def test_nothing_is_sent_for_a_compliant_vpc_or_a_normal_state_on_the_way() -> None:
+    quiet = Finding(FindingCode.UNDECIDED_SUBNET, S1, "left alone")
+    report = Report("eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(quiet,)),))
+    assert report.outcome is Outcome.COMPLIANT and not report.should_notify
+    loud = Finding(FindingCode.ROUTE_CONFLICT, S1, "conflict", Severity.WARNING, needs_person=True)
+    report = Report("eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(loud,)),))
+    assert report.outcome is Outcome.NEEDS_ATTENTION and report.should_notify
+    assert render_notice(report, intent_tag_key=KEY).subject.endswith("needs attention; route-conflict")
+
+
+def test_subjects_fit_sns_limits() -> None:
+    long_scope = "vpc-" + "x" * 200 + "\u00e9\n"
+    report = Report("eu-south-1", Mode.REMEDIATE, long_scope, (), error="boom")
+    subject = render_notice(report, intent_tag_key=KEY).subject
+    assert len(subject) <= 100 and subject.isascii() and "\n" not in subject

@@ -1,0 +1,74 @@
+"""Settings: parsed once, validated loudly with the variable's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from vpc_remediator.domain.policy import Mode, RouteStrategy
+from vpc_remediator.settings import Settings, SettingsError
+
+TOPIC = "arn:aws:sns:eu-south-1:123456789012:vpc-remediator-notices"
+
+
+def test_defaults_are_safe_and_remediate() -> None:
+    settings = Settings.from_env({"VPCR_TOPIC_ARN": TOPIC})
+    policy = settings.policy
+    assert policy.mode is Mode.REMEDIATE
+    assert policy.route_strategy is RouteStrategy.DEDICATED
+    assert policy.map_public_ip is True
+    assert policy.create_internet_gateway is False
+    assert policy.restore_default_vpc is False
+    assert policy.intent_tag_key == "vpc-remediator:intent"
+    assert policy.private_name_pattern.search("my-DB-subnet")
+    assert settings.topic_arn == TOPIC
+    assert settings.own_role_arns == frozenset()
+
+
+def test_every_setting_is_read() -> None:
+    env = {
+        "VPCR_MODE": "Audit",
+        "VPCR_ROUTE_STRATEGY": "main",
+        "VPCR_MAP_PUBLIC_IP": "false",
+        "VPCR_CREATE_INTERNET_GATEWAY": "true",
+        "VPCR_RESTORE_DEFAULT_VPC": "1",
+        "VPCR_INTENT_TAG_KEY": "net:intent",
+        "VPCR_PRIVATE_NAME_PATTERN": "^back",
+        "VPCR_TOPIC_ARN": TOPIC,
+        "VPCR_OWN_ROLE_ARNS": "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/path/b",
+    }
+    settings = Settings.from_env(env)
+    p = settings.policy
+    assert (p.mode, p.route_strategy, p.map_public_ip) == (Mode.AUDIT, RouteStrategy.MAIN, False)
+    assert (p.create_internet_gateway, p.restore_default_vpc) == (True, True)
+    assert p.intent_tag_key == "net:intent"
+    assert p.private_name_pattern.search("Backend") and not p.private_name_pattern.search("db")
+    assert settings.own_role_arns == {
+        "arn:aws:iam::123456789012:role/a",
+        "arn:aws:iam::123456789012:role/path/b",
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VPCR_MODE", "fix-everything"),
+        ("VPCR_ROUTE_STRATEGY", "nat"),
+        ("VPCR_MAP_PUBLIC_IP", "maybe"),
+        ("VPCR_CREATE_INTERNET_GATEWAY", "2"),
+        ("VPCR_RESTORE_DEFAULT_VPC", "yes!"),
+        ("VPCR_INTENT_TAG_KEY", "aws:intent"),
+        ("VPCR_PRIVATE_NAME_PATTERN", "private|("),
+        ("VPCR_TOPIC_ARN", "arn:aws:sqs:eu-south-1:123456789012:queue"),
+        ("VPCR_OWN_ROLE_ARNS", "arn:aws:iam::123456789012:user/alice"),
+    ],
+)
+def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
+    env = {"VPCR_TOPIC_ARN": TOPIC, name: value}
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env(env)
+
+
+def test_a_topic_is_required_for_the_lambdas_but_not_for_a_dry_run() -> None:
+    with pytest.raises(SettingsError, match="VPCR_TOPIC_ARN is not set"):
+        Settings.from_env({})
+    assert Settings.from_env({}, require_topic=False).topic_arn is None
