@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# Powertools Logger and Metrics take their service and namespace when the handler module is
+# imported, as they do in Lambda, where the environment is set before any import.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vpc-remediator")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VpcRemediatorTests")
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 REGION = "eu-south-1"

@@ -14,10 +14,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from .domain.policy import Mode
 from .domain.report import Report
-from .domain.triggers import Skip, trigger_for
+from .domain.triggers import InvalidEventError, Skip, trigger_for
 from .events import parse_api_call
 from .observability import logger, metrics
-from .service import Remediator
+from .service import NotificationFailed, RemediationIncomplete, Remediator
 from .settings import Settings
 
 
@@ -50,15 +50,19 @@ def _account_of(context: Any) -> str | None:
 
 
 def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[str, Any]:
-    call = parse_api_call(event)
     config = settings()
-    decision = trigger_for(
-        call,
-        accepted=accepted,
-        own_role_arns=config.own_role_arns,
-        account=_account_of(context),
-        region=os.environ.get("AWS_REGION"),
-    )
+    try:
+        call = parse_api_call(event)
+        decision = trigger_for(
+            call,
+            accepted=accepted,
+            own_role_arns=config.own_role_arns,
+            account=_account_of(context),
+            region=os.environ.get("AWS_REGION"),
+        )
+    except InvalidEventError:
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        raise
     if isinstance(decision, Skip):
         logger.info(
             "event skipped", extra={"reason": decision.reason, "event_name": call.event_name}
@@ -68,7 +72,15 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
     logger.info(
         "reconciling", extra={"event_name": call.event_name, "target": str(decision.target)}
     )
-    reports = build_remediator(config, call.region).handle(decision)
+    try:
+        reports = build_remediator(config, call.region).handle(decision)
+    except RemediationIncomplete as failed:
+        _count(failed.reports)
+        metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
+        raise
+    except NotificationFailed:
+        metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
+        raise
     _count(reports)
     return {"status": "done", "reports": [_summary(r) for r in reports]}
 

@@ -24,7 +24,9 @@ S1 = "subnet-00000000000000001"
 KEY = "vpc-remediator:intent"
 
 
-def _report(mode: Mode = Mode.REMEDIATE, status: ActionStatus = ActionStatus.APPLIED, **kw) -> Report:  # type: ignore[no-untyped-def]
+def _report(
+    mode: Mode = Mode.REMEDIATE, status: ActionStatus = ActionStatus.APPLIED, **kw
+) -> Report:  # type: ignore[no-untyped-def]
     snap = vpc_snapshot(subnet(S1))
     plan = plan_vpc(snap, Policy(mode=mode), AutoScope.all())
     return Report(
@@ -44,8 +46,13 @@ def test_a_fix_is_one_readable_notice() -> None:
     assert report.outcome is Outcome.CHANGED and report.should_notify
     notice = render_notice(report, intent_tag_key=KEY)
     assert notice.subject == "[vpc-remediator] eu-south-1 vpc-00000000000000001: fixed (5 changes)"
-    assert "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice" in notice.text
-    assert "[applied] associate subnet-00000000000000001 with <new public route table>" in notice.text
+    assert (
+        "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice"
+        in notice.text
+    )
+    assert (
+        "[applied] associate subnet-00000000000000001 with <new public route table>" in notice.text
+    )
     assert "Readiness: no default VPC in eu-south-1" not in notice.text  # no public subnet before
     assert f"{KEY}=ignore" in notice.text
     assert notice.attributes == {
@@ -81,12 +88,18 @@ def test_a_failure_is_an_error_and_names_what_is_left() -> None:
 
 def test_nothing_is_sent_for_a_compliant_vpc_or_a_normal_state_on_the_way() -> None:
     quiet = Finding(FindingCode.UNDECIDED_SUBNET, S1, "left alone")
-    report = Report("eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(quiet,)),))
+    report = Report(
+        "eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(quiet,)),)
+    )
     assert report.outcome is Outcome.COMPLIANT and not report.should_notify
     loud = Finding(FindingCode.ROUTE_CONFLICT, S1, "conflict", Severity.WARNING, needs_person=True)
-    report = Report("eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(loud,)),))
+    report = Report(
+        "eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(loud,)),)
+    )
     assert report.outcome is Outcome.NEEDS_ATTENTION and report.should_notify
-    assert render_notice(report, intent_tag_key=KEY).subject.endswith("needs attention; route-conflict")
+    assert render_notice(report, intent_tag_key=KEY).subject.endswith(
+        "needs attention; route-conflict"
+    )
 
 
 def test_subjects_fit_sns_limits() -> None:

@@ -69,7 +69,11 @@ def test_event_maps_to_its_target_and_auto_scope(name: str) -> None:
         ("CreateRoute-by-remediator", {}, "made by the remediator itself"),
         ("AssociateRouteTable-by-remediator", {}, "made by the remediator itself"),
         ("CreateInternetGateway", {}, "not an event this function handles"),
-        ("CreateVpc", {"accepted": frozenset({"CreateSubnet"})}, "not an event this function handles"),
+        (
+            "CreateVpc",
+            {"accepted": frozenset({"CreateSubnet"})},
+            "not an event this function handles",
+        ),
         ("CreateVpc", {"account": "999999999999"}, "this function guards 999999999999"),
         ("CreateVpc", {"region": "us-east-1"}, "this function guards us-east-1"),
     ],
@@ -101,11 +105,27 @@ def test_wrapped_request_and_response_elements_are_read() -> None:
     ("name", "mutate", "message"),
     [
         ("CreateVpc", lambda d: d["responseElements"].pop("vpc"), "no vpc- id"),
-        ("CreateVpc", lambda d: d["responseElements"]["vpc"].update(vpcId="subnet-0123456789abcdef0"), "must be a vpc- id"),
-        ("CreateSubnet", lambda d: d["responseElements"]["subnet"].update(subnetId=42), "must be a subnet- id"),
+        (
+            "CreateVpc",
+            lambda d: d["responseElements"]["vpc"].update(vpcId="subnet-0123456789abcdef0"),
+            "must be a vpc- id",
+        ),
+        (
+            "CreateSubnet",
+            lambda d: d["responseElements"]["subnet"].update(subnetId=42),
+            "must be a subnet- id",
+        ),
         ("AttachInternetGateway", lambda d: d.update(requestParameters=None), "no vpc- id"),
-        ("DeleteRoute", lambda d: d["requestParameters"].update(routeTableId="rtb-XYZ"), "must be a rtb- id"),
-        ("ModifySubnetAttribute", lambda d: d["requestParameters"].update(subnetId=["subnet-0123456789abcdef0"]), "must be a subnet- id"),
+        (
+            "DeleteRoute",
+            lambda d: d["requestParameters"].update(routeTableId="rtb-XYZ"),
+            "must be a rtb- id",
+        ),
+        (
+            "ModifySubnetAttribute",
+            lambda d: d["requestParameters"].update(subnetId=["subnet-0123456789abcdef0"]),
+            "must be a subnet- id",
+        ),
     ],
 )
 def test_malformed_ids_raise_one_clear_error(name: str, mutate, message: str) -> None:  # type: ignore[no-untyped-def]

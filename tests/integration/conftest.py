@@ -1,0 +1,125 @@
+"""moto (in-process) fixtures: a region with a topic, a subscribed queue, and a call recorder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.conftest import ACCOUNT, REGION, FakeLambdaContext, load_event
+from vpc_remediator import runtime
+from vpc_remediator.aws.clients import clients_for
+
+READ_PREFIXES = ("Describe", "Get", "List")
+OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRole"
+
+
+@dataclass
+class CallLog:
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        self.calls.append((model.service_model.service_name, model.name, params))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for _, name, _ in self.calls]
+
+    @property
+    def writes(self) -> list[str]:
+        return [
+            name
+            for service, name, _ in self.calls
+            if service == "ec2" and not name.startswith(READ_PREFIXES)
+        ]
+
+    @property
+    def describes(self) -> list[str]:
+        return [n for n in self.names if n.startswith("Describe")]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+@dataclass
+class Aws:
+    ec2: Any  # a client of the test's own, for set-up and checks (not recorded)
+    sqs: Any
+    topic_arn: str
+    queue_url: str
+    log: CallLog
+    context: FakeLambdaContext = field(default_factory=FakeLambdaContext)
+
+    def notices(self) -> list[dict[str, Any]]:
+        """Every message the subscribed queue received so far (drained)."""
+        received = []
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+            messages = batch.get("Messages", [])
+            if not messages:
+                return received
+            for m in messages:
+                envelope = json.loads(m["Body"])
+                received.append(envelope)
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+
+    def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
+        result: dict[str, Any] = handler.lambda_handler(load_event(event_name, **ids), self.context)
+        return result
+
+    def skypilot_says_public(self, subnet_id: str) -> bool:
+        """SkyPilot's rule, written independently of the remediator's code."""
+        vpc_id = self.ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]["VpcId"]
+        tables = self.ec2.describe_route_tables(
+            Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}]
+        )["RouteTables"]
+        if not tables:
+            tables = self.ec2.describe_route_tables(
+                Filters=[
+                    {"Name": "vpc-id", "Values": [vpc_id]},
+                    {"Name": "association.main", "Values": ["true"]},
+                ]
+            )["RouteTables"]
+        return any(
+            (r.get("GatewayId") or "").startswith("igw-") for t in tables for r in t["Routes"]
+        )
+
+    def maps_public_ip(self, subnet_id: str) -> bool:
+        subnet = self.ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
+        return bool(subnet["MapPublicIpOnLaunch"])
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    clients_for.cache_clear()
+    runtime.settings.cache_clear()
+    with mock_aws():
+        sns = boto3.client("sns", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        topic_arn = sns.create_topic(Name="vpc-remediator-notices")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="notices")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        monkeypatch.setenv("VPCR_TOPIC_ARN", topic_arn)
+        monkeypatch.setenv("VPCR_OWN_ROLE_ARNS", OWN_ROLE)
+        log = CallLog()
+        clients = clients_for(REGION)
+        for client in (clients.ec2, clients.sns):
+            client.meta.events.register("before-parameter-build", log.record)
+        yield Aws(boto3.client("ec2", region_name=REGION), sqs, topic_arn, queue_url, log)
+    clients_for.cache_clear()
+    runtime.settings.cache_clear()
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
+    """Change settings for one test (the handlers read them once per process)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runtime.settings.cache_clear()
