@@ -6,10 +6,13 @@ console produces them.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
 import pytest
 
+from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
 from vpc_remediator.domain.triggers import InvalidEventError
 from vpc_remediator.handlers import create_subnet, create_vpc, delete_vpc, routing_change
@@ -314,3 +317,27 @@ def test_failure_to_converge_notifies_then_fails_the_invocation(
     assert document["outcome"] == "failed"
     assert [a["status"] for a in document["actions"]][:3] == ["failed", "skipped", "skipped"]
     assert notice["MessageAttributes"]["severity"]["Value"] == "error"
+
+
+def test_logs_carry_the_cloudtrail_event_id_as_correlation_id(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vpc_remediator.observability import logger
+
+    vpc = new_vpc(aws)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(handler)
+    try:
+        capsys.readouterr()
+        aws.invoke(create_vpc, "CreateVpc", vpc=vpc)
+    finally:
+        logger.removeHandler(handler)
+    event_id = json.loads((EVENTS_DIR / "CreateVpc.json").read_text())["detail"]["eventID"]
+    logs = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert logs
+    assert {line["correlation_id"] for line in logs} == {event_id}
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf[-1]["Reconciles"] == [1.0]
+    assert emf[-1]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "VpcRemediatorTests"

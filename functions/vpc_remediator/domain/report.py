@@ -70,7 +70,9 @@ class Report:
         return bool(
             self.error
             or self.remaining
-            or any(o.status in (ActionStatus.FAILED, ActionStatus.SKIPPED) for o in self.outcomes)
+            # A skipped action (its dependency failed or was gone) shows up in `remaining`
+            # if it still matters.
+            or any(o.status is ActionStatus.FAILED for o in self.outcomes)
         )
 
     @property
