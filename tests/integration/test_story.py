@@ -341,3 +341,36 @@ def test_logs_carry_the_cloudtrail_event_id_as_correlation_id(
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf[-1]["Reconciles"] == [1.0]
     assert emf[-1]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "VpcRemediatorTests"
+
+
+def test_a_persons_later_change_to_an_auto_public_subnet_is_respected(aws: Aws) -> None:
+    ids = replay_story(aws)
+    aws.notices()
+    aws.ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": False})
+    aws.log.clear()
+    aws.invoke(routing_change, "ModifySubnetAttribute", subnet=ids["subnet"])
+    assert aws.log.writes == []
+    assert not aws.maps_public_ip(ids["subnet"])
+    assert aws.notices() == []  # reported in the logs (and the sweep's digest), not sent
+
+
+def test_explicit_intent_is_enforced_after_a_disassociation(aws: Aws) -> None:
+    delete_default_vpc(aws)
+    vpc = new_vpc(aws)
+    subnet = new_subnet(aws, vpc)
+    aws.ec2.create_tags(
+        Resources=[subnet], Tags=[{"Key": "vpc-remediator:intent", "Value": "public"}]
+    )
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    table = aws.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    aws.ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    association = aws.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)[
+        "AssociationId"
+    ]
+    aws.ec2.disassociate_route_table(AssociationId=association)
+    assert not aws.skypilot_says_public(subnet)
+    aws.invoke(routing_change, "DisassociateRouteTable", assoc=association)
+    assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
+    (notice,) = aws.notices()
+    assert json.loads(notice["Message"])["trigger"]["event_name"] == "DisassociateRouteTable"

@@ -1,0 +1,41 @@
+"""Clients: built lazily, standard retries, and pointed at an emulator by AWS_ENDPOINT_URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vpc_remediator.aws.clients import AwsClients, clients_for
+
+
+def test_clients_honour_aws_endpoint_url_and_use_standard_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5999")
+    clients = AwsClients("eu-south-1")
+    assert clients.ec2.meta.endpoint_url == "http://127.0.0.1:5999"
+    assert clients.sns.meta.endpoint_url == "http://127.0.0.1:5999"
+    assert clients.ec2.meta.config.retries["mode"] == "standard"
+    assert clients.ec2.meta.region_name == "eu-south-1"
+
+
+def test_clients_are_reused_per_region() -> None:
+    clients_for.cache_clear()
+    assert clients_for("eu-south-1") is clients_for("eu-south-1")
+    assert clients_for("eu-south-1") is not clients_for("us-east-1")
+    clients_for.cache_clear()
+
+
+def test_importing_a_handler_creates_no_client_and_does_not_import_boto3() -> None:
+    code = (
+        "import sys; import vpc_remediator.handlers.routing_change; print('boto3' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")}
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert result.stdout.strip() == "False"
