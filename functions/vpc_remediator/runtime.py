@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .domain.policy import Mode
-from .domain.report import Report
+from .domain.report import ActionStatus, Report
 from .domain.triggers import InvalidEventError, Skip, trigger_for
 from .events import parse_api_call
 from .observability import logger, metrics
@@ -39,7 +39,6 @@ def build_remediator(config: Settings, region: str) -> Remediator:
         reader=SnapshotReader(clients.ec2, region),
         writer=ActionWriter(clients.ec2) if config.policy.mode is Mode.REMEDIATE else None,
         notifier=SnsNotifier(clients.sns, config.topic_arn) if config.topic_arn else None,
-        intent_tag_key=config.policy.intent_tag_key,
     )
 
 
@@ -87,7 +86,7 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
 
 def _count(reports: list[Report]) -> None:
     metrics.add_metric(name="Reconciles", unit=MetricUnit.Count, value=len(reports))
-    applied = sum(o.status == "applied" for r in reports for o in r.outcomes)
+    applied = sum(o.status is ActionStatus.APPLIED for r in reports for o in r.outcomes)
     metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=applied)
     metrics.add_metric(
         name="FindingsNeedingPerson",

@@ -64,7 +64,6 @@ class Remediator:
     reader: Reader
     writer: Writer | None
     notifier: Notifier | None
-    intent_tag_key: str = "vpc-remediator:intent"
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -151,7 +150,7 @@ class Remediator:
                 continue
             if self.notifier is None:
                 continue
-            notice = render_notice(report, intent_tag_key=self.intent_tag_key)
+            notice = render_notice(report, intent_tag_key=self.policy.intent_tag_key)
             try:
                 message_id = self.notifier.publish(notice)
             except Exception:  # noqa: BLE001 - logged here, raised below after the rest

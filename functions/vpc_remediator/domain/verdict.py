@@ -38,13 +38,13 @@ def _zones(snapshot: VpcSnapshot, subnet_ids: tuple[str, ...]) -> str:
     letters = []
     for subnet_id in subnet_ids:
         zone = by_id[subnet_id].availability_zone
-        suffix = zone.removeprefix(snapshot_region(zone))
+        suffix = zone.removeprefix(_region_of_zone(zone))
         if suffix not in letters:
             letters.append(suffix)
     return ", ".join(letters)
 
 
-def snapshot_region(zone: str) -> str:
+def _region_of_zone(zone: str) -> str:
     """eu-south-1a -> eu-south-1 (zone ids such as use1-az1 are returned whole)."""
     return zone.rstrip("abcdefghijklmnopqrstuvwxyz") if zone[-1:].isalpha() else zone
 
