@@ -4,8 +4,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
+# Deployment tools live apart from the test tools: the SAM CLI pins its own dependencies.
+SAM_VENV    := .venv-sam
+SAM         := $(SAM_VENV)/bin/sam
+SAM_VERSION := 1.170.0
+RUNTIME     := python3.13
+REGION      ?= eu-south-1
+REGIONS     ?= $(REGION)
+export SAM_CLI_TELEMETRY := 0
+
 .DEFAULT_GOAL := help
-.PHONY: help install test unit lint typecheck fmt clean
+.PHONY: help install test unit lint typecheck fmt clean validate build deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,5 +44,38 @@ fmt: $(STAMP) ## format and autofix
 	$(BIN)/ruff format functions tests
 	$(BIN)/ruff check --fix functions tests
 
-clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli==$(SAM_VERSION)
+
+validate: $(SAM) ## sam validate --lint (offline)
+	$(SAM) validate --lint --region $(REGION)
+
+# sam build needs the Lambda runtime's Python on PATH: python3.13, or pyenv's 3.13.
+build: $(SAM) ## sam build with the runtime's Python
+	@bin=$$($(RUNTIME) -c 'import os, sys; print(os.path.dirname(sys.executable))' 2>/dev/null); \
+	if [ -z "$$bin" ] && command -v pyenv >/dev/null; then \
+	  version=$$(pyenv versions --bare | grep -E '^3\.13(\.|$$)' | tail -n 1); \
+	  [ -n "$$version" ] && bin="$$(pyenv prefix $$version)/bin"; \
+	fi; \
+	if [ ! -x "$$bin/$(RUNTIME)" ]; then \
+	  echo "make build: $(RUNTIME) (the Lambda runtime) is not on PATH and pyenv has no 3.13;" \
+	       "install it (pyenv install 3.13) or put $(RUNTIME) on PATH" >&2; exit 1; \
+	fi; \
+	PATH="$$bin:$$PATH" $(SAM) build --region $(REGION)
+
+# EventBridge rules are regional: one stack per region. The first deploy to a region is guided
+# and saves its answers in samconfig.toml under that region's name.
+deploy: build ## sam deploy to $(REGIONS) in turn (guided the first time per region)
+	@for region in $(REGIONS); do \
+	  echo "== vpc-remediator -> $$region"; \
+	  if grep -q "^\[$$region\.deploy\.parameters\]" samconfig.toml; then \
+	    $(SAM) deploy --config-env $$region --region $$region || exit 1; \
+	  else \
+	    $(SAM) deploy --guided --config-env $$region --region $$region || exit 1; \
+	  fi; \
+	done
+
+clean: ## remove the virtual environments and caches
+	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam

@@ -198,5 +198,21 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
 )
 
 
-def declared_iam_actions() -> frozenset[str]:
-    return frozenset(a for t in ALL_ACTION_TYPES for a in t.iam_actions)
+# What each kind of reconcile can apply: a VPC reconcile never creates a default VPC; the
+# region reconcile (after DeleteVpc) may, and then finishes that VPC's network.
+VPC_ACTION_TYPES: tuple[type[Action], ...] = tuple(
+    t for t in ALL_ACTION_TYPES if t is not CreateDefaultVpc
+)
+REGION_ACTION_TYPES: tuple[type[Action], ...] = ALL_ACTION_TYPES
+# Granted only when a template parameter allows them.
+OPTIONAL_ACTION_TYPES: tuple[type[Action], ...] = (
+    CreateInternetGateway,
+    AttachInternetGateway,
+    CreateDefaultVpc,
+)
+
+
+def declared_iam_actions(
+    types: tuple[type[Action], ...] = ALL_ACTION_TYPES,
+) -> frozenset[str]:
+    return frozenset(a for t in types for a in t.iam_actions)
