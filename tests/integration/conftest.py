@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from tests.conftest import ACCOUNT, REGION, FakeLambdaContext, load_event
+from tests.iam import Resolver, authorizations, function_statements, is_allowed, load_template
 from vpc_remediator import runtime
 from vpc_remediator.aws.clients import clients_for
 
@@ -22,9 +24,15 @@ OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRol
 @dataclass
 class CallLog:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    # (handler module, service, operation, params) for calls made inside a Lambda handler
+    by_function: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    function: str | None = None
 
     def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
-        self.calls.append((model.service_model.service_name, model.name, params))
+        call = (model.service_model.service_name, model.name, params)
+        self.calls.append(call)
+        if self.function:
+            self.by_function.append((self.function, *call))
 
     @property
     def names(self) -> list[str]:
@@ -69,7 +77,13 @@ class Aws:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
 
     def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
-        result: dict[str, Any] = handler.lambda_handler(load_event(event_name, **ids), self.context)
+        self.log.function = handler.__name__
+        try:
+            result: dict[str, Any] = handler.lambda_handler(
+                load_event(event_name, **ids), self.context
+            )
+        finally:
+            self.log.function = None
         return result
 
     def skypilot_says_public(self, subnet_id: str) -> bool:
@@ -114,8 +128,38 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         for client in (clients.ec2, clients.sns):
             client.meta.events.register("before-parameter-build", log.record)
         yield Aws(boto3.client("ec2", region_name=REGION), sqs, topic_arn, queue_url, log)
+        # Every call a handler made must be allowed by that function's policy in template.yaml,
+        # with the template parameters this test's settings stand for.
+        assert_calls_allowed(log.by_function, topic_arn)
     clients_for.cache_clear()
     runtime.settings.cache_clear()
+
+
+def assert_calls_allowed(calls: list[tuple[str, str, str, dict[str, Any]]], topic_arn: str) -> None:
+    template = load_template()
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    parameters = {
+        value["Ref"]: os.environ[name]
+        for name, value in variables.items()
+        if isinstance(value, dict) and "Ref" in value and name in os.environ
+    }
+    resolver = Resolver(template, parameters, REGION, ACCOUNT, refs={"NoticeTopic": topic_arn})
+    by_module = {
+        r["Properties"]["Handler"].rpartition(".")[0]: name
+        for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    refused = []
+    for module, service, operation, params in calls:
+        statements = function_statements(resolver, by_module[module])
+        if service == "sns":
+            checks = [(f"sns:{operation}", params["TopicArn"], {})]
+        else:
+            checks = authorizations(operation, params, region=REGION, account=ACCOUNT)
+        refused += [
+            (by_module[module], *check) for check in checks if not is_allowed(statements, *check)
+        ]
+    assert not refused, f"calls template.yaml does not allow: {refused}"
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:

@@ -1,36 +1,45 @@
-"""template.yaml: lint, the SAM transform offline, and the wiring between rules and handlers.
-
-The full least-privilege proof belongs to the template issue; this checks what the core needs.
-"""
+"""template.yaml, offline: lint, the SAM transform, rule patterns and least privilege."""
 
 from __future__ import annotations
 
 import copy
 import importlib
+import json
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
-from cfnlint.decode import decode
+from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
 
-from tests.conftest import REGION
-from vpc_remediator.domain.actions import declared_iam_actions
-from vpc_remediator.domain.triggers import HANDLED_EVENTS
+from tests.conftest import ACCOUNT, EVENTS_DIR, REGION
+from tests.iam import TEMPLATE, Resolver, function_statements, granted_actions, load_template
+from vpc_remediator.domain.actions import (
+    OPTIONAL_ACTION_TYPES,
+    REGION_ACTION_TYPES,
+    VPC_ACTION_TYPES,
+    declared_iam_actions,
+)
+from vpc_remediator.domain.triggers import HANDLED_EVENTS, RegionTarget, Trigger, trigger_for
+from vpc_remediator.events import parse_api_call
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
+CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
+POWERTOOLS_VARIABLES = {
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+}
+ALL_TRUE = {"CreateInternetGateway": "true", "RestoreDefaultVpc": "true"}
+ALL_FALSE = {"CreateInternetGateway": "false", "RestoreDefaultVpc": "false"}
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    decoded, errors = decode(str(TEMPLATE))
-    assert not errors, errors
-    assert decoded is not None
-    return dict(decoded)
+    return load_template()
 
 
 def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -41,17 +50,26 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_cfn_lint_is_clean() -> None:
-    result = subprocess.run(  # noqa: S603 - our own venv's cfn-lint on our own file
-        [str(Path(sys.executable).with_name("cfn-lint")), str(TEMPLATE)],
-        capture_output=True,
-        text=True,
-        check=False,
+def handler_module(props: dict[str, Any]) -> ModuleType:
+    return importlib.import_module(props["Handler"].rpartition(".")[0])
+
+
+def lint(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own venv's cfn-lint on our own files
+        [CFN_LINT, str(path)], capture_output=True, text=True, check=False
     )
+
+
+def test_cfn_lint_reports_no_error_and_no_warning() -> None:
+    result = lint(TEMPLATE)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
 
 
-def test_the_sam_transform_runs_offline(template: dict[str, Any]) -> None:
+@pytest.mark.parametrize("parameters", [ALL_TRUE, ALL_FALSE], ids=["allowed", "not-allowed"])
+def test_the_sam_transform_runs_offline_and_its_output_lints(
+    template: dict[str, Any], tmp_path: Path, parameters: dict[str, str]
+) -> None:
     packaged = copy.deepcopy(template)
     # `sam package` swaps the local CodeUri for the uploaded artifact.
     packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/vpc-remediator.zip"
@@ -60,37 +78,203 @@ def test_the_sam_transform_runs_offline(template: dict[str, Any]) -> None:
         def load(self) -> dict[str, str]:
             return {}
 
-    out = transform(packaged, {}, NoManagedPolicies(), boto3.session.Session(region_name=REGION))
-    kinds = {r["Type"] for r in out["Resources"].values()}
-    assert {"AWS::Lambda::Function", "AWS::Events::Rule", "AWS::IAM::Role"} <= kinds
-    rules = [r for r in out["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
-    assert len(rules) == len(functions(template))
+    out = transform(
+        packaged, parameters, NoManagedPolicies(), boto3.session.Session(region_name=REGION)
+    )
+    kinds = [r["Type"] for r in out["Resources"].values()]
+    assert kinds.count("AWS::Lambda::Function") == 4
+    assert kinds.count("AWS::Events::Rule") == 4
+    assert kinds.count("AWS::Lambda::EventInvokeConfig") == 4
+    assert "AWS::Serverless::Function" not in kinds
+    path = tmp_path / "transformed.json"
+    path.write_text(json.dumps(out, default=str))
+    result = lint(path)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_each_rule_names_exactly_the_events_its_handler_accepts(template: dict[str, Any]) -> None:
-    covered: list[str] = []
-    for name, props in functions(template).items():
-        module_name, _, attr = props["Handler"].rpartition(".")
-        module = importlib.import_module(module_name)
-        assert callable(getattr(module, attr)), name
+def _sample_events() -> dict[str, dict[str, Any]]:
+    return {p.stem: json.loads(p.read_text()) for p in sorted(EVENTS_DIR.glob("*.json"))}
+
+
+def test_each_rule_matches_the_events_its_function_handles_and_no_other(
+    template: dict[str, Any],
+) -> None:
+    samples = _sample_events()
+    matched_by: dict[str, list[str]] = {name: [] for name in samples}
+    for function, props in functions(template).items():
+        module = handler_module(props)
         (event,) = props["Events"].values()
-        pattern = event["Properties"]["Pattern"]
-        assert pattern["source"] == ["aws.ec2"]
-        assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
-        assert pattern["detail"]["errorCode"] == [{"exists": False}]
-        assert set(pattern["detail"]["eventName"]) == module.EVENT_NAMES, name
-        covered += pattern["detail"]["eventName"]
-    assert sorted(covered) == sorted(HANDLED_EVENTS)
+        assert event["Type"] == "EventBridgeRule"
+        pattern = EventPattern.load(json.dumps(event["Properties"]["Pattern"]))
+        for name, sample in samples.items():
+            detail = sample["detail"]
+            handles = detail["eventName"] in module.EVENT_NAMES and "errorCode" not in detail
+            assert pattern.matches_event(sample) == handles, (function, name)
+            if handles:
+                matched_by[name].append(function)
+    assert matched_by["CreateSubnet-failed"] == []
+    assert matched_by["CreateInternetGateway"] == []  # not a routing change by itself
+    # Every handled event reaches exactly one function.
+    for name in HANDLED_EVENTS:
+        assert len(matched_by[name]) == 1, name
 
 
-def test_every_declared_mutating_action_is_granted(template: dict[str, Any]) -> None:
-    statements = template["Resources"]["RemediatorPolicy"]["Properties"]["PolicyDocument"][
-        "Statement"
-    ]
-    granted: set[str] = set()
-    for raw in statements:
-        statement = raw["Fn::If"][1] if "Fn::If" in raw else raw
-        actions = statement["Action"]
-        granted |= {actions} if isinstance(actions, str) else set(actions)
-    mutating = {a for a in granted if a.startswith("ec2:") and not a.startswith("ec2:Describe")}
-    assert mutating == declared_iam_actions()
+def _declared_for(module: ModuleType) -> frozenset[str]:
+    types = set(VPC_ACTION_TYPES)
+    for name in module.EVENT_NAMES:
+        decision = trigger_for(
+            parse_api_call(_sample_events()[name]),
+            accepted=module.EVENT_NAMES,
+            own_role_arns=frozenset(),
+        )
+        assert isinstance(decision, Trigger)
+        if isinstance(decision.target, RegionTarget) and not decision.target.all_vpcs:
+            types |= set(REGION_ACTION_TYPES)
+    return declared_iam_actions(tuple(types))
+
+
+def _mutating_ec2(actions: set[str]) -> set[str]:
+    return {a for a in actions if a.startswith("ec2:") and not a.startswith("ec2:Describe")}
+
+
+@pytest.mark.parametrize("parameters", [ALL_TRUE, ALL_FALSE], ids=["allowed", "not-allowed"])
+def test_each_function_is_granted_exactly_the_mutating_actions_it_declares(
+    template: dict[str, Any], parameters: dict[str, str]
+) -> None:
+    resolver = Resolver(template, parameters, REGION, ACCOUNT)
+    optional = declared_iam_actions(OPTIONAL_ACTION_TYPES) - declared_iam_actions(
+        tuple(t for t in VPC_ACTION_TYPES if t not in OPTIONAL_ACTION_TYPES)
+    )
+    for function, props in functions(template).items():
+        declared = set(_declared_for(handler_module(props)))
+        if parameters is ALL_FALSE:
+            declared -= optional
+        granted = _mutating_ec2(granted_actions(function_statements(resolver, function)))
+        assert granted == declared, function
+
+
+def test_only_the_delete_vpc_function_can_recreate_the_default_vpc(
+    template: dict[str, Any],
+) -> None:
+    resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
+    for function in functions(template):
+        granted = granted_actions(function_statements(resolver, function))
+        assert ("ec2:CreateDefaultVpc" in granted) == (function == "DeleteVpcFunction"), function
+
+
+def test_no_wildcard_action_and_no_wildcard_resource_on_a_scopable_mutation(
+    template: dict[str, Any],
+) -> None:
+    resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
+    unscopable = {"ec2:CreateDefaultVpc"}  # EC2 offers no resource type for it
+    for function in functions(template):
+        for statement in function_statements(resolver, function):
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            resources = (
+                statement["Resource"]
+                if isinstance(statement["Resource"], list)
+                else [statement["Resource"]]
+            )
+            assert all("*" not in a for a in actions), statement
+            mutating = [a for a in actions if not a.startswith("ec2:Describe")]
+            if "*" in resources and mutating:
+                assert set(mutating) <= unscopable, statement
+                assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == REGION
+            for resource in resources:
+                if resource.startswith("arn:aws:ec2:"):
+                    assert resource.startswith(f"arn:aws:ec2:{REGION}:{ACCOUNT}:"), resource
+            if "ec2:CreateTags" in actions:
+                assert "Condition" in statement, "CreateTags only on create or for its own tag"
+            if any(a.startswith("sns:") for a in actions):
+                assert resources == ["NoticeTopic"], statement
+
+
+def test_every_function_has_a_log_group_an_on_failure_destination_and_powertools(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(variables) >= POWERTOOLS_VARIABLES
+    for props in functions(template).values():
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
+        queue = on_failure["Destination"]["Fn::GetAtt"][0]
+        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True
+        (event,) = props["Events"].values()
+        assert event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] == queue
+        assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        assert "Environment" not in props or not POWERTOOLS_VARIABLES & set(
+            props["Environment"]["Variables"]
+        )
+
+
+def test_the_dead_letter_queue_alarm_notifies_the_topic(template: dict[str, Any]) -> None:
+    alarm = template["Resources"]["DeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "NoticeTopic"}]
+    assert alarm["Dimensions"][0]["Value"] == {"Fn::GetAtt": ["DeadLetterQueue", "QueueName"]}
+    topic = template["Resources"]["NoticeTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "NoticeKey"}
+
+
+@pytest.mark.parametrize(("create", "present"), [("true", True), ("false", False)])
+def test_the_trail_exists_only_when_asked_for_and_its_bucket_is_locked_down(
+    template: dict[str, Any], create: str, present: bool
+) -> None:
+    resolver = Resolver(template, {"CreateTrail": create}, REGION, ACCOUNT)
+    resources = template["Resources"]
+    for name in ("Trail", "TrailBucket", "TrailBucketPolicy"):
+        assert resolver.condition(resources[name]["Condition"]) is present
+    bucket = resources["TrailBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert bucket["LifecycleConfiguration"]["Rules"][0]["Status"] == "Enabled"
+    statements = resources["TrailBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    tls = next(s for s in statements if s["Sid"] == "TlsOnly")
+    assert tls["Effect"] == "Deny" and tls["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
+    selectors = resources["Trail"]["Properties"]["EventSelectors"]
+    assert selectors[0]["IncludeManagementEvents"] is True
+
+
+def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    for name in (
+        "Mode",
+        "RouteStrategy",
+        "MapPublicIpOnLaunch",
+        "CreateInternetGateway",
+        "RestoreDefaultVpc",
+        "IntentTagKey",
+        "PrivateNamePattern",
+        "NotificationEmail",
+        "LogRetentionDays",
+        "CreateTrail",
+    ):
+        assert parameters[name]["Description"], name
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for variable in (
+        "VPCR_MODE",
+        "VPCR_ROUTE_STRATEGY",
+        "VPCR_MAP_PUBLIC_IP",
+        "VPCR_CREATE_INTERNET_GATEWAY",
+        "VPCR_RESTORE_DEFAULT_VPC",
+        "VPCR_INTENT_TAG_KEY",
+        "VPCR_PRIVATE_NAME_PATTERN",
+        "VPCR_TOPIC_ARN",
+        "VPCR_OWN_ROLE_ARNS",
+    ):
+        assert variable in variables, variable
+
+
+def test_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:
+    assert {"NoticeTopicArn", "DeadLetterQueueUrl", "FunctionNames", "RuleNames"} <= set(
+        template["Outputs"]
+    )
