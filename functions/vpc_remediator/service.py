@@ -14,7 +14,15 @@ from .domain.actions import Action, CreateDefaultVpc
 from .domain.model import RegionSnapshot
 from .domain.planner import Plan, plan_for_vpc, plan_region
 from .domain.policy import AutoScope, Mode, Policy
-from .domain.report import ActionOutcome, ActionStatus, Notice, Report, render_notice
+from .domain.report import (
+    ActionOutcome,
+    ActionStatus,
+    Notice,
+    Report,
+    digest_wanted,
+    render_digest,
+    render_notice,
+)
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from .domain.verdict import readiness
 from .observability import logger
@@ -90,7 +98,34 @@ class Remediator:
     def reconcile_vpcs(
         self, vpc_ids: frozenset[str] | None, auto: AutoScope, call: ApiCall | None = None
     ) -> list[Report]:
+        """The VPCs named (None: every VPC of the region), from one batched read."""
+        return self._reconcile_read(self.reader.read(vpc_ids), vpc_ids, auto, call)
+
+    def sweep(self, vpc_ids: frozenset[str] | None, auto: AutoScope) -> list[Report]:
+        """The region's default VPC and every VPC (or those named), with one batched read.
+
+        Used by the scheduled sweep and by the command line.
+        """
         region = self.reader.read(vpc_ids)
+        region_plan = plan_region(region, self.policy)
+        if region_plan.writes:
+            # Rare: the default VPC is to be recreated; that path reads again by itself.
+            region_report = self.reconcile_region()
+            region = self.reader.read(vpc_ids)
+        else:
+            _log_plan(region_plan)
+            region_report = self._report(
+                REGION_SCOPE, (region_plan,), _would_apply(region_plan.actions), region, None
+            )
+        return [region_report, *self._reconcile_read(region, vpc_ids, auto, None)]
+
+    def _reconcile_read(
+        self,
+        region: RegionSnapshot,
+        vpc_ids: frozenset[str] | None,
+        auto: AutoScope,
+        call: ApiCall | None,
+    ) -> list[Report]:
         targets = sorted(vpc_ids) if vpc_ids is not None else sorted(region.details)
         plans = {v: plan_for_vpc(region, v, self.policy, auto) for v in targets}
         for plan in plans.values():
@@ -110,7 +145,7 @@ class Remediator:
                 outcomes[v],
                 after,
                 call,
-                remaining=plan_for_vpc(after, v, self.policy, auto).actions,
+                verified=(plan_for_vpc(after, v, self.policy, auto),),
             )
             for v in targets
         ]
@@ -127,7 +162,7 @@ class Remediator:
         region = self.reader.read(frozenset())
         plans: tuple[Plan, ...] = (plan,)
         default = region.default_vpc
-        remaining = plan_region(region, self.policy).actions
+        verified: tuple[Plan, ...] = (plan_region(region, self.policy),)
         if default is not None and any(
             isinstance(o.action, CreateDefaultVpc) and o.status is ActionStatus.APPLIED
             for o in outcomes
@@ -138,30 +173,54 @@ class Remediator:
             plans += (vpc_plan,)
             outcomes += writer.apply(vpc_plan.writes)
             region = self.reader.read(frozenset())
-            remaining += plan_for_vpc(region, default.id, self.policy, AutoScope.all()).actions
-        return self._report(REGION_SCOPE, plans, outcomes, region, call, remaining=remaining)
+            verified = (
+                plan_region(region, self.policy),
+                plan_for_vpc(region, default.id, self.policy, AutoScope.all()),
+            )
+        return self._report(REGION_SCOPE, plans, outcomes, region, call, verified=verified)
 
     def finish(self, reports: list[Report]) -> list[Report]:
         """Notify what needs it; then fail if anything is left undone (after notifying)."""
-        unsent = []
+        notices = []
         for report in reports:
-            if not report.should_notify:
+            if report.should_notify:
+                notices.append(render_notice(report, intent_tag_key=self.policy.intent_tag_key))
+            else:
                 logger.info("compliant; no notice", extra={"scope": report.scope})
-                continue
+        return self._send(notices, reports)
+
+    def finish_sweep(self, reports: list[Report]) -> list[Report]:
+        """One digest for a whole sweep, only when something is not compliant or was changed."""
+        notices = []
+        if digest_wanted(reports):
+            notices.append(
+                render_digest(
+                    self.reader.region,
+                    self.policy.mode,
+                    reports,
+                    intent_tag_key=self.policy.intent_tag_key,
+                )
+            )
+        else:
+            logger.info("sweep: every VPC compliant; no digest", extra={"vpcs": len(reports) - 1})
+        return self._send(notices, reports)
+
+    def _send(self, notices: list[Notice], reports: list[Report]) -> list[Report]:
+        unsent = []
+        for notice in notices:
             if self.notifier is None:
                 continue
-            notice = render_notice(report, intent_tag_key=self.policy.intent_tag_key)
             try:
                 message_id = self.notifier.publish(notice)
             except Exception:  # noqa: BLE001 - logged here, raised below after the rest
                 logger.exception("notice not published", extra={"subject": notice.subject})
-                unsent.append(report.scope)
+                unsent.append(notice.subject)
                 continue
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
         if any(r.failed for r in reports):
             raise RemediationIncomplete(reports)
         if unsent:
-            raise NotificationFailed(f"notices for {', '.join(unsent)} were not published")
+            raise NotificationFailed(f"not published: {'; '.join(unsent)}")
         return reports
 
     def _report(
@@ -173,7 +232,7 @@ class Remediator:
         region: RegionSnapshot,
         call: ApiCall | None,
         *,
-        remaining: tuple[Action, ...] = (),
+        verified: tuple[Plan, ...] | None = None,
     ) -> Report:
         report = Report(
             region=region.region,
@@ -181,7 +240,7 @@ class Remediator:
             scope=scope,
             plans=plans,
             outcomes=outcomes,
-            remaining=remaining,
+            verified=verified,
             verdict=readiness(region),
             trigger=call,
         )
@@ -191,7 +250,7 @@ class Remediator:
                 "scope": scope,
                 "outcome": str(report.outcome),
                 "actions": [f"{o.status}: {o.action.summary}" for o in outcomes],
-                "remaining": [a.summary for a in remaining],
+                "remaining": [a.summary for a in report.remaining],
             },
         )
         return report

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from .actions import Action
-from .findings import Finding, Severity
+from .findings import Finding, FindingCode, Severity
 from .planner import Plan
 from .policy import Mode
 from .triggers import ApiCall
@@ -22,6 +22,10 @@ from .verdict import Verdict
 NOTICE_SCHEMA = "vpc-remediator/notice"
 NOTICE_VERSION = 1
 SUBJECT_LIMIT = 100
+DIGEST_SCHEMA = "vpc-remediator/digest"
+DIGEST_VERSION = 1
+# Findings that describe a normal state on the way to being finished (DESIGN.md section 9).
+NORMAL_STATES = frozenset({FindingCode.UNDECIDED_SUBNET, FindingCode.VPC_GONE})
 
 
 class ActionStatus(StrEnum):
@@ -56,7 +60,8 @@ class Report:
     scope: str
     plans: tuple[Plan, ...]
     outcomes: tuple[ActionOutcome, ...] = ()
-    remaining: tuple[Action, ...] = ()  # still planned after apply and a fresh read
+    # The plans made again from a fresh read after applying; None when nothing was applied.
+    verified: tuple[Plan, ...] | None = None
     verdict: Verdict | None = None
     trigger: ApiCall | None = None
     error: str | None = None
@@ -64,6 +69,23 @@ class Report:
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for p in self.plans for f in p.findings)
+
+    @property
+    def remaining(self) -> tuple[Action, ...]:
+        """What is still planned after applying and reading again."""
+        return tuple(a for p in self.verified or () for a in p.actions)
+
+    @property
+    def final_plans(self) -> tuple[Plan, ...]:
+        return self.plans if self.verified is None else self.verified
+
+    @property
+    def compliant(self) -> bool:
+        """Nothing left to do and nothing to look at, beyond states on the way to being finished."""
+        return not self.failed and all(
+            not p.actions and all(f.code in NORMAL_STATES for f in p.findings)
+            for p in self.final_plans
+        )
 
     @property
     def failed(self) -> bool:
@@ -125,6 +147,12 @@ _HEADLINES = {
 }
 
 
+def _fit_subject(subject: str) -> str:
+    """SNS subjects: ASCII, no line breaks, at most 100 characters."""
+    subject = subject.encode("ascii", "replace").decode().replace("\n", " ")
+    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+
+
 def _subject(report: Report) -> str:
     counts = {
         Outcome.CHANGED: sum(o.status is ActionStatus.APPLIED for o in report.outcomes),
@@ -136,10 +164,7 @@ def _subject(report: Report) -> str:
     people = [f.code.value for f in report.findings if f.needs_person]
     if people:
         headline += f"; {', '.join(dict.fromkeys(people))}"
-    subject = f"[vpc-remediator] {report.region} {report.scope}: {headline}"
-    # SNS subjects: ASCII, no line breaks, at most 100 characters.
-    subject = subject.encode("ascii", "replace").decode().replace("\n", " ")
-    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+    return _fit_subject(f"[vpc-remediator] {report.region} {report.scope}: {headline}")
 
 
 def _trigger_line(call: ApiCall | None) -> str:
@@ -149,34 +174,45 @@ def _trigger_line(call: ApiCall | None) -> str:
     return f"Trigger: {call.event_name} by {who} at {call.event_time} (event {call.event_id})"
 
 
-def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
-    lines = [
-        f"vpc-remediator ({report.mode} mode) in {report.region}, {report.scope}: {report.outcome}",
-        "",
-        _trigger_line(report.trigger),
-    ]
+def report_lines(report: Report) -> list[str]:
+    """The part of a notice about one reconcile: actions, what is left, findings."""
+    lines: list[str] = []
     if report.outcomes:
-        lines += ["", "Would change:" if report.mode is Mode.AUDIT else "Actions:"]
+        lines += ["Would change:" if report.mode is Mode.AUDIT else "Actions:"]
         for o in report.outcomes:
             made = f" -> {o.resource_id}" if o.resource_id else ""
             detail = f" ({o.detail})" if o.detail else ""
             lines.append(f"  [{o.status}] {o.action.summary}{made}{detail}")
             lines.append(f"      why: {o.action.reason}")
     if report.remaining:
-        lines += ["", "Still not compliant after applying:"]
+        lines += ["Still not compliant after applying:"]
         lines += [f"  - {a.summary}" for a in report.remaining]
     if report.error:
-        lines += ["", f"Error: {report.error}"]
+        lines += [f"Error: {report.error}"]
     if report.findings:
-        lines += ["", "Findings:"]
+        lines += ["Findings:"]
         lines += [f"  [{f.severity}] {f.message}" for f in report.findings]
+    return lines
+
+
+def _opt_out(intent_tag_key: str) -> str:
+    return (
+        f"Opt out: tag a subnet or its VPC with {intent_tag_key}=ignore, "
+        "or deploy with Mode=audit to only report."
+    )
+
+
+def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
+    lines = [
+        f"vpc-remediator ({report.mode} mode) in {report.region}, {report.scope}: {report.outcome}",
+        "",
+        _trigger_line(report.trigger),
+        "",
+        *report_lines(report),
+    ]
     if report.verdict is not None:
         lines += ["", f"Readiness: {report.verdict.text}"]
-    lines += [
-        "",
-        f"Opt out: tag a subnet or its VPC with {intent_tag_key}=ignore, "
-        "or deploy with Mode=audit to only report.",
-    ]
+    lines += ["", _opt_out(intent_tag_key)]
     return Notice(
         subject=_subject(report),
         text="\n".join(lines) + "\n",
@@ -187,6 +223,69 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
             "region": report.region,
             "vpc_id": report.scope if report.scope.startswith("vpc-") else "none",
             "outcome": str(report.outcome),
+        },
+    )
+
+
+_WORST_FIRST = (
+    Outcome.FAILED,
+    Outcome.NEEDS_ATTENTION,
+    Outcome.WOULD_CHANGE,
+    Outcome.CHANGED,
+    Outcome.COMPLIANT,
+)
+
+
+def digest_wanted(reports: list[Report]) -> bool:
+    """A sweep sends its digest only when something is not compliant or was changed."""
+    return any(r.changed or not r.compliant for r in reports)
+
+
+def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_key: str) -> Notice:
+    """One message for a whole sweep: every VPC that needs a word, then the rest in one line."""
+    worst = next(
+        o for o in _WORST_FIRST if o is Outcome.COMPLIANT or any(r.outcome is o for r in reports)
+    )
+    noted = [r for r in reports if r.changed or not r.compliant]
+    quiet = [r.scope for r in reports if r not in noted]
+    changed = sum(r.changed for r in reports)
+    severity = max((r.severity for r in reports), key=list(Severity).index, default=Severity.INFO)
+    lines = [
+        f"vpc-remediator sweep ({mode} mode) in {region}: {len(reports)} checked, "
+        f"{changed} changed, {len(noted) - changed} to look at",
+    ]
+    for report in noted:
+        lines += ["", f"== {report.scope}: {report.outcome}", *report_lines(report)]
+    if quiet:
+        lines += ["", f"Compliant: {', '.join(quiet)}"]
+    verdict = next((r.verdict for r in reversed(reports) if r.verdict is not None), None)
+    if verdict is not None:
+        lines += ["", f"Readiness: {verdict.text}"]
+    lines += ["", _opt_out(intent_tag_key)]
+    subject = (
+        f"[vpc-remediator] {region} sweep: {len(reports)} checked, {changed} changed, "
+        f"{len(noted) - changed} to look at"
+    )
+    if worst is Outcome.FAILED:
+        subject += ", FAILED"
+    return Notice(
+        subject=_fit_subject(subject),
+        text="\n".join(lines) + "\n",
+        document={
+            "schema": DIGEST_SCHEMA,
+            "version": DIGEST_VERSION,
+            "region": region,
+            "mode": str(mode),
+            "outcome": str(worst),
+            "severity": str(severity),
+            "reports": [notice_document(r) for r in reports],
+        },
+        attributes={
+            "mode": str(mode),
+            "severity": str(severity),
+            "region": region,
+            "vpc_id": "sweep",
+            "outcome": str(worst),
         },
     )
 
@@ -236,6 +335,7 @@ def notice_document(report: Report) -> dict[str, Any]:
             for o in report.outcomes
         ],
         "remaining": [_action_dict(a) for a in report.remaining],
+        "compliant": report.compliant,
         "findings": [
             {
                 "code": str(f.code),
