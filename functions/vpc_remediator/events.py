@@ -7,7 +7,7 @@ right type. Any violation becomes one `InvalidEventError` before any AWS call.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .domain.triggers import ApiCall, InvalidEventError
 
 DETAIL_TYPE = "AWS API Call via CloudTrail"
+M = TypeVar("M", bound=EventBridgeModel)
 
 
 class SessionIssuer(BaseModel):
@@ -53,17 +54,21 @@ class CloudTrailApiCallEvent(EventBridgeModel):
     detail: CloudTrailDetail
 
 
-def parse_api_call(event: Any) -> ApiCall:
-    """The event as the domain's ApiCall, or InvalidEventError naming what is wrong."""
+def _parse(event: Any, model: type[M], what: str) -> M:
     try:
-        parsed = parse(event=event, model=CloudTrailApiCallEvent)
+        return parse(event=event, model=model)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in exc.errors()[:5]
         )
-        raise InvalidEventError(f"not a CloudTrail API call event: {problems}") from None
+        raise InvalidEventError(f"not {what}: {problems}") from None
     except (TypeError, ValueError) as exc:
-        raise InvalidEventError(f"not a CloudTrail API call event: {exc}") from None
+        raise InvalidEventError(f"not {what}: {exc}") from None
+
+
+def parse_api_call(event: Any) -> ApiCall:
+    """The event as the domain's ApiCall, or InvalidEventError naming what is wrong."""
+    parsed = _parse(event, CloudTrailApiCallEvent, "a CloudTrail API call event")
     detail = parsed.detail
     identity = detail.user_identity
     issuer = identity.session_context.session_issuer if identity.session_context else None
@@ -80,3 +85,13 @@ def parse_api_call(event: Any) -> ApiCall:
         request=detail.request_parameters,
         response=detail.response_elements,
     )
+
+
+class ScheduledEvent(EventBridgeModel):
+    detail_type: Literal["Scheduled Event"] = Field(alias="detail-type")
+    source: Literal["aws.events", "aws.scheduler"]
+
+
+def parse_scheduled_event(event: Any) -> ScheduledEvent:
+    """The sweep's trigger, or InvalidEventError."""
+    return _parse(event, ScheduledEvent, "a scheduled event")

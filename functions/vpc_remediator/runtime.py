@@ -12,10 +12,10 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .domain.policy import Mode
+from .domain.policy import AutoScope, Mode
 from .domain.report import ActionStatus, Report
 from .domain.triggers import InvalidEventError, Skip, trigger_for
-from .events import parse_api_call
+from .events import parse_api_call, parse_scheduled_event
 from .observability import logger, metrics
 from .service import NotificationFailed, RemediationIncomplete, Remediator
 from .settings import Settings
@@ -79,6 +79,33 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
         raise
     except NotificationFailed:
         metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
+        raise
+    _count(reports)
+    return {"status": "done", "reports": [_summary(r) for r in reports]}
+
+
+def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
+    """The scheduled sweep: every VPC of the region, one digest when something needs a word."""
+    config = settings()
+    try:
+        scheduled = parse_scheduled_event(event)
+    except InvalidEventError:
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        raise
+    region = os.environ.get("AWS_REGION") or scheduled.region
+    account = _account_of(context)
+    if account and scheduled.account != account:
+        reason = f"event from account {scheduled.account}; this function guards {account}"
+        logger.info("event skipped", extra={"reason": reason})
+        metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
+        return {"status": "skipped", "reason": reason}
+    auto = AutoScope.all() if config.sweep_applies_auto_intent else AutoScope.none()
+    remediator = build_remediator(config, region)
+    try:
+        reports = remediator.finish_sweep(remediator.sweep(None, auto))
+    except RemediationIncomplete as failed:
+        _count(failed.reports)
+        metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
         raise
     _count(reports)
     return {"status": "done", "reports": [_summary(r) for r in reports]}

@@ -28,6 +28,7 @@ ENV_INTENT_TAG_KEY = "VPCR_INTENT_TAG_KEY"
 ENV_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
+ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
 
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -45,6 +46,8 @@ class Settings:
     policy: Policy
     topic_arn: str | None
     own_role_arns: frozenset[str]
+    # The sweep enforces explicit intent; auto-intent gaps it only reports unless this is on.
+    sweep_applies_auto_intent: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -62,6 +65,7 @@ class Settings:
             ),
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
+            sweep_applies_auto_intent=_bool(env, ENV_SWEEP_AUTO_INTENT, default=False),
         )
 
 

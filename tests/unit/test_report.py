@@ -80,7 +80,11 @@ def test_audit_notice_lists_what_would_change() -> None:
 def test_a_failure_is_an_error_and_names_what_is_left() -> None:
     report = _report(status=ActionStatus.FAILED)
     assert report.outcome is Outcome.FAILED and report.severity is Severity.ERROR
-    report = _report(verified=(Plan(Mode.REMEDIATE, "vpc-00000000000000001", actions=report.plans[0].actions[:1]),))
+    report = _report(
+        verified=(
+            Plan(Mode.REMEDIATE, "vpc-00000000000000001", actions=report.plans[0].actions[:1]),
+        )
+    )
     notice = render_notice(report, intent_tag_key=KEY)
     assert "Still not compliant after applying:" in notice.text
     assert notice.attributes["outcome"] == "failed"
