@@ -6,6 +6,7 @@ botocore's standard retry mode does the waiting on throttling and transient erro
 
 from __future__ import annotations
 
+import os
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
@@ -42,3 +43,28 @@ class AwsClients:
 def clients_for(region: str) -> AwsClients:
     """One set of clients per region for the life of the process (warm invocations reuse it)."""
     return AwsClients(region)
+
+
+def default_region() -> str:
+    """The region of the standard chain (AWS_REGION, AWS_DEFAULT_REGION, the profile)."""
+    region = os.environ.get("AWS_REGION") or boto3.session.Session().region_name
+    if not region:
+        raise ValueError("no region: pass --region or set AWS_REGION")
+    return region
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Regions botocore knows for EC2, without a network call."""
+    session = boto3.session.Session()
+    return frozenset(
+        r
+        for partition in session.get_available_partitions()
+        for r in session.get_available_regions("ec2", partition_name=partition)
+    )
+
+
+def enabled_regions(region: str) -> list[str]:
+    """Every region enabled for the account (one DescribeRegions call)."""
+    response = clients_for(region).ec2.describe_regions(AllRegions=False)
+    return sorted(r["RegionName"] for r in response["Regions"])

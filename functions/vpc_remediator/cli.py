@@ -1,0 +1,225 @@
+"""`vpc-remediator audit|fix`: the Lambdas' service from a terminal.
+
+Uses the standard AWS credential chain; AWS_ENDPOINT_URL points it at an emulator. Settings
+default from the same environment variables the Lambdas read; flags override them.
+Exit codes: 0 compliant, 1 findings or actions (audit) / something remains (fix), 2 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from .domain.policy import AutoScope, Mode, Policy, RouteStrategy
+from .domain.report import Report, notice_document, report_lines
+from .settings import Settings, SettingsError
+
+RUN_SCHEMA = "vpc-remediator/run"
+RUN_VERSION = 1
+EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    """A one-line message for the person at the terminal; exit code 2."""
+
+
+def _parser(defaults: Settings) -> argparse.ArgumentParser:
+    policy = defaults.policy
+    common = argparse.ArgumentParser(add_help=False)
+    where = common.add_argument_group("what to look at")
+    where.add_argument("--region", action="append", default=[], help="a region (repeatable)")
+    where.add_argument(
+        "--all-regions", action="store_true", help="every region enabled for the account"
+    )
+    where.add_argument("--vpc-id", action="append", default=[], help="only this VPC (repeatable)")
+    where.add_argument(
+        "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
+    )
+    how = common.add_argument_group("settings (default: the VPCR_* environment, as in the Lambdas)")
+    how.add_argument(
+        "--route-strategy",
+        choices=[s.value for s in RouteStrategy],
+        default=policy.route_strategy.value,
+    )
+    how.add_argument(
+        "--map-public-ip", action=argparse.BooleanOptionalAction, default=policy.map_public_ip
+    )
+    how.add_argument(
+        "--create-internet-gateway",
+        action=argparse.BooleanOptionalAction,
+        default=policy.create_internet_gateway,
+    )
+    how.add_argument(
+        "--restore-default-vpc",
+        action=argparse.BooleanOptionalAction,
+        default=policy.restore_default_vpc,
+    )
+    how.add_argument("--intent-tag-key", default=policy.intent_tag_key)
+    how.add_argument("--private-name-pattern", default=policy.private_name_pattern.pattern)
+    how.add_argument(
+        "--explicit-only",
+        action="store_true",
+        help="enforce tagged intent only (by default a person running it asks for auto intent too)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="vpc-remediator",
+        description="Find and fix half-done VPC networking (routes to the internet gateway, "
+        "public-IP mapping) the way the vpc-remediator Lambdas do.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "audit", parents=[common], help="read only: findings, what fix would do, readiness"
+    )
+    commands.add_parser("fix", parents=[common], help="apply the plan and print what changed")
+    return parser
+
+
+def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
+    try:
+        pattern = re.compile(args.private_name_pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise CliError(f"--private-name-pattern: not a regular expression ({exc})") from None
+    return dataclasses.replace(
+        defaults,
+        mode=Mode.AUDIT if args.command == "audit" else Mode.REMEDIATE,
+        route_strategy=RouteStrategy(args.route_strategy),
+        map_public_ip=args.map_public_ip,
+        create_internet_gateway=args.create_internet_gateway,
+        restore_default_vpc=args.restore_default_vpc,
+        intent_tag_key=args.intent_tag_key,
+        private_name_pattern=pattern,
+    )
+
+
+def _regions(args: argparse.Namespace) -> list[str]:
+    from .aws.clients import default_region, enabled_regions, known_regions
+
+    try:
+        home = default_region() if args.all_regions or not args.region else ""
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.all_regions:
+        return enabled_regions(home)
+    regions = list(dict.fromkeys(args.region)) or [home]
+    unknown = [r for r in regions if r not in known_regions()]
+    if unknown:
+        raise CliError(f"unknown region {unknown[0]!r}")
+    return regions
+
+
+def _run_region(region: str, policy: Policy, args: argparse.Namespace) -> list[Report]:
+    from .aws.clients import clients_for
+    from .aws.reader import SnapshotReader
+    from .aws.writer import ActionWriter
+    from .service import Remediator
+
+    clients = clients_for(region)
+    remediator = Remediator(
+        policy=policy,
+        reader=SnapshotReader(clients.ec2, region),
+        writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
+        notifier=None,
+    )
+    auto = AutoScope.none() if args.explicit_only else AutoScope.all()
+    return remediator.sweep(frozenset(args.vpc_id) if args.vpc_id else None, auto)
+
+
+def _print_text(region: str, reports: list[Report], out: TextIO) -> None:
+    print(region, file=out)
+    for report in reports:
+        state = "compliant" if report.compliant else str(report.outcome)
+        print(f"  {report.scope}: {state}", file=out)
+        for line in report_lines(report):
+            print(f"    {line}", file=out)
+    verdict = next((r.verdict for r in reports if r.verdict is not None), None)
+    if verdict is not None:
+        print(f"  Readiness: {verdict.text}", file=out)
+
+
+def _aws_error(exc: Exception) -> str | None:
+    """A one-line message for the errors a person at a terminal can act on."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}"
+    if isinstance(exc, BotoCoreError):
+        return f"AWS call failed: {exc}"
+    return None
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    from .observability import logger
+
+    # The service's logs are for Lambda; here they would drown the report.
+    logger.setLevel(logging.WARNING)
+    if logger.registered_handler is not None:
+        logger.registered_handler.setStream(sys.stderr)  # type: ignore[attr-defined]
+    try:
+        defaults = Settings.from_env(os.environ, require_topic=False)
+    except SettingsError as exc:
+        print(f"vpc-remediator: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    args = _parser(defaults).parse_args(argv)
+    try:
+        policy = _policy(args, defaults.policy)
+        regions = _regions(args)
+        results: list[tuple[str, list[Report]]] = []
+        for n, region in enumerate(regions, 1):
+            if len(regions) > 1:
+                print(f"[{n}/{len(regions)}] {region}", file=sys.stderr)
+            results.append((region, _run_region(region, policy, args)))
+    except CliError as exc:
+        print(f"vpc-remediator: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        message = _aws_error(exc)
+        if message is None:
+            raise
+        print(f"vpc-remediator: {message}", file=sys.stderr)
+        return EXIT_ERROR
+    compliant = all(r.compliant for _, reports in results for r in reports)
+    if args.json:
+        json.dump(run_document(args.command, results), out, indent=2, sort_keys=True)
+        print(file=out)
+    else:
+        for region, reports in results:
+            _print_text(region, reports, out)
+    return EXIT_COMPLIANT if compliant else EXIT_NOT_COMPLIANT
+
+
+def run_document(command: str, results: list[tuple[str, list[Report]]]) -> dict[str, Any]:
+    """`--json` output: each report is the same document SNS subscribers receive."""
+    return {
+        "schema": RUN_SCHEMA,
+        "version": RUN_VERSION,
+        "command": command,
+        "compliant": all(r.compliant for _, reports in results for r in reports),
+        "regions": [
+            {
+                "region": region,
+                "compliant": all(r.compliant for r in reports),
+                "verdict": next(
+                    (notice_document(r)["verdict"] for r in reports if r.verdict), None
+                ),
+                "reports": [notice_document(r) for r in reports],
+            }
+            for region, reports in results
+        ],
+    }
+
+
+def main_exit() -> None:
+    """The console script."""
+    sys.exit(main())
