@@ -33,7 +33,7 @@ class Emulator:
         return boto3.client(service, region_name=region, endpoint_url=self.url)
 
     def reset(self) -> None:
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our own loopback server
             pass
 
