@@ -34,15 +34,15 @@ unit: $(STAMP) ## only the pure unit tests (no AWS emulator)
 	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP) ## ruff check and ruff format --check
-	$(BIN)/ruff check functions tests
-	$(BIN)/ruff format --check functions tests
+	$(BIN)/ruff check functions tests local_aws
+	$(BIN)/ruff format --check functions tests local_aws
 
 typecheck: $(STAMP) ## mypy (strict) with the boto3 type stubs
 	$(BIN)/mypy
 
 fmt: $(STAMP) ## format and autofix
-	$(BIN)/ruff format functions tests
-	$(BIN)/ruff check --fix functions tests
+	$(BIN)/ruff format functions tests local_aws
+	$(BIN)/ruff check --fix functions tests local_aws
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)

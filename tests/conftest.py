@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
+from local_aws.events import EVENT_IDS, EVENTS_DIR, load_event
+
+__all__ = ["ACCOUNT", "EVENTS_DIR", "EVENT_IDS", "REGION", "FakeLambdaContext", "load_event"]
 
 # Powertools Logger and Metrics take their service and namespace when the handler module is
 # imported, as they do in Lambda, where the environment is set before any import.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vpc-remediator")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VpcRemediatorTests")
 
-EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 REGION = "eu-south-1"
 ACCOUNT = "123456789012"
-
-# The ids written in events/*.json; tests swap them for the ids moto hands out.
-EVENT_IDS = {
-    "vpc": "vpc-0a1b2c3d4e5f60718",
-    "subnet": "subnet-0a1b2c3d4e5f60718",
-    "igw": "igw-0a1b2c3d4e5f60718",
-    "rtb": "rtb-0a1b2c3d4e5f60718",
-    "assoc": "rtbassoc-0a1b2c3d4e5f60718",
-}
-
-
-def load_event(name: str, **ids: str) -> dict[str, Any]:
-    """events/<name>.json, with its placeholder ids replaced (vpc=..., subnet=..., ...)."""
-    text = (EVENTS_DIR / f"{name}.json").read_text()
-    for kind, real in ids.items():
-        text = text.replace(EVENT_IDS[kind], real)
-    return copy.deepcopy(json.loads(text))
 
 
 @dataclass

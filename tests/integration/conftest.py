@@ -10,10 +10,11 @@ from typing import Any
 
 import boto3
 import pytest
+from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
 from tests.conftest import ACCOUNT, REGION, FakeLambdaContext, load_event
-from tests.iam import Resolver, authorizations, function_statements, is_allowed, load_template
+from tests.iam import authorizations, function_statements, is_allowed
 from vpc_remediator import runtime
 from vpc_remediator.aws.clients import clients_for
 

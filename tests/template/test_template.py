@@ -13,11 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
+from local_aws.template import TEMPLATE, Resolver, load_template
 from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
 
 from tests.conftest import ACCOUNT, EVENTS_DIR, REGION
-from tests.iam import TEMPLATE, Resolver, function_statements, granted_actions, load_template
+from tests.iam import function_statements, granted_actions
 from vpc_remediator.domain.actions import (
     OPTIONAL_ACTION_TYPES,
     REGION_ACTION_TYPES,

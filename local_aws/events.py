@@ -1,0 +1,28 @@
+"""The sample events in events/, with their placeholder ids swapped for real ones."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+
+# The ids written in events/*.json; callers swap them for the ids an emulator hands out.
+EVENT_IDS = {
+    "vpc": "vpc-0a1b2c3d4e5f60718",
+    "subnet": "subnet-0a1b2c3d4e5f60718",
+    "igw": "igw-0a1b2c3d4e5f60718",
+    "rtb": "rtb-0a1b2c3d4e5f60718",
+    "assoc": "rtbassoc-0a1b2c3d4e5f60718",
+}
+
+
+def load_event(name: str, **ids: str) -> dict[str, Any]:
+    """events/<name>.json, with its placeholder ids replaced (vpc=..., subnet=..., ...)."""
+    text = (EVENTS_DIR / f"{name}.json").read_text()
+    for kind, real in ids.items():
+        text = text.replace(EVENT_IDS[kind], real)
+    event: dict[str, Any] = copy.deepcopy(json.loads(text))
+    return event
