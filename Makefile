@@ -14,7 +14,7 @@ REGIONS     ?= $(REGION)
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install test unit lint typecheck fmt clean validate build deploy
+.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml constraints.txt functions/requirements.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+demo: $(STAMP) ## the seed story on a local AWS emulator (moto server on 127.0.0.1), fixed
+	PYTHONPATH=$(CURDIR):$(CURDIR)/functions $(BIN)/python -m local_aws.demo $(DEMO_ARGS)
 
 install: $(STAMP) ## create .venv with the pinned tools and the package (editable)
 

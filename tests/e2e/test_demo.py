@@ -1,0 +1,51 @@
+"""`make demo`'s program, end to end: its own moto server, the story, the fix, the exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.e2e.conftest import ROOT
+
+
+def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VPCR_", "POWERTOOLS_"))
+    }
+    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'functions'}"
+    return subprocess.run(  # noqa: S603 - this interpreter running our own module
+        [sys.executable, "-m", "local_aws.demo", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def test_the_demo_fixes_the_seed_story() -> None:
+    result = run_demo()
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "\033[" not in out  # not a terminal: no colour
+    before, after = out.split("3. The CloudTrail events")[0], out.split("4. After")[1]
+    assert "public per SkyPilot  no" in before
+    assert "fails with 'No usable subnets found'" in before
+    assert "[1/5] DeleteVpc -> DeleteVpcFunction: needs-attention" in out
+    assert "[2/5] CreateVpc -> CreateVpcFunction: changed" in out
+    assert "[4/5] CreateInternetGateway -> no rule matches" in out
+    assert "[5/5] AttachInternetGateway -> RoutingChangeFunction: compliant" in out
+    assert out.count("SNS notice (as the SQS subscriber receives it") == 2
+    assert "public per SkyPilot  yes" in after and "public IP on launch  yes" in after
+    assert "aws: vpc_name: skypilot-vpc" in after
+    assert "FIXED:" in out
+    assert result.stderr == ""
+
+
+def test_the_demo_exits_non_zero_when_the_end_state_is_not_fixed() -> None:
+    result = run_demo("--parameter", "Mode=audit")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "NOT FIXED" in result.stdout
+    assert "[would-apply] associate" in result.stdout
