@@ -12,9 +12,11 @@ from vpc_remediator.domain.actions import (
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
+    DeleteRouteTable,
     Pending,
     Ref,
     ReplaceRoute,
+    ReplaceRouteTableAssociation,
     SetMapPublicIpOnLaunch,
     TagResources,
 )
@@ -84,6 +86,22 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
                     return replace(t, associations=(*t.associations, (f"rtbassoc-{sid}", sid)))
 
                 update_table(rid(rt), assoc)
+            case ReplaceRouteTableAssociation(association_id=assoc, route_table=rt, subnet_id=sid):
+                tables = tuple(
+                    replace(t, associations=tuple(a for a in t.associations if a[0] != assoc))
+                    for t in snapshot.route_tables
+                )
+                snapshot = replace(snapshot, route_tables=tables)
+
+                def reassoc(t: RouteTable, sid: str = sid) -> RouteTable:
+                    return replace(t, associations=(*t.associations, (f"rtbassoc-m-{sid}", sid)))
+
+                update_table(rid(rt), reassoc)
+            case DeleteRouteTable(route_table=rt):
+                if any(t.associations for t in snapshot.route_tables if t.id == rt):
+                    raise FakeEc2Error(f"DependencyViolation {rt}")
+                kept = tuple(t for t in snapshot.route_tables if t.id != rt)
+                snapshot = replace(snapshot, route_tables=kept)
             case SetMapPublicIpOnLaunch(subnet_id=sid, enabled=enabled):
                 subnets = tuple(
                     replace(s, map_public_ip_on_launch=enabled) if s.id == sid else s

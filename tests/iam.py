@@ -78,10 +78,22 @@ def is_allowed(
     return False
 
 
+def no_tags(_: str) -> dict[str, str]:
+    return {}
+
+
 def authorizations(
-    operation: str, params: Mapping[str, Any], *, region: str, account: str
+    operation: str,
+    params: Mapping[str, Any],
+    *,
+    region: str,
+    account: str,
+    resource_tags: Any = no_tags,
 ) -> list[tuple[str, str, dict[str, Any]]]:
-    """The (IAM action, resource ARN, condition context) checks AWS makes for one EC2 call."""
+    """The (IAM action, resource ARN, condition context) checks AWS makes for one EC2 call.
+
+    `resource_tags(id)` gives a resource's tags as `aws:ResourceTag/<key>` context keys.
+    """
     arn = f"arn:{PARTITION}:ec2:{region}:{account}:"
     kinds = {"subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "vpc": "vpc"}
 
@@ -98,6 +110,11 @@ def authorizations(
         checks = [(action, of(params["RouteTableId"]), {})]
     elif operation == "AssociateRouteTable":
         checks = [(action, of(params["RouteTableId"]), {}), (action, of(params["SubnetId"]), {})]
+    elif operation == "ReplaceRouteTableAssociation":
+        # The target table must be a managed public table (checked on its tags).
+        checks = [(action, of(params["RouteTableId"]), dict(resource_tags(params["RouteTableId"])))]
+    elif operation == "DeleteRouteTable":
+        checks = [(action, of(params["RouteTableId"]), dict(resource_tags(params["RouteTableId"])))]
     elif operation == "ModifySubnetAttribute":
         checks = [(action, of(params["SubnetId"]), {})]
     elif operation == "CreateInternetGateway":

@@ -28,6 +28,8 @@ from .domain.verdict import readiness
 from .observability import logger
 
 REGION_SCOPE = "default VPC"
+# Apply-and-verify rounds before a reconcile is declared not converged.
+MAX_ROUNDS = 3
 
 
 class Reader(Protocol):
@@ -136,17 +138,20 @@ class Remediator:
                 self._report(plan.scope, (plan,), _would_apply(plan.actions), region, call)
                 for plan in plans.values()
             ]
-        outcomes = {v: writer.apply(plans[v].writes) for v in targets}
-        after = self.reader.read(vpc_ids)
+        # Apply, read again, plan again: usually one round. A concurrent reconcile (another
+        # event for the same VPC) can leave work that the next round sees and finishes.
+        outcomes: dict[str, tuple[ActionOutcome, ...]] = dict.fromkeys(targets, ())
+        current, after = plans, region
+        for _ in range(MAX_ROUNDS):
+            todo = [v for v in targets if current[v].writes]
+            if not todo:
+                break
+            for v in todo:
+                outcomes[v] += writer.apply(current[v].writes)
+            after = self.reader.read(vpc_ids)
+            current = {v: plan_for_vpc(after, v, self.policy, auto) for v in targets}
         return [
-            self._report(
-                v,
-                (plans[v],),
-                outcomes[v],
-                after,
-                call,
-                verified=(plan_for_vpc(after, v, self.policy, auto),),
-            )
+            self._report(v, (plans[v],), outcomes[v], after, call, verified=(current[v],))
             for v in targets
         ]
 

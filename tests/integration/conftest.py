@@ -25,15 +25,20 @@ OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRol
 @dataclass
 class CallLog:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    # (handler module, service, operation, params) for calls made inside a Lambda handler
-    by_function: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    # (handler module, service, operation, params, tags of the resources it names at the time)
+    by_function: list[tuple[str, str, str, dict[str, Any], dict[str, dict[str, str]]]] = field(
+        default_factory=list
+    )
     function: str | None = None
+    tags_of: Any = None  # resource id -> its tags, read with a client of the test's own
 
     def record(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         call = (model.service_model.service_name, model.name, params)
         self.calls.append(call)
         if self.function:
-            self.by_function.append((self.function, *call))
+            named = [v for k, v in params.items() if k == "RouteTableId" and isinstance(v, str)]
+            tags = {r: self.tags_of(r) for r in named} if self.tags_of else {}
+            self.by_function.append((self.function, *call, tags))
 
     @property
     def names(self) -> list[str]:
@@ -124,11 +129,19 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         monkeypatch.setenv("VPCR_TOPIC_ARN", topic_arn)
         monkeypatch.setenv("VPCR_OWN_ROLE_ARNS", OWN_ROLE)
-        log = CallLog()
+        own_ec2 = boto3.client("ec2", region_name=REGION)
+
+        def tags_of(resource_id: str) -> dict[str, str]:
+            found = own_ec2.describe_tags(
+                Filters=[{"Name": "resource-id", "Values": [resource_id]}]
+            )
+            return {t["Key"]: t["Value"] for t in found["Tags"]}
+
+        log = CallLog(tags_of=tags_of)
         clients = clients_for(REGION)
         for client in (clients.ec2, clients.sns):
             client.meta.events.register("before-parameter-build", log.record)
-        yield Aws(boto3.client("ec2", region_name=REGION), sqs, topic_arn, queue_url, log)
+        yield Aws(own_ec2, sqs, topic_arn, queue_url, log)
         # Every call a handler made must be allowed by that function's policy in template.yaml,
         # with the template parameters this test's settings stand for.
         assert_calls_allowed(log.by_function, topic_arn)
@@ -136,7 +149,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     runtime.settings.cache_clear()
 
 
-def assert_calls_allowed(calls: list[tuple[str, str, str, dict[str, Any]]], topic_arn: str) -> None:
+def assert_calls_allowed(
+    calls: list[tuple[str, str, str, dict[str, Any], dict[str, dict[str, str]]]], topic_arn: str
+) -> None:
     template = load_template()
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     parameters = {
@@ -151,12 +166,20 @@ def assert_calls_allowed(calls: list[tuple[str, str, str, dict[str, Any]]], topi
         if r["Type"] == "AWS::Serverless::Function"
     }
     refused = []
-    for module, service, operation, params in calls:
+    for module, service, operation, params, tags in calls:
         statements = function_statements(resolver, by_module[module])
         if service == "sns":
             checks = [(f"sns:{operation}", params["TopicArn"], {})]
         else:
-            checks = authorizations(operation, params, region=REGION, account=ACCOUNT)
+
+            def resource_tags(
+                resource_id: str, tags: dict[str, dict[str, str]] = tags
+            ) -> dict[str, str]:
+                return {f"aws:ResourceTag/{k}": v for k, v in tags.get(resource_id, {}).items()}
+
+            checks = authorizations(
+                operation, params, region=REGION, account=ACCOUNT, resource_tags=resource_tags
+            )
         refused += [
             (by_module[module], *check) for check in checks if not is_allowed(statements, *check)
         ]

@@ -110,10 +110,32 @@ def test_a_managed_table_whose_route_was_deleted_gets_it_back_only_on_a_create()
     assert kinds(plan_vpc(snap, Policy(), ALL)) == ["CreateRoute"]
 
 
-def test_duplicate_managed_tables_are_reported_and_the_first_is_used() -> None:
+def test_duplicate_managed_tables_a_race_made_are_merged_into_the_lowest_id() -> None:
+    first = table("rtb-00000000000000a", route(IGW), managed=True, subnets=(S1,))
+    second = table("rtb-00000000000000b", route(IGW), managed=True, subnets=(S2,))
+    snap = vpc_snapshot(
+        subnet(S1, public_ip=True), subnet(S2, public_ip=True), tables=(second, first)
+    )
+    plan = plan_vpc(snap, Policy(), AutoScope.none())
+    assert kinds(plan) == ["ReplaceRouteTableAssociation", "DeleteRouteTable"]
+    move, delete = plan.actions
+    assert (move.route_table, move.subnet_id) == (first.id, S2)  # type: ignore[attr-defined]
+    assert delete.route_table == second.id  # type: ignore[attr-defined]
+    after = apply_actions(snap, plan.actions)
+    assert [t.id for t in after.route_tables if t.tags.get("vpc-remediator:role")] == [first.id]
+    assert plan_vpc(after, Policy(), ALL).actions == ()
+
+
+def test_a_managed_table_holding_a_persons_routes_is_never_deleted() -> None:
     first = table("rtb-00000000000000a", route(IGW), managed=True)
-    second = table("rtb-00000000000000b", route(IGW), managed=True)
+    second = table(
+        "rtb-00000000000000b",
+        route(IGW),
+        route("pcx-0123456789abcdef0", "10.9.0.0/16"),
+        managed=True,
+    )
     plan = plan_vpc(vpc_snapshot(subnet(S1), tables=(second, first)), Policy(), ALL)
+    assert "DeleteRouteTable" not in kinds(plan)
     assert FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE in codes(plan)
     assert [a.route_table for a in plan.actions if isinstance(a, AssociateRouteTable)] == [first.id]
 

@@ -21,9 +21,11 @@ from ..domain.actions import (
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
+    DeleteRouteTable,
     Pending,
     Ref,
     ReplaceRoute,
+    ReplaceRouteTableAssociation,
     SetMapPublicIpOnLaunch,
     TagResources,
 )
@@ -59,6 +61,8 @@ class ActionWriter:
             CreateRoute: self._create_route,
             ReplaceRoute: self._replace_route,
             AssociateRouteTable: self._associate,
+            ReplaceRouteTableAssociation: self._reassociate,
+            DeleteRouteTable: self._delete_route_table,
             SetMapPublicIpOnLaunch: self._map_public_ip,
             CreateInternetGateway: self._create_internet_gateway,
             AttachInternetGateway: self._attach_internet_gateway,
@@ -129,6 +133,16 @@ class ActionWriter:
         self._ec2.associate_route_table(
             RouteTableId=self._id(action.route_table), SubnetId=action.subnet_id
         )
+        return ""
+
+    def _reassociate(self, action: ReplaceRouteTableAssociation) -> str:
+        self._ec2.replace_route_table_association(
+            AssociationId=action.association_id, RouteTableId=self._id(action.route_table)
+        )
+        return ""
+
+    def _delete_route_table(self, action: DeleteRouteTable) -> str:
+        self._ec2.delete_route_table(RouteTableId=action.route_table)
         return ""
 
     def _map_public_ip(self, action: SetMapPublicIpOnLaunch) -> str:

@@ -112,6 +112,40 @@ class AssociateRouteTable(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReplaceRouteTableAssociation(Action):
+    """Moves a subnet between two managed public tables (merging duplicates a race made)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRouteTableAssociation",)
+    association_id: str
+    route_table: Ref
+    subnet_id: str
+
+    @property
+    def summary(self) -> str:
+        return f"move {self.subnet_id} to {self.route_table}"
+
+    @property
+    def resource(self) -> Ref:
+        return self.subnet_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteRouteTable(Action):
+    """Deletes a duplicate managed table the remediator itself created, once it is empty."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteRouteTable",)
+    route_table: str
+
+    @property
+    def summary(self) -> str:
+        return f"delete duplicate managed route table {self.route_table}"
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
 class SetMapPublicIpOnLaunch(Action):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifySubnetAttribute",)
     subnet_id: str
@@ -190,6 +224,8 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     CreateRoute,
     ReplaceRoute,
     AssociateRouteTable,
+    ReplaceRouteTableAssociation,
+    DeleteRouteTable,
     SetMapPublicIpOnLaunch,
     CreateInternetGateway,
     AttachInternetGateway,

@@ -25,9 +25,11 @@ from .actions import (
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
+    DeleteRouteTable,
     Pending,
     Ref,
     ReplaceRoute,
+    ReplaceRouteTableAssociation,
     SetMapPublicIpOnLaunch,
     TagResources,
 )
@@ -133,6 +135,9 @@ class _Builder:
     setup: list[Action] = field(default_factory=list)
     routes: dict[tuple[str, str], Action] = field(default_factory=dict)
     associations: list[Action] = field(default_factory=list)
+    merges: list[Action] = field(default_factory=list)
+    # Duplicate managed tables being merged -> the table their subnets move to.
+    merged_into: dict[str, RouteTable] = field(default_factory=dict)
     attributes: list[Action] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
@@ -198,15 +203,9 @@ def plan_vpc(snapshot: VpcSnapshot, policy: Policy, auto: AutoScope) -> Plan:
     _plan_gateway(b, public, enforced)
 
     managed_tables = managed_route_tables(snapshot)
-    if len(managed_tables) > 1:
-        extra = ", ".join(rt.id for rt in managed_tables[1:])
-        b.find(
-            FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
-            snapshot.vpc.id,
-            f"more than one managed public route table; using {managed_tables[0].id}, not {extra}",
-            person=True,
-        )
     managed = managed_tables[0] if managed_tables else None
+    if managed is not None and len(managed_tables) > 1:
+        _plan_merge_duplicates(b, managed, managed_tables[1:])
 
     to_move: list[Subnet] = []
     for subnet in public:
@@ -302,6 +301,8 @@ def _plan_subnet_routes(
     """Returns (gaps left unenforced, routing blocked, subnet must move to the managed table)."""
     explicit = b.intent(subnet).is_explicit
     table = b.snapshot.governing_route_table(subnet.id)
+    if table is not None:
+        table = b.merged_into.get(table.id, table)
     if table is None:
         b.find(
             FindingCode.ROUTE_CONFLICT,
@@ -419,6 +420,81 @@ def _plan_dedicated_table(b: _Builder, managed: RouteTable | None, subnets: list
         b.changed.add(subnet.id)
 
 
+def _only_default_routes(table: RouteTable) -> bool:
+    """A table holding nothing but what the remediator puts there (local and IGW defaults)."""
+    return all(
+        r.target_id == "local" or (r.is_default and r.target_kind is TargetKind.IGW)
+        for r in table.routes
+    )
+
+
+def _plan_merge_duplicates(
+    b: _Builder, canonical: RouteTable, duplicates: tuple[RouteTable, ...]
+) -> None:
+    """Concurrent reconciles can each create a managed table before seeing the others' (AWS's
+    ClientToken prevents it; an emulator may not). Every reconcile merges them the same way:
+    the lowest id stays, the others' subnets move to it, and the emptied tables are deleted.
+    """
+    mergeable = [
+        t
+        for t in duplicates
+        if t.tags.get(MANAGED_TAG_KEY) == MANAGED_CREATED
+        and _only_default_routes(t)
+        and b.only_public_subnets(t)  # an ignored or private subnet is never moved
+    ]
+    for table in duplicates:
+        if table not in mergeable:
+            b.find(
+                FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
+                table.id,
+                f"{table.id} is tagged as a managed public table besides {canonical.id} but "
+                "holds routes the remediator did not add or subnets not meant to be public; "
+                "it is left as it is",
+                person=True,
+            )
+    moving = [(assoc, sid) for t in mergeable for assoc, sid in t.associations]
+    destinations = sorted(
+        {
+            d
+            for s in b.snapshot.subnets
+            for _, sid in moving
+            if s.id == sid
+            for d in _destinations(s)
+        }
+    )
+    for destination in destinations:
+        status, target = _route_status(canonical, destination)
+        if status is _Route.OK:
+            continue
+        if status is _Route.CONFLICT or b.gateway is None or not b.only_public_subnets(canonical):
+            b.find(
+                FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
+                canonical.id,
+                f"duplicates of the managed table {canonical.id} are not merged into it: it "
+                f"cannot route {destination} to an internet gateway for them",
+                person=True,
+            )
+            return
+        b.fix_route(canonical.id, destination, b.gateway, status, target)
+    b.merged_into.update({t.id: canonical for t in mergeable})
+    for association_id, subnet_id in moving:
+        b.merges.append(
+            ReplaceRouteTableAssociation(
+                association_id=association_id,
+                route_table=canonical.id,
+                subnet_id=subnet_id,
+                reason=f"one managed public table per VPC: {canonical.id} is kept",
+            )
+        )
+    for table in mergeable:
+        b.merges.append(
+            DeleteRouteTable(
+                route_table=table.id,
+                reason=f"a duplicate of {canonical.id}, created by a concurrent reconcile",
+            )
+        )
+
+
 def _plan_private(b: _Builder) -> None:
     for subnet in b.snapshot.subnets:
         intent = b.intent(subnet)
@@ -445,7 +521,13 @@ def _plan_private(b: _Builder) -> None:
 
 
 def _assemble(b: _Builder, policy: Policy) -> Plan:
-    actions: list[Action] = [*b.setup, *b.routes.values(), *b.associations, *b.attributes]
+    actions: list[Action] = [
+        *b.setup,
+        *b.routes.values(),
+        *b.merges,
+        *b.associations,
+        *b.attributes,
+    ]
     already_tagged = {s.id for s in b.snapshot.subnets if s.tags.get(MANAGED_TAG_KEY)} | {
         rt.id for rt in b.snapshot.route_tables if rt.tags.get(MANAGED_TAG_KEY)
     }
