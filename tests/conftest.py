@@ -33,6 +33,16 @@ def lambda_context() -> FakeLambdaContext:
 
 
 @pytest.fixture(autouse=True)
+def _short_consistency_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bounded wait for EC2's eventual consistency, shortened from 10 x 2 s."""
+    from vpc_remediator.aws import reader, writer
+
+    short = {"Delay": 0.01, "MaxAttempts": 4}
+    monkeypatch.setattr(reader, "DEFAULT_WAIT", short)
+    monkeypatch.setattr(writer, "DEFAULT_WAIT", short)
+
+
+@pytest.fixture(autouse=True)
 def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may reach a real account: fake credentials, one region, Powertools quiet."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):

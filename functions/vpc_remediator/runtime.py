@@ -29,7 +29,7 @@ def settings() -> Settings:
 def build_remediator(config: Settings, region: str) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
     from .aws.clients import clients_for
-    from .aws.notifier import SnsNotifier
+    from .aws.notifier import DeadLetterNotifier, SnsNotifier
     from .aws.reader import SnapshotReader
     from .aws.writer import ActionWriter
 
@@ -39,6 +39,9 @@ def build_remediator(config: Settings, region: str) -> Remediator:
         reader=SnapshotReader(clients.ec2, region),
         writer=ActionWriter(clients.ec2) if config.policy.mode is Mode.REMEDIATE else None,
         notifier=SnsNotifier(clients.sns, config.topic_arn) if config.topic_arn else None,
+        fallback=DeadLetterNotifier(clients.sqs, config.dead_letter_queue_url)
+        if config.dead_letter_queue_url
+        else None,
     )
 
 

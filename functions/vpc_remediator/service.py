@@ -39,6 +39,8 @@ class Reader(Protocol):
 
     def vpc_ids_for(self, target: Target) -> frozenset[str] | None: ...
 
+    def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]: ...
+
 
 class Writer(Protocol):
     def apply(self, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]: ...
@@ -74,6 +76,7 @@ class Remediator:
     reader: Reader
     writer: Writer | None
     notifier: Notifier | None
+    fallback: Notifier | None = None  # where a notice goes when the notifier refuses it
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -94,14 +97,29 @@ class Remediator:
                     "target no longer exists; nothing to reconcile", extra={"target": str(target)}
                 )
                 return []
-            reports = self.reconcile_vpcs(vpc_ids, trigger.auto, trigger.call)
+            reports = self.reconcile_vpcs(vpc_ids, trigger.auto, trigger.call, trigger.created)
         return self.finish(reports)
 
     def reconcile_vpcs(
-        self, vpc_ids: frozenset[str] | None, auto: AutoScope, call: ApiCall | None = None
+        self,
+        vpc_ids: frozenset[str] | None,
+        auto: AutoScope,
+        call: ApiCall | None = None,
+        created: tuple[str, ...] = (),
     ) -> list[Report]:
         """The VPCs named (None: every VPC of the region), from one batched read."""
-        return self._reconcile_read(self.reader.read(vpc_ids), vpc_ids, auto, call)
+        region = self.reader.read(vpc_ids)
+        unseen = [r for r in created if not _lists(region, r)]
+        if unseen:
+            # Eventual consistency: the event can arrive before EC2 lists what it created.
+            gone = self.reader.wait_visible(unseen)
+            if gone:
+                logger.info(
+                    "created resources not found after waiting", extra={"ids": sorted(gone)}
+                )
+            if len(gone) < len(unseen):
+                region = self.reader.read(vpc_ids)
+        return self._reconcile_read(region, vpc_ids, auto, call)
 
     def sweep(self, vpc_ids: frozenset[str] | None, auto: AutoScope) -> list[Report]:
         """The region's default VPC and every VPC (or those named), with one batched read.
@@ -217,9 +235,10 @@ class Remediator:
                 continue
             try:
                 message_id = self.notifier.publish(notice)
-            except Exception:  # noqa: BLE001 - logged here, raised below after the rest
+            except Exception:  # noqa: BLE001 - logged and parked here, raised below
                 logger.exception("notice not published", extra={"subject": notice.subject})
                 unsent.append(notice.subject)
+                self._park(notice)
                 continue
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
         if any(r.failed for r in reports):
@@ -227,6 +246,16 @@ class Remediator:
         if unsent:
             raise NotificationFailed(f"not published: {'; '.join(unsent)}")
         return reports
+
+    def _park(self, notice: Notice) -> None:
+        if self.fallback is None:
+            return
+        try:
+            message_id = self.fallback.publish(notice)
+        except Exception:  # noqa: BLE001 - the invocation fails anyway, with both logged
+            logger.exception("notice not parked either", extra={"subject": notice.subject})
+            return
+        logger.warning("notice parked in the dead-letter queue", extra={"id": message_id})
 
     def _report(
         self,
@@ -259,6 +288,16 @@ class Remediator:
             },
         )
         return report
+
+
+def _lists(region: RegionSnapshot, resource_id: str) -> bool:
+    """Whether a read listed the resource (a VPC, subnet or route table)."""
+    if region.vpc(resource_id) is not None:
+        return True
+    return any(
+        resource_id in {s.id for s in snap.subnets} | {t.id for t in snap.route_tables}
+        for snap in region.details.values()
+    )
 
 
 def _log_plan(plan: Plan) -> None:

@@ -29,9 +29,11 @@ ENV_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
 ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
+ENV_DEAD_LETTER_QUEUE_URL = "VPCR_DEAD_LETTER_QUEUE_URL"
 
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_QUEUE_URL = re.compile(r"^https?://[\w.:-]+/\d{12}/[\w-]{1,80}(\.fifo)?$")
 _TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -48,6 +50,8 @@ class Settings:
     own_role_arns: frozenset[str]
     # The sweep enforces explicit intent; auto-intent gaps it only reports unless this is on.
     sweep_applies_auto_intent: bool = False
+    # Where a notice goes when SNS refuses it, so that it is not lost with the invocation.
+    dead_letter_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -66,6 +70,7 @@ class Settings:
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
             sweep_applies_auto_intent=_bool(env, ENV_SWEEP_AUTO_INTENT, default=False),
+            dead_letter_queue_url=_queue_url(env),
         )
 
 
@@ -124,6 +129,13 @@ def _topic(env: Mapping[str, str], *, required: bool) -> str | None:
         return None
     if not _TOPIC_ARN.match(raw):
         raise SettingsError(f"{ENV_TOPIC_ARN}={raw!r}: not an SNS topic ARN")
+    return raw
+
+
+def _queue_url(env: Mapping[str, str]) -> str | None:
+    raw = _raw(env, ENV_DEAD_LETTER_QUEUE_URL)
+    if raw is not None and not _QUEUE_URL.match(raw):
+        raise SettingsError(f"{ENV_DEAD_LETTER_QUEUE_URL}={raw!r}: not an SQS queue URL")
     return raw
 
 

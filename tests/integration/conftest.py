@@ -170,6 +170,8 @@ def assert_calls_allowed(
         statements = function_statements(resolver, by_module[module])
         if service == "sns":
             checks = [(f"sns:{operation}", params["TopicArn"], {})]
+        elif service == "sqs":
+            checks = [(f"sqs:{operation}", "DeadLetterQueue.Arn", {})]
         else:
 
             def resource_tags(

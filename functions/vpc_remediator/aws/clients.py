@@ -16,6 +16,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8},
@@ -37,6 +38,10 @@ class AwsClients:
     @cached_property
     def sns(self) -> SNSClient:
         return self._session.client("sns", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def sqs(self) -> SQSClient:
+        return self._session.client("sqs", region_name=self.region, config=CLIENT_CONFIG)
 
 
 @cache

@@ -9,6 +9,7 @@ from ..domain.report import Notice
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 # SNS accepts 256 KiB per message; MessageStructure=json repeats the document per protocol.
 MESSAGE_LIMIT = 250_000
@@ -45,4 +46,25 @@ class SnsNotifier:
                 for name, value in notice.attributes.items()
             },
         )
+        return response["MessageId"]
+
+
+class DeadLetterNotifier:
+    """Parks a notice SNS refused in the dead-letter queue, whose alarm tells a person."""
+
+    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
+        self._sqs = sqs
+        self.queue_url = queue_url
+
+    def publish(self, notice: Notice) -> str:
+        body = json.dumps(
+            {
+                "kind": "unsent-notice",
+                "subject": notice.subject,
+                "text": notice.text,
+                "document": notice.document,
+            },
+            sort_keys=True,
+        )
+        response = self._sqs.send_message(QueueUrl=self.queue_url, MessageBody=body[:262_000])
         return response["MessageId"]

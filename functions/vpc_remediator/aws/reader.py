@@ -25,6 +25,7 @@ from ..domain.model import (
     frozen_tags,
 )
 from ..domain.triggers import RegionTarget, RouteTableTarget, SubnetTarget, Target, VpcTarget
+from .visibility import DEFAULT_WAIT, wait_visible
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -132,9 +133,14 @@ def parse_nat_gateway(raw: Mapping[str, Any]) -> NatGateway:
 
 
 class SnapshotReader:
-    def __init__(self, ec2: EC2Client, region: str) -> None:
+    def __init__(self, ec2: EC2Client, region: str, *, wait: dict[str, Any] | None = None) -> None:
         self._ec2 = ec2
         self.region = region
+        self._wait = wait or DEFAULT_WAIT
+
+    def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]:
+        """Bounded wait for just-created resources; returns those still missing (gone)."""
+        return wait_visible(self._ec2, resource_ids, self._wait)
 
     def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
         """Every VPC of the region, with details for `vpc_ids` and the default VPC.

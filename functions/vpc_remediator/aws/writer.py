@@ -8,6 +8,7 @@ Lambda retries and the dead-letter queue finally keeps the event.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from ..domain.actions import (
 )
 from ..domain.model import IPV6_DEFAULT
 from ..domain.report import ActionOutcome, ActionStatus
+from .visibility import DEFAULT_WAIT, is_waitable, wait_visible
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
@@ -41,6 +43,14 @@ ALREADY_DONE_CODES = frozenset({"RouteAlreadyExists", "Resource.AlreadyAssociate
 
 class _Unresolved(Exception):
     pass
+
+
+def _pending_refs(action: Action) -> list[Pending]:
+    return [
+        value
+        for f in dataclasses.fields(action)
+        if isinstance(value := getattr(action, f.name), Pending)
+    ]
 
 
 def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
@@ -54,8 +64,9 @@ def _destination(destination: str) -> dict[str, str]:
 
 
 class ActionWriter:
-    def __init__(self, ec2: EC2Client) -> None:
+    def __init__(self, ec2: EC2Client, *, wait: dict[str, Any] | None = None) -> None:
         self._ec2 = ec2
+        self._wait = wait or DEFAULT_WAIT
         self._calls: Mapping[type[Action], Callable[[Any], str]] = {
             CreateRouteTable: self._create_route_table,
             CreateRoute: self._create_route,
@@ -78,9 +89,27 @@ class ActionWriter:
             outcomes.append(self._apply_one(action))
         return tuple(outcomes)
 
+    def _call(self, action: Action) -> str:
+        """One API call; if EC2 does not list yet what this plan just created (eventual
+        consistency), wait for it (bounded) and make the call once more."""
+        try:
+            return self._calls[type(action)](action)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            just_created = [
+                self._created[ref]
+                for ref in _pending_refs(action)
+                if ref in self._created and is_waitable(self._created[ref])
+            ]
+            if not code.endswith(".NotFound") or not just_created:
+                raise
+            if wait_visible(self._ec2, just_created, self._wait):
+                raise  # still not there: it really is gone
+            return self._calls[type(action)](action)
+
     def _apply_one(self, action: Action) -> ActionOutcome:
         try:
-            resource_id = self._calls[type(action)](action)
+            resource_id = self._call(action)
         except _Unresolved as missing:
             return ActionOutcome(action, ActionStatus.SKIPPED, f"{missing} was not created")
         except ClientError as exc:

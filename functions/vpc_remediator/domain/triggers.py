@@ -67,6 +67,8 @@ class Trigger:
     call: ApiCall
     target: Target
     auto: AutoScope
+    # What the call created: EC2 may not list it yet (eventual consistency), so it is waited for.
+    created: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,4 +184,20 @@ def trigger_for(
     if region and call.region != region:
         return Skip(f"event from region {call.region}; this function guards {region}")
     target, auto = HANDLED_EVENTS[call.event_name]
-    return Trigger(call, target(call), auto(call))
+    return Trigger(call, target(call), auto(call), _created(call))
+
+
+# event name -> where the id of what it created is
+_CREATED = {
+    "CreateVpc": ("vpc", ("response", "vpc", "vpcId")),
+    "CreateDefaultVpc": ("vpc", ("response", "vpc", "vpcId")),
+    "CreateSubnet": ("subnet", ("response", "subnet", "subnetId")),
+    "CreateRouteTable": ("rtb", ("response", "routeTable", "routeTableId")),
+}
+
+
+def _created(call: ApiCall) -> tuple[str, ...]:
+    if call.event_name not in _CREATED:
+        return ()
+    kind, path = _CREATED[call.event_name]
+    return (_id(call, kind, path),)
