@@ -80,7 +80,8 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
         _count(failed.reports)
         metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
         raise
-    except NotificationFailed:
+    except NotificationFailed as unsent:
+        _count(unsent.reports)
         metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
         raise
     _count(reports)
@@ -109,6 +110,10 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
     except RemediationIncomplete as failed:
         _count(failed.reports)
         metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
+        raise
+    except NotificationFailed as unsent:
+        _count(unsent.reports)
+        metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
         raise
     _count(reports)
     return {"status": "done", "reports": [_summary(r) for r in reports]}

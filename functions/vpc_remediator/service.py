@@ -65,6 +65,10 @@ class RemediationIncomplete(RuntimeError):
 class NotificationFailed(RuntimeError):
     """The change was made (and logged) but a notice could not be published."""
 
+    def __init__(self, message: str, reports: list[Report]) -> None:
+        super().__init__(message)
+        self.reports = reports
+
 
 def _would_apply(actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
     return tuple(ActionOutcome(a, ActionStatus.WOULD_APPLY) for a in actions)
@@ -244,7 +248,7 @@ class Remediator:
         if any(r.failed for r in reports):
             raise RemediationIncomplete(reports)
         if unsent:
-            raise NotificationFailed(f"not published: {'; '.join(unsent)}")
+            raise NotificationFailed(f"not published: {'; '.join(unsent)}", reports)
         return reports
 
     def _park(self, notice: Notice) -> None:

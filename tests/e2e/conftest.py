@@ -81,3 +81,82 @@ def emulator(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emul
     emulator_server.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator_server.url)
     return emulator_server
+
+
+@dataclass
+class Deployment:
+    """The remediator as Lambda would run it, pointed at the moto server, with faults between."""
+
+    emulator: Emulator
+    injector: Any
+    topic_arn: str
+    queue_url: str
+    dead_letter_url: str
+    retries: list[float]
+
+    def notices(self) -> list[dict[str, Any]]:
+        return _drain(self.emulator.client("sqs"), self.queue_url)
+
+    def parked(self) -> list[dict[str, Any]]:
+        return _drain(self.emulator.client("sqs"), self.dead_letter_url, envelope=False)
+
+    def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
+        from tests.conftest import FakeLambdaContext, load_event
+
+        result: dict[str, Any] = handler.lambda_handler(
+            load_event(event_name, **ids), FakeLambdaContext()
+        )
+        return result
+
+
+def _drain(sqs: Any, url: str, *, envelope: bool = True) -> list[dict[str, Any]]:
+    import json
+
+    out: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for m in messages:
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return out
+
+
+@pytest.fixture
+def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
+    from botocore.retries import standard
+
+    from tests.faults import FaultInjector
+    from vpc_remediator import runtime
+    from vpc_remediator.aws.clients import clients_for
+
+    sns, sqs = emulator.client("sns"), emulator.client("sqs")
+    topic = sns.create_topic(Name="notices")["TopicArn"]
+    queue = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    dead_letter = sqs.create_queue(QueueName="dead-letter")["QueueUrl"]
+    monkeypatch.setenv("VPCR_TOPIC_ARN", topic)
+    monkeypatch.setenv("VPCR_DEAD_LETTER_QUEUE_URL", dead_letter)
+    monkeypatch.setenv(
+        "VPCR_OWN_ROLE_ARNS",
+        "arn:aws:iam::123456789012:role/vpc-remediator-RoutingChangeFunctionRole",
+    )
+    # botocore's standard retry mode does the waiting; the test only shortens each wait.
+    retries: list[float] = []
+    original = standard.ExponentialBackoff.delay_amount
+
+    def short_delay(self: Any, context: Any) -> float:
+        retries.append(original(self, context))
+        return 0.01
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", short_delay)
+    clients_for.cache_clear()
+    runtime.settings.cache_clear()
+    injector = FaultInjector()
+    clients = clients_for("eu-south-1")
+    for client in (clients.ec2, clients.sns, clients.sqs):
+        injector.attach(client)
+    yield Deployment(emulator, injector, topic, queue, dead_letter, retries)
+    clients_for.cache_clear()
+    runtime.settings.cache_clear()
