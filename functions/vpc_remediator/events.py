@@ -44,7 +44,7 @@ class CloudTrailDetail(BaseModel):
     event_time: datetime = Field(alias="eventTime")
     aws_region: str = Field(alias="awsRegion", min_length=1, max_length=64)
     user_identity: UserIdentity = Field(alias="userIdentity")
-    error_code: str | None = Field(default=None, alias="errorCode")
+    error_code: str | None = Field(default=None, alias="errorCode", max_length=256)
     request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
     response_elements: dict[str, Any] | None = Field(default=None, alias="responseElements")
 

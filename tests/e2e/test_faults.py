@@ -48,6 +48,11 @@ def test_throttling_on_a_share_of_calls_still_converges(deployment: Deployment) 
     assert injector.injected["Throttling"] == 1
     # Every injected fault was retried by botocore's standard mode, none by our code.
     assert len(deployment.retries) == sum(injector.injected.values())
+    calls = sum(injector.seen.values())
+    print(
+        f"\nthrottling: {sum(injector.injected.values())} of {calls} requests failed "
+        f"({dict(injector.injected)}), all retried by botocore; converged"
+    )
 
 
 def test_an_event_that_outruns_ec2s_listing_waits_then_succeeds(deployment: Deployment) -> None:

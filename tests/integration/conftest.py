@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +20,7 @@ from tests.conftest import ACCOUNT, REGION, FakeLambdaContext, load_event
 from tests.iam import authorizations, function_statements, is_allowed
 from vpc_remediator import runtime
 from vpc_remediator.aws.clients import clients_for
+from vpc_remediator.observability import logger
 
 READ_PREFIXES = ("Describe", "Get", "List")
 OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRole"
@@ -109,6 +113,25 @@ class Aws:
             (r.get("GatewayId") or "").startswith("igw-") for t in tables for r in t["Routes"]
         )
 
+    def give_the_default_vpc_its_gateway(self) -> str:
+        """What AWS's default VPC has and moto's lacks: an attached gateway and a default route."""
+        default = self.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])[
+            "Vpcs"
+        ]
+        vpc_id = default[0]["VpcId"]
+        gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        self.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_id)
+        main = self.ec2.describe_route_tables(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc_id]},
+                {"Name": "association.main", "Values": ["true"]},
+            ]
+        )["RouteTables"][0]["RouteTableId"]
+        self.ec2.create_route(
+            RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
+        )
+        return str(vpc_id)
+
     def maps_public_ip(self, subnet_id: str) -> bool:
         subnet = self.ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]
         return bool(subnet["MapPublicIpOnLaunch"])
@@ -141,12 +164,38 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         clients = clients_for(REGION)
         for client in (clients.ec2, clients.sns):
             client.meta.events.register("before-parameter-build", log.record)
-        yield Aws(own_ec2, sqs, topic_arn, queue_url, log)
+        logs = io.StringIO()
+        handler = logging.StreamHandler(logs)
+        handler.setFormatter(logger.registered_formatter)
+        logger.addHandler(handler)
+        try:
+            yield Aws(own_ec2, sqs, topic_arn, queue_url, log)
+        finally:
+            logger.removeHandler(handler)
         # Every call a handler made must be allowed by that function's policy in template.yaml,
         # with the template parameters this test's settings stand for.
         assert_calls_allowed(log.by_function, topic_arn)
+        # Notices and logs carry no credentials (the sample events hold a fake access key id).
+        published = [json.dumps(p) for _, name, p in log.calls if name == "Publish"]
+        assert_no_secrets([logs.getvalue(), *published])
     clients_for.cache_clear()
     runtime.settings.cache_clear()
+
+
+SECRETS = re.compile(
+    r"(AKIA|ASIA)[A-Z0-9]{16}|secret_?access_?key|session_?token|x-amz-security-token",
+    re.IGNORECASE,
+)
+
+
+def assert_no_secrets(outputs: list[str]) -> None:
+    secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+    for text in outputs:
+        found = SECRETS.search(text)
+        assert found is None, (
+            f"a credential in the output: ...{text[max(found.start() - 60, 0) : found.end() + 20]}..."
+        )
+        assert not secret or f'"{secret}"' not in text
 
 
 def assert_calls_allowed(

@@ -171,18 +171,19 @@ def trigger_for(
     region: str | None = None,
 ) -> Trigger | Skip:
     """What this call asks to reconcile, or why it is skipped. Raises InvalidEventError."""
+    # Values from the event are quoted and cut short: they are whatever the sender wrote.
     if call.event_source != EC2_EVENT_SOURCE:
-        return Skip(f"event source {call.event_source!r} is not {EC2_EVENT_SOURCE}")
+        return Skip(f"event source {call.event_source!r:.80} is not {EC2_EVENT_SOURCE}")
     if call.error_code:
-        return Skip(f"{call.event_name} failed with {call.error_code}; nothing changed")
+        return Skip(f"{call.event_name:.80} failed with {call.error_code:.80}; nothing changed")
     if own_role_arns & {call.issuer_arn, call.actor_arn}:
-        return Skip(f"{call.event_name} was made by the remediator itself")
+        return Skip(f"{call.event_name:.80} was made by the remediator itself")
     if call.event_name not in accepted or call.event_name not in HANDLED_EVENTS:
-        return Skip(f"{call.event_name} is not an event this function handles")
+        return Skip(f"{call.event_name!r:.80} is not an event this function handles")
     if account and call.account != account:
-        return Skip(f"event from account {call.account}; this function guards {account}")
+        return Skip(f"event from account {call.account!r:.40}; this function guards {account}")
     if region and call.region != region:
-        return Skip(f"event from region {call.region}; this function guards {region}")
+        return Skip(f"event from region {call.region!r:.40}; this function guards {region}")
     target, auto = HANDLED_EVENTS[call.event_name]
     return Trigger(call, target(call), auto(call), _created(call))
 

@@ -11,6 +11,9 @@ EVENT_NAMES = frozenset({"CreateSubnet"})
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path="detail.eventID", clear_state=True)
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry access key ids.
+@logger.inject_lambda_context(
+    correlation_id_path="detail.eventID", clear_state=True, log_event=False
+)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_event(event, context, accepted=EVENT_NAMES)

@@ -17,6 +17,6 @@ ACTION_TYPES = REGION_ACTION_TYPES
 
 
 @metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+@logger.inject_lambda_context(correlation_id_path="id", clear_state=True, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return handle_schedule(event, context)
