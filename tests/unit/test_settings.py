@@ -60,6 +60,8 @@ def test_every_setting_is_read() -> None:
         ("VPCR_PRIVATE_NAME_PATTERN", "private|("),
         ("VPCR_TOPIC_ARN", "arn:aws:sqs:eu-south-1:123456789012:queue"),
         ("VPCR_OWN_ROLE_ARNS", "arn:aws:iam::123456789012:user/alice"),
+        ("VPCR_DEAD_LETTER_QUEUE_URL", "ftp://queue.example/123456789012/dlq"),
+        ("VPCR_SWEEP_APPLIES_AUTO_INTENT", "sometimes"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
