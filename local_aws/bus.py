@@ -48,6 +48,7 @@ class LocalEventBus:
     region: str
     account: str
     topic_arn: str
+    dead_letter_url: str
     parameters: Mapping[str, str] = field(default_factory=dict)
     routes: list[FunctionRoute] = field(init=False)
 
@@ -58,10 +59,13 @@ class LocalEventBus:
             for name, r in template["Resources"].items()
             if r["Type"] == "AWS::Serverless::Function"
         }
-        refs: dict[str, str] = {"NoticeTopic": self.topic_arn}
+        refs: dict[str, str] = {
+            "NoticeTopic": self.topic_arn,
+            "DeadLetterQueue": self.dead_letter_url,
+        }
         for name in functions:
             refs[f"{name}Role.Arn"] = f"arn:aws:iam::{self.account}:role/vpc-remediator-{name}Role"
-        resolver = Resolver(template, self.parameters, self.region, self.account, refs)
+        resolver = Resolver(template, self.parameters, self.region, self.account, refs, strict=True)
         shared = resolver.value(template["Globals"]["Function"]["Environment"]["Variables"])
         self.routes = []
         for name, resource in functions.items():

@@ -254,7 +254,8 @@ def run(parameters: dict[str, str], out: TextIO) -> int:
             "Attributes"
         ]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        bus = LocalEventBus(REGION, ACCOUNT, topic, parameters)
+        dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
+        bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters)
 
         print(
             style.bold("vpc-remediator demo") + ": the seed story (SkyPilot in eu-south-1), "

@@ -33,6 +33,8 @@ class Resolver:
     region: str
     account: str
     refs: Mapping[str, str] = field(default_factory=dict)  # resource logical id -> value
+    # strict: a reference to a resource not in `refs` is an error, not its logical id.
+    strict: bool = False
 
     def param(self, name: str) -> str:
         if name in self.parameters:
@@ -70,7 +72,7 @@ class Resolver:
             return self.sub(arg)
         if fn == "Fn::GetAtt":
             logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-            return self.refs.get(f"{logical}.{attribute}", f"{logical}.{attribute}")
+            return self._resource(f"{logical}.{attribute}")
         if fn == "Fn::Join":
             sep, items = arg
             return sep.join(str(i) for i in self.value(items))
@@ -88,7 +90,14 @@ class Resolver:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
             return self.param(name)
-        return self.refs.get(name, name)
+        return self._resource(name)
+
+    def _resource(self, key: str) -> str:
+        if key in self.refs:
+            return self.refs[key]
+        if self.strict:
+            raise KeyError(f"template.yaml refers to {key}, which has no local stand-in")
+        return key
 
     def sub(self, arg: Any) -> str:
         text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
