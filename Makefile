@@ -14,7 +14,7 @@ REGIONS     ?= $(REGION)
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy
+.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,10 @@ $(STAMP): pyproject.toml constraints.txt functions/requirements.txt
 demo: $(STAMP) ## the seed story on a local AWS emulator (moto server on 127.0.0.1), fixed
 	PYTHONPATH=$(CURDIR):$(CURDIR)/functions $(BIN)/python -m local_aws.demo $(DEMO_ARGS)
 
+bench: $(STAMP) ## measure API calls, latency, cold start, memory; writes docs/bench/
+	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	PYTHONPATH=$(CURDIR):$(CURDIR)/functions $(BIN)/python -m bench $(BENCH_ARGS)
+
 install: $(STAMP) ## create .venv with the pinned tools and the package (editable)
 
 test: lint typecheck ## lint, type-check and run every test
@@ -37,15 +41,15 @@ unit: $(STAMP) ## only the pure unit tests (no AWS emulator)
 	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP) ## ruff check and ruff format --check
-	$(BIN)/ruff check functions tests local_aws
-	$(BIN)/ruff format --check functions tests local_aws
+	$(BIN)/ruff check functions tests local_aws bench
+	$(BIN)/ruff format --check functions tests local_aws bench
 
 typecheck: $(STAMP) ## mypy (strict) with the boto3 type stubs
 	$(BIN)/mypy
 
 fmt: $(STAMP) ## format and autofix
-	$(BIN)/ruff format functions tests local_aws
-	$(BIN)/ruff check --fix functions tests local_aws
+	$(BIN)/ruff format functions tests local_aws bench
+	$(BIN)/ruff check --fix functions tests local_aws bench
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)

@@ -38,8 +38,8 @@ def build_remediator(config: Settings, region: str) -> Remediator:
         policy=config.policy,
         reader=SnapshotReader(clients.ec2, region),
         writer=ActionWriter(clients.ec2) if config.policy.mode is Mode.REMEDIATE else None,
-        notifier=SnsNotifier(clients.sns, config.topic_arn) if config.topic_arn else None,
-        fallback=DeadLetterNotifier(clients.sqs, config.dead_letter_queue_url)
+        notifier=SnsNotifier(clients, config.topic_arn) if config.topic_arn else None,
+        fallback=DeadLetterNotifier(clients, config.dead_letter_queue_url)
         if config.dead_letter_queue_url
         else None,
     )

@@ -30,7 +30,7 @@ def remediator_of_its_own(deployment: Deployment) -> Remediator:
         policy=Policy(),
         reader=SnapshotReader(clients.ec2, "eu-south-1"),
         writer=ActionWriter(clients.ec2),
-        notifier=SnsNotifier(clients.sns, deployment.topic_arn),
+        notifier=SnsNotifier(clients, deployment.topic_arn),
     )
 
 

@@ -3,40 +3,66 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ..domain.report import Notice
 
 if TYPE_CHECKING:
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sqs import SQSClient
+    from .clients import AwsClients
 
-# SNS accepts 256 KiB per message; MessageStructure=json repeats the document per protocol.
+# SNS accepts 256 KiB per message, attributes included.
 MESSAGE_LIMIT = 250_000
-MACHINE_PROTOCOLS = ("sqs", "lambda", "http", "https", "email-json", "firehose", "application")
+TEXT_LINES_KEPT = 120
+
+
+def _without_intents(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    return {**doc, "intents": [], "intents_omitted": len(doc.get("intents", []))}, text
+
+
+def _actions_counted(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """Keep every action that did not simply succeed; count the rest by type and status."""
+    actions = doc.get("actions", [])
+    quiet = [a for a in actions if a["status"] in ("applied", "would-apply", "already-done")]
+    counts = Counter(f"{a['type']}:{a['status']}" for a in quiet)
+    kept = [a for a in actions if a not in quiet]
+    return {**doc, "actions": kept, "actions_counted": dict(sorted(counts.items()))}, text
+
+
+def _text_cut(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    lines = text.splitlines()
+    if len(lines) <= TEXT_LINES_KEPT:
+        return doc, text
+    kept = lines[:TEXT_LINES_KEPT]
+    kept.append(f"... {len(lines) - TEXT_LINES_KEPT} more lines: the JSON document has the facts")
+    return doc, "\n".join(kept) + "\n"
 
 
 def message_for(notice: Notice) -> str:
+    """MessageStructure=json: e-mail gets the text, every other protocol the JSON document
+    ("default"). A notice too large for SNS is shrunk in steps, the failures kept whole."""
     document: dict[str, Any] = dict(notice.document)
-    while True:
-        doc = json.dumps(document, sort_keys=True)
-        message = {"default": notice.text, "email": notice.text}
-        message.update(dict.fromkeys(MACHINE_PROTOCOLS, doc))
-        body = json.dumps(message)
-        if len(body.encode()) <= MESSAGE_LIMIT or not document.get("intents"):
+    text = notice.text
+    body = ""
+    for shrink in (None, _without_intents, _actions_counted, _text_cut):
+        if shrink is not None:
+            document, text = shrink(document, text)
+        body = json.dumps({"default": json.dumps(document, sort_keys=True), "email": text})
+        if len(body.encode()) <= MESSAGE_LIMIT:
             return body
-        # The per-subnet intents are the bulk of a large VPC's notice; the rest must go out.
-        document["intents_omitted"] = len(document["intents"])
-        document["intents"] = []
+    return body
 
 
 class SnsNotifier:
-    def __init__(self, sns: SNSClient, topic_arn: str) -> None:
-        self._sns = sns
+    """Publishes to the topic. The SNS client is built on the first notice: most reconciles
+    find nothing to say, and a cold start should not pay for a client it does not use."""
+
+    def __init__(self, clients: AwsClients, topic_arn: str) -> None:
+        self._clients = clients
         self.topic_arn = topic_arn
 
     def publish(self, notice: Notice) -> str:
-        response = self._sns.publish(
+        response = self._clients.sns.publish(
             TopicArn=self.topic_arn,
             Subject=notice.subject,
             Message=message_for(notice),
@@ -52,8 +78,8 @@ class SnsNotifier:
 class DeadLetterNotifier:
     """Parks a notice SNS refused in the dead-letter queue, whose alarm tells a person."""
 
-    def __init__(self, sqs: SQSClient, queue_url: str) -> None:
-        self._sqs = sqs
+    def __init__(self, clients: AwsClients, queue_url: str) -> None:
+        self._clients = clients
         self.queue_url = queue_url
 
     def publish(self, notice: Notice) -> str:
@@ -66,5 +92,7 @@ class DeadLetterNotifier:
             },
             sort_keys=True,
         )
-        response = self._sqs.send_message(QueueUrl=self.queue_url, MessageBody=body[:262_000])
+        response = self._clients.sqs.send_message(
+            QueueUrl=self.queue_url, MessageBody=body[:262_000]
+        )
         return response["MessageId"]

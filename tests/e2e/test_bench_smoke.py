@@ -1,0 +1,36 @@
+"""`make bench`'s program runs (smallest sizes, once): a check of the benchmark, not a measurement."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import ROOT
+
+
+def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path: Path) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VPCR_", "POWERTOOLS_"))
+    }
+    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'functions'}"
+    done = subprocess.run(  # noqa: S603 - this interpreter running our own module
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    for row in results["reconcile"]:
+        assert (row["compliant"]["describes"], row["compliant"]["writes"]) == (5, 0)
+        assert row["broken"]["writes"] == row["broken"]["planned_writes"] > 0
+    assert results["sweep"][0]["sweep"]["describes"] == 5
+    assert results["memory"]["max_rss_mb"] < 128
+    report = (tmp_path / "README.md").read_text()
+    assert "## Targets" in report and "## Cold start" in report
