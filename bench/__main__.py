@@ -48,34 +48,21 @@ class Emulator:
 
 @contextlib.contextmanager
 def emulator() -> Iterator[Emulator]:
-    import socket
-
     import boto3
-    from moto.server import ThreadedMotoServer
+    from local_aws.emulator import moto_server
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - the emulator accepts any key
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        POWERTOOLS_SERVICE_NAME="vpc-remediator",
-        POWERTOOLS_METRICS_NAMESPACE="VpcRemediatorBench",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-    )
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    try:
+    with moto_server() as url:
+        os.environ.update(
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - the emulator accepts any key
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+            POWERTOOLS_SERVICE_NAME="vpc-remediator",
+            POWERTOOLS_METRICS_NAMESPACE="VpcRemediatorBench",
+            POWERTOOLS_LOG_LEVEL="WARNING",
+        )
         yield Emulator(url, boto3.client("ec2", region_name=REGION))
-    finally:
-        server.stop()
 
 
 @dataclass
@@ -272,20 +259,9 @@ def bench_latency(emu: Emulator, runs: int) -> list[dict[str, Any]]:
         "rtb": main["RouteTableId"],
         "assoc": "rtbassoc-0123456789abcdef0",
     }
-    names = [
-        "CreateVpc",
-        "CreateSubnet",
-        "DeleteVpc",
-        "AttachInternetGateway",
-        "DetachInternetGateway",
-        "CreateRouteTable",
-        "AssociateRouteTable",
-        "ReplaceRouteTableAssociation",
-        "DisassociateRouteTable",
-        "DeleteRoute",
-        "ReplaceRoute",
-        "ModifySubnetAttribute",
-    ]
+    from vpc_remediator.domain.triggers import HANDLED_EVENTS
+
+    names = sorted(HANDLED_EVENTS)
     rows = []
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink):

@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .bus import Delivery, LocalEventBus
+from .emulator import delete_default_vpc, drain, moto_server
 from .events import load_event
 
 REGION = "eu-south-1"
@@ -53,12 +52,6 @@ class Style:
         return self._wrap("2", text)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _tags(name: str, kind: str) -> list[dict[str, Any]]:
     return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": name}]}]
 
@@ -66,12 +59,7 @@ def _tags(name: str, kind: str) -> list[dict[str, Any]]:
 def build_the_story(ec2: Any) -> tuple[dict[str, str], list[tuple[str, dict[str, str]]]]:
     """What the team did in the console, and the CloudTrail events it caused, in order."""
 
-    default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
-    for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default["VpcId"]]}])[
-        "Subnets"
-    ]:
-        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-    ec2.delete_vpc(VpcId=default["VpcId"])
+    default_id = delete_default_vpc(ec2)
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=_tags("skypilot-vpc", "vpc"))
     vpc_id = vpc["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(
@@ -87,7 +75,7 @@ def build_the_story(ec2: Any) -> tuple[dict[str, str], list[tuple[str, dict[str,
         TagSpecifications=_tags("skypilot-igw", "internet-gateway")
     )["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw_id, VpcId=vpc_id)
-    ids = {"default": default["VpcId"], "vpc": vpc_id, "subnet": subnet_id, "igw": igw_id}
+    ids = {"default": default_id, "vpc": vpc_id, "subnet": subnet_id, "igw": igw_id}
     events = [
         ("DeleteVpc", {"vpc": ids["default"]}),
         ("CreateVpc", {"vpc": vpc_id}),
@@ -150,19 +138,6 @@ def _show_state(out: TextIO, style: Style, ec2: Any, subnet_id: str) -> bool:
     return public and mapped
 
 
-def _drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    received: list[dict[str, Any]] = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
-        if not messages:
-            return received
-        for message in messages:
-            received.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-
-
 def _show_notice(out: TextIO, style: Style, envelope: dict[str, Any]) -> None:
     document = json.loads(envelope["Message"])
     print(
@@ -204,7 +179,7 @@ def _deliver(
                 print(f"{head} -> {quiet}", file=out)
             for delivery in deliveries:
                 print(f"{head} -> {delivery.function}: {_outcome(style, delivery)}", file=out)
-            notices = _drain(sqs, queue)
+            notices = drain(sqs, queue)
             for envelope in notices:
                 _show_notice(out, style, envelope)
             if deliveries and not notices:
@@ -224,95 +199,87 @@ def _outcome(style: Style, delivery: Delivery) -> str:
 
 
 def run(parameters: dict[str, str], out: TextIO) -> int:
-    import boto3
-    from moto.server import ThreadedMotoServer
-
     style = Style(out)
     started = time.perf_counter()
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the emulator's request log
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="demo",
-        AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - the emulator accepts any key
-        AWS_REGION=REGION,
-        AWS_DEFAULT_REGION=REGION,
-        POWERTOOLS_LOG_LEVEL="INFO",
-    )
-    os.environ.pop("AWS_PROFILE", None)
+    with moto_server() as url:
+        os.environ.update(
+            AWS_ENDPOINT_URL=url,
+            AWS_ACCESS_KEY_ID="demo",
+            AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - the emulator accepts any key
+            AWS_REGION=REGION,
+            AWS_DEFAULT_REGION=REGION,
+            POWERTOOLS_LOG_LEVEL="INFO",
+        )
+        os.environ.pop("AWS_PROFILE", None)
+        return _story(url, parameters, out, style, started)
+
+
+def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, started: float) -> int:
+    import boto3
+
     logs = Path(tempfile.mkdtemp(prefix="vpc-remediator-demo-")) / "lambda.log"
-    try:
-        ec2 = boto3.client("ec2", region_name=REGION)
-        sns = boto3.client("sns", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
-        topic = sns.create_topic(Name="vpc-remediator-notices")["TopicArn"]
-        queue = sqs.create_queue(QueueName="platform-team")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
-        bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters)
+    ec2 = boto3.client("ec2", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="vpc-remediator-notices")["TopicArn"]
+    queue = sqs.create_queue(QueueName="platform-team")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
+    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters)
 
+    print(
+        style.bold("vpc-remediator demo") + ": the seed story (SkyPilot in eu-south-1), "
+        "on a local AWS emulator",
+        file=out,
+    )
+    print(style.dim(f"   moto server on {url}; no AWS account is used"), file=out)
+    if parameters:
+        print(style.dim(f"   template parameters: {parameters}"), file=out)
+
+    ids, events = build_the_story(ec2)
+    print("\n" + style.bold("1. What the team did in the console"), file=out)
+    print(f"   deleted the default VPC {ids['default']}", file=out)
+    print(f"   created VPC {ids['vpc']} (skypilot-vpc, 10.0.0.0/16)", file=out)
+    print(f"   created subnet {ids['subnet']} in {ZONE}", file=out)
+    print(f"   created and attached internet gateway {ids['igw']}", file=out)
+    print("   ... and routed nothing to it, and left public-IP mapping off", file=out)
+
+    print(
+        "\n" + style.bold("2. Before: `sky launch -c test --region eu-south-1 --cpus=2`"),
+        file=out,
+    )
+    _show_state(out, style, ec2, ids["subnet"])
+
+    print(
+        "\n"
+        + style.bold("3. The CloudTrail events AWS sends, routed by the rules in template.yaml"),
+        file=out,
+    )
+    print(
+        style.dim("   each handler reads live state: the event is a trigger, not the truth"),
+        file=out,
+    )
+    _deliver(out, style, bus, events, sqs=sqs, queue=queue, logs=logs)
+
+    print("\n" + style.bold("4. After"), file=out)
+    fixed = _show_state(out, style, ec2, ids["subnet"])
+    seconds = time.perf_counter() - started
+    if fixed:
         print(
-            style.bold("vpc-remediator demo") + ": the seed story (SkyPilot in eu-south-1), "
-            "on a local AWS emulator",
+            "\n" + style.good("FIXED") + f": the subnet is public and maps public IPs "
+            f"({seconds:.1f} s).",
             file=out,
         )
-        print(style.dim(f"   moto server on {url}; no AWS account is used"), file=out)
-        if parameters:
-            print(style.dim(f"   template parameters: {parameters}"), file=out)
-
-        ids, events = build_the_story(ec2)
-        print("\n" + style.bold("1. What the team did in the console"), file=out)
-        print(f"   deleted the default VPC {ids['default']}", file=out)
-        print(f"   created VPC {ids['vpc']} (skypilot-vpc, 10.0.0.0/16)", file=out)
-        print(f"   created subnet {ids['subnet']} in {ZONE}", file=out)
-        print(f"   created and attached internet gateway {ids['igw']}", file=out)
-        print("   ... and routed nothing to it, and left public-IP mapping off", file=out)
-
+    else:
         print(
-            "\n" + style.bold("2. Before: `sky launch -c test --region eu-south-1 --cpus=2`"),
+            "\n" + style.bad("NOT FIXED") + f": the subnet is still unusable ({seconds:.1f} s).",
             file=out,
         )
-        _show_state(out, style, ec2, ids["subnet"])
-
-        print(
-            "\n"
-            + style.bold(
-                "3. The CloudTrail events AWS sends, routed by the rules in template.yaml"
-            ),
-            file=out,
-        )
-        print(
-            style.dim("   each handler reads live state: the event is a trigger, not the truth"),
-            file=out,
-        )
-        _deliver(out, style, bus, events, sqs=sqs, queue=queue, logs=logs)
-
-        print("\n" + style.bold("4. After"), file=out)
-        fixed = _show_state(out, style, ec2, ids["subnet"])
-        seconds = time.perf_counter() - started
-        if fixed:
-            print(
-                "\n" + style.good("FIXED") + f": the subnet is public and maps public IPs "
-                f"({seconds:.1f} s).",
-                file=out,
-            )
-        else:
-            print(
-                "\n"
-                + style.bad("NOT FIXED")
-                + f": the subnet is still unusable ({seconds:.1f} s).",
-                file=out,
-            )
-        print(style.dim(f"   the Lambdas' own logs: {logs}"), file=out)
-        return 0 if fixed else 1
-    finally:
-        server.stop()
+    print(style.dim(f"   the Lambdas' own logs: {logs}"), file=out)
+    return 0 if fixed else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ clients are built on first use. Nothing here runs at import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -74,17 +75,8 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
     logger.info(
         "reconciling", extra={"event_name": call.event_name, "target": str(decision.target)}
     )
-    try:
-        reports = build_remediator(config, call.region).handle(decision)
-    except RemediationIncomplete as failed:
-        _count(failed.reports)
-        metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
-        raise
-    except NotificationFailed as unsent:
-        _count(unsent.reports)
-        metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
-        raise
-    _count(reports)
+    remediator = build_remediator(config, call.region)
+    reports = _counted(lambda: remediator.handle(decision))
     return {"status": "done", "reports": [_summary(r) for r in reports]}
 
 
@@ -105,8 +97,14 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         return {"status": "skipped", "reason": reason}
     auto = AutoScope.all() if config.sweep_applies_auto_intent else AutoScope.none()
     remediator = build_remediator(config, region)
+    reports = _counted(lambda: remediator.finish_sweep(remediator.sweep(None, auto)))
+    return {"status": "done", "reports": [_summary(r) for r in reports]}
+
+
+def _counted(work: Callable[[], list[Report]]) -> list[Report]:
+    """Run the service; count what it did, whether it succeeded or not."""
     try:
-        reports = remediator.finish_sweep(remediator.sweep(None, auto))
+        reports = work()
     except RemediationIncomplete as failed:
         _count(failed.reports)
         metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
@@ -116,7 +114,7 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name="NoticesFailed", unit=MetricUnit.Count, value=1)
         raise
     _count(reports)
-    return {"status": "done", "reports": [_summary(r) for r in reports]}
+    return reports
 
 
 def _count(reports: list[Report]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -14,15 +13,23 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from local_aws.emulator import drain, moto_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """This machine's environment without AWS, remediator or Powertools settings, plus `extra`;
+    the project's code on the path."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "VPCR_", "POWERTOOLS_")) and k != "PYTHONPATH"
+    }
+    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'functions'}"
+    env.update(extra)
+    # An empty value means: leave the variable out altogether.
+    return {k: v for k, v in env.items() if v != ""}
 
 
 @dataclass
@@ -38,21 +45,13 @@ class Emulator:
             pass
 
     def env(self, **extra: str) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("AWS_", "VPCR_")) and k != "PYTHONPATH"
+        defaults = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "eu-south-1",
+            "AWS_ENDPOINT_URL": self.url,
         }
-        env.update(
-            AWS_ACCESS_KEY_ID="testing",
-            AWS_SECRET_ACCESS_KEY="testing",
-            AWS_REGION="eu-south-1",
-            AWS_ENDPOINT_URL=self.url,
-            PYTHONPATH=str(ROOT / "functions"),
-        )
-        env.update(extra)
-        # An empty value means: leave the variable out altogether.
-        return {k: v for k, v in env.items() if v != ""}
+        return subprocess_env(**{**defaults, **extra})
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - this interpreter running our own package
@@ -67,13 +66,8 @@ class Emulator:
 
 @pytest.fixture(scope="module")
 def emulator_server() -> Iterator[Emulator]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield Emulator(f"http://127.0.0.1:{port}")
-    finally:
-        server.stop()
+    with moto_server() as url:
+        yield Emulator(url)
 
 
 @pytest.fixture
@@ -95,10 +89,10 @@ class Deployment:
     retries: list[float]
 
     def notices(self) -> list[dict[str, Any]]:
-        return _drain(self.emulator.client("sqs"), self.queue_url)
+        return drain(self.emulator.client("sqs"), self.queue_url)
 
     def parked(self) -> list[dict[str, Any]]:
-        return _drain(self.emulator.client("sqs"), self.dead_letter_url, envelope=False)
+        return drain(self.emulator.client("sqs"), self.dead_letter_url)
 
     def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
         from tests.conftest import FakeLambdaContext, load_event
@@ -107,17 +101,6 @@ class Deployment:
             load_event(event_name, **ids), FakeLambdaContext()
         )
         return result
-
-
-def _drain(sqs: Any, url: str, *, envelope: bool = True) -> list[dict[str, Any]]:
-    import json
-
-    out: list[dict[str, Any]] = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for m in messages:
-            out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return out
 
 
 @pytest.fixture

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, subprocess_env
 
 
 def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path: Path) -> None:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VPCR_", "POWERTOOLS_"))
-    }
-    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'functions'}"
     done = subprocess.run(  # noqa: S603 - this interpreter running our own module
         [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
-        env=env,
+        env=subprocess_env(),
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-3000:]

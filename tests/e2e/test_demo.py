@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, subprocess_env
 
 
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VPCR_", "POWERTOOLS_"))
-    }
-    env["PYTHONPATH"] = f"{ROOT}:{ROOT / 'functions'}"
     return subprocess.run(  # noqa: S603 - this interpreter running our own module
         [sys.executable, "-m", "local_aws.demo", *args],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        env=env,
+        env=subprocess_env(),
         cwd=ROOT,
     )
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from local_aws.emulator import drain
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
@@ -75,16 +76,7 @@ class Aws:
 
     def notices(self) -> list[dict[str, Any]]:
         """Every message the subscribed queue received so far (drained)."""
-        received = []
-        while True:
-            batch = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
-            messages = batch.get("Messages", [])
-            if not messages:
-                return received
-            for m in messages:
-                envelope = json.loads(m["Body"])
-                received.append(envelope)
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return drain(self.sqs, self.queue_url)
 
     def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
         self.log.function = handler.__name__

@@ -11,6 +11,7 @@ import json
 import logging
 
 import pytest
+from local_aws.emulator import delete_default_vpc as delete_default_vpc_of
 
 from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
@@ -214,12 +215,7 @@ def test_main_strategy_routes_the_main_table(aws: Aws, monkeypatch: pytest.Monke
 
 
 def delete_default_vpc(aws: Aws) -> str:
-    default = aws.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
-    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default["VpcId"]]}])
-    for subnet in subnets["Subnets"]:
-        aws.ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-    aws.ec2.delete_vpc(VpcId=default["VpcId"])
-    return str(default["VpcId"])
+    return delete_default_vpc_of(aws.ec2)
 
 
 def test_deleting_the_default_vpc_is_reported(aws: Aws) -> None:
