@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .bus import Delivery, LocalEventBus
-from .emulator import delete_default_vpc, drain, moto_server
+from .emulator import delete_default_vpc, drain, moto_server, subscribed_topic
 from .events import load_event
 
 REGION = "eu-south-1"
@@ -221,12 +221,7 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
     ec2 = boto3.client("ec2", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
-    topic = sns.create_topic(Name="vpc-remediator-notices")["TopicArn"]
-    queue = sqs.create_queue(QueueName="platform-team")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    topic, queue = subscribed_topic(sns, sqs, "vpc-remediator-notices")
     dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
     bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters)
 

@@ -52,3 +52,12 @@ def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
         for message in messages:
             received.append(json.loads(message["Body"]))
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def subscribed_topic(sns: Any, sqs: Any, name: str) -> tuple[str, str]:
+    """A topic with an SQS queue subscribed (a machine subscriber): (topic ARN, queue URL)."""
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"{name}-subscriber")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["QueueArn"])
+    return str(topic), str(queue)

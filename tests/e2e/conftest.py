@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from local_aws.emulator import drain, moto_server
+from local_aws.emulator import drain, moto_server, subscribed_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -112,12 +112,7 @@ def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     from vpc_remediator.aws.clients import clients_for
 
     sns, sqs = emulator.client("sns"), emulator.client("sqs")
-    topic = sns.create_topic(Name="notices")["TopicArn"]
-    queue = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    topic, queue = subscribed_topic(sns, sqs, "notices")
     dead_letter = sqs.create_queue(QueueName="dead-letter")["QueueUrl"]
     monkeypatch.setenv("VPCR_TOPIC_ARN", topic)
     monkeypatch.setenv("VPCR_DEAD_LETTER_QUEUE_URL", dead_letter)

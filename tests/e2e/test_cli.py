@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from local_aws.emulator import delete_default_vpc
+
 from tests.e2e.conftest import Emulator
 
 INTENT = "vpc-remediator:intent"
@@ -12,14 +14,7 @@ INTENT = "vpc-remediator:intent"
 def seed_story(emulator: Emulator) -> dict[str, str]:
     """The seed's region: no default VPC; a VPC, a subnet, an attached gateway, no route."""
     ec2 = emulator.client("ec2")
-    default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0][
-        "VpcId"
-    ]
-    for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default]}])[
-        "Subnets"
-    ]:
-        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-    ec2.delete_vpc(VpcId=default)
+    delete_default_vpc(ec2)
     vpc = ec2.create_vpc(
         CidrBlock="10.0.0.0/16",
         TagSpecifications=[
@@ -82,14 +77,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     # Only the default VPC is deleted here: moto marks the first subnet of an empty zone as
     # that zone's default subnet, and then refuses CreateDefaultVpc (AWS does not).
     ec2 = emulator.client("ec2")
-    default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0][
-        "VpcId"
-    ]
-    for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [default]}])[
-        "Subnets"
-    ]:
-        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-    ec2.delete_vpc(VpcId=default)
+    delete_default_vpc(ec2)
     fixed = emulator.cli("fix", "--restore-default-vpc")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     audit = emulator.cli("audit", "--json")

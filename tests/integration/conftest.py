@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from local_aws.emulator import drain
+from local_aws.emulator import drain, subscribed_topic
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
@@ -136,12 +136,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     with mock_aws():
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
-        topic_arn = sns.create_topic(Name="vpc-remediator-notices")["TopicArn"]
-        queue_url = sqs.create_queue(QueueName="notices")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        topic_arn, queue_url = subscribed_topic(sns, sqs, "vpc-remediator-notices")
         monkeypatch.setenv("VPCR_TOPIC_ARN", topic_arn)
         monkeypatch.setenv("VPCR_OWN_ROLE_ARNS", OWN_ROLE)
         own_ec2 = boto3.client("ec2", region_name=REGION)
