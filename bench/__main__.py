@@ -49,15 +49,12 @@ class Emulator:
 @contextlib.contextmanager
 def emulator() -> Iterator[Emulator]:
     import boto3
-    from local_aws.emulator import moto_server
+    from local_aws.emulator import moto_server, use_emulator
 
     with moto_server() as url:
-        os.environ.update(
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="bench",
-            AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - the emulator accepts any key
-            AWS_REGION=REGION,
-            AWS_DEFAULT_REGION=REGION,
+        use_emulator(
+            url,
+            REGION,
             POWERTOOLS_SERVICE_NAME="vpc-remediator",
             POWERTOOLS_METRICS_NAMESPACE="VpcRemediatorBench",
             POWERTOOLS_LOG_LEVEL="WARNING",
@@ -124,10 +121,8 @@ def broken_vpc(emu: Emulator, subnets: int) -> str:
 
 
 def bench_reconcile(emu: Emulator, sizes: list[int], runs: int) -> list[dict[str, Any]]:
-    from vpc_remediator.aws.reader import SnapshotReader
-    from vpc_remediator.aws.writer import ActionWriter
     from vpc_remediator.domain.policy import AutoScope, Policy
-    from vpc_remediator.service import Remediator
+    from vpc_remediator.wiring import remediator_for
 
     rows = []
     for size in sizes:
@@ -138,9 +133,7 @@ def bench_reconcile(emu: Emulator, sizes: list[int], runs: int) -> list[dict[str
             emu.reset()
             vpc = broken_vpc(emu, size)
             clients, calls = counted_clients()
-            remediator = Remediator(
-                Policy(), SnapshotReader(clients.ec2, REGION), ActionWriter(clients.ec2), None
-            )
+            remediator = remediator_for(Policy(), clients)
             seconds, reports = timed(
                 partial(remediator.reconcile_vpcs, frozenset({vpc}), AutoScope.all())
             )
@@ -148,9 +141,7 @@ def bench_reconcile(emu: Emulator, sizes: list[int], runs: int) -> list[dict[str
             broken_calls, planned = calls, len(reports[0].plans[0].actions)
             assert reports[0].compliant, "the benchmark VPC did not converge"  # noqa: S101
             clients, calls = counted_clients()
-            remediator = Remediator(
-                Policy(), SnapshotReader(clients.ec2, REGION), ActionWriter(clients.ec2), None
-            )
+            remediator = remediator_for(Policy(), clients)
             seconds, _ = timed(
                 partial(remediator.reconcile_vpcs, frozenset({vpc}), AutoScope.all())
             )
@@ -188,9 +179,8 @@ def region_of_vpcs(emu: Emulator, count: int) -> None:
 def bench_sweep(emu: Emulator, counts: list[int], runs: int) -> list[dict[str, Any]]:
     from vpc_remediator import cli
     from vpc_remediator.aws.clients import clients_for
-    from vpc_remediator.aws.reader import SnapshotReader
     from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-    from vpc_remediator.service import Remediator
+    from vpc_remediator.wiring import remediator_for
 
     rows = []
     for count in counts:
@@ -200,9 +190,7 @@ def bench_sweep(emu: Emulator, counts: list[int], runs: int) -> list[dict[str, A
         sweep_calls = audit_calls = Calls()
         for _ in range(runs):
             clients, sweep_calls = counted_clients()
-            remediator = Remediator(
-                Policy(mode=Mode.AUDIT), SnapshotReader(clients.ec2, REGION), None, None
-            )
+            remediator = remediator_for(Policy(mode=Mode.AUDIT), clients)
             seconds, _ = timed(partial(remediator.sweep, None, AutoScope.none()))
             sweep_times.append(seconds)
             clients_for.cache_clear()

@@ -38,21 +38,16 @@ def _import(module: str) -> dict[str, float]:
 
 
 def _reconcile(event_path: str) -> dict[str, Any]:
-    from dataclasses import dataclass
+    from local_aws.context import FakeContext
 
     from vpc_remediator.handlers import routing_change
-
-    @dataclass
-    class Context:
-        function_name: str = "bench"
-        memory_limit_in_mb: int = 128
-        invoked_function_arn: str = "arn:aws:lambda:eu-south-1:123456789012:function:bench"
-        aws_request_id: str = "bench"
 
     with open(event_path) as f:
         event = json.load(f)
     started = time.perf_counter()
-    result = routing_change.lambda_handler(event, Context())
+    result = routing_change.lambda_handler(
+        event, FakeContext.of("bench", "eu-south-1", "123456789012")
+    )
     return {
         "seconds": time.perf_counter() - started,
         "max_rss_mb": _peak_rss_mb(),

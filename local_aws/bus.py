@@ -17,6 +17,7 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
+from .context import FakeContext
 from .template import Resolver, load_template
 
 
@@ -33,14 +34,6 @@ class Delivery:
     function: str
     result: Any = None
     error: BaseException | None = None
-
-
-@dataclass
-class FakeContext:
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
 
 
 @dataclass
@@ -100,10 +93,7 @@ class LocalEventBus:
 
     def invoke(self, route: FunctionRoute, event: Mapping[str, Any]) -> Delivery:
         module_name, _, attribute = route.handler.rpartition(".")
-        context = FakeContext(
-            function_name=route.name,
-            invoked_function_arn=f"arn:aws:lambda:{self.region}:{self.account}:function:{route.name}",
-        )
+        context = FakeContext.of(route.name, self.region, self.account)
         with _environment({**route.environment, "AWS_REGION": self.region}):
             from vpc_remediator import runtime  # the same process serves every function
 

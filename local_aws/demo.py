@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .bus import Delivery, LocalEventBus
-from .emulator import delete_default_vpc, drain, moto_server, subscribed_topic
+from .emulator import delete_default_vpc, drain, moto_server, subscribed_topic, use_emulator
 from .events import load_event
 
 REGION = "eu-south-1"
@@ -202,15 +202,7 @@ def run(parameters: dict[str, str], out: TextIO) -> int:
     style = Style(out)
     started = time.perf_counter()
     with moto_server() as url:
-        os.environ.update(
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="demo",
-            AWS_SECRET_ACCESS_KEY="demo",  # noqa: S106 - the emulator accepts any key
-            AWS_REGION=REGION,
-            AWS_DEFAULT_REGION=REGION,
-            POWERTOOLS_LOG_LEVEL="INFO",
-        )
-        os.environ.pop("AWS_PROFILE", None)
+        use_emulator(url, REGION, POWERTOOLS_LOG_LEVEL="INFO")
         return _story(url, parameters, out, style, started)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,24 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+def use_emulator(url: str, region: str, **extra: str) -> None:
+    """Point this process's boto3 at the emulator: endpoint, throwaway keys, one region.
+
+    Any profile or session token of the person running it is dropped, so nothing reaches a
+    real account.
+    """
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="emulator",
+        AWS_SECRET_ACCESS_KEY="emulator",  # noqa: S106 - the emulator accepts any key
+        AWS_REGION=region,
+        AWS_DEFAULT_REGION=region,
+        **extra,
+    )
 
 
 def delete_default_vpc(ec2: Any) -> str:

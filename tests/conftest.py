@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import pytest
+from local_aws.context import FakeContext
 from local_aws.events import EVENT_IDS, EVENTS_DIR, load_event
 
-__all__ = ["ACCOUNT", "EVENTS_DIR", "EVENT_IDS", "REGION", "FakeLambdaContext", "load_event"]
+__all__ = ["ACCOUNT", "EVENTS_DIR", "EVENT_IDS", "REGION", "fake_context", "load_event"]
 
 # Powertools Logger and Metrics take their service and namespace when the handler module is
 # imported, as they do in Lambda, where the environment is set before any import.
@@ -19,17 +19,9 @@ REGION = "eu-south-1"
 ACCOUNT = "123456789012"
 
 
-@dataclass
-class FakeLambdaContext:
-    function_name: str = "vpc-remediator-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:vpc-remediator-test"
-    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def fake_context() -> FakeContext:
+    """A Lambda context for the test account and region."""
+    return FakeContext.of("vpc-remediator-test", REGION, ACCOUNT)
 
 
 @pytest.fixture(autouse=True)

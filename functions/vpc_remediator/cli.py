@@ -117,17 +117,9 @@ def _regions(args: argparse.Namespace) -> list[str]:
 
 def _run_region(region: str, policy: Policy, args: argparse.Namespace) -> list[Report]:
     from .aws.clients import clients_for
-    from .aws.reader import SnapshotReader
-    from .aws.writer import ActionWriter
-    from .service import Remediator
+    from .wiring import remediator_for
 
-    clients = clients_for(region)
-    remediator = Remediator(
-        policy=policy,
-        reader=SnapshotReader(clients.ec2, region),
-        writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
-        notifier=None,
-    )
+    remediator = remediator_for(policy, clients_for(region))  # it prints; it does not notify
     auto = AutoScope.none() if args.explicit_only else AutoScope.all()
     return remediator.sweep(frozenset(args.vpc_id) if args.vpc_id else None, auto)
 

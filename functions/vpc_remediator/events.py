@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .domain.triggers import ApiCall, InvalidEventError
 
-DETAIL_TYPE = "AWS API Call via CloudTrail"
 M = TypeVar("M", bound=EventBridgeModel)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .domain.policy import AutoScope, Mode
+from .domain.policy import AutoScope
 from .domain.report import ActionStatus, Report
 from .domain.triggers import InvalidEventError, Skip, trigger_for
 from .events import parse_api_call, parse_scheduled_event
@@ -30,19 +30,13 @@ def settings() -> Settings:
 def build_remediator(config: Settings, region: str) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
     from .aws.clients import clients_for
-    from .aws.notifier import DeadLetterNotifier, SnsNotifier
-    from .aws.reader import SnapshotReader
-    from .aws.writer import ActionWriter
+    from .wiring import remediator_for
 
-    clients = clients_for(region)
-    return Remediator(
-        policy=config.policy,
-        reader=SnapshotReader(clients.ec2, region),
-        writer=ActionWriter(clients.ec2) if config.policy.mode is Mode.REMEDIATE else None,
-        notifier=SnsNotifier(clients, config.topic_arn) if config.topic_arn else None,
-        fallback=DeadLetterNotifier(clients, config.dead_letter_queue_url)
-        if config.dead_letter_queue_url
-        else None,
+    return remediator_for(
+        config.policy,
+        clients_for(region),
+        topic_arn=config.topic_arn,
+        dead_letter_queue_url=config.dead_letter_queue_url,
     )
 
 

@@ -95,10 +95,10 @@ class Deployment:
         return drain(self.emulator.client("sqs"), self.dead_letter_url)
 
     def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
-        from tests.conftest import FakeLambdaContext, load_event
+        from tests.conftest import fake_context, load_event
 
         result: dict[str, Any] = handler.lambda_handler(
-            load_event(event_name, **ids), FakeLambdaContext()
+            load_event(event_name, **ids), fake_context()
         )
         return result
 

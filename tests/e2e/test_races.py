@@ -10,15 +10,13 @@ from tests.conftest import load_event
 from tests.e2e.conftest import Deployment
 from tests.e2e.test_cli import seed_story
 from vpc_remediator.aws.clients import AwsClients
-from vpc_remediator.aws.notifier import SnsNotifier
-from vpc_remediator.aws.reader import SnapshotReader
-from vpc_remediator.aws.writer import ActionWriter
 from vpc_remediator.domain.policy import Policy
 from vpc_remediator.domain.report import Report
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, Trigger, trigger_for
 from vpc_remediator.events import parse_api_call
 from vpc_remediator.handlers import create_subnet, delete_vpc, routing_change
 from vpc_remediator.service import Remediator
+from vpc_remediator.wiring import remediator_for
 
 THREADS = 20
 
@@ -26,12 +24,7 @@ THREADS = 20
 def remediator_of_its_own(deployment: Deployment) -> Remediator:
     clients = AwsClients("eu-south-1")  # each invocation its own session and clients
     assert clients.ec2 and clients.sns  # built now, so that the threads start together
-    return Remediator(
-        policy=Policy(),
-        reader=SnapshotReader(clients.ec2, "eu-south-1"),
-        writer=ActionWriter(clients.ec2),
-        notifier=SnsNotifier(clients, deployment.topic_arn),
-    )
+    return remediator_for(Policy(), clients, topic_arn=deployment.topic_arn)
 
 
 def test_twenty_concurrent_invocations_for_one_vpc_converge_on_one_table(

@@ -13,11 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
+from local_aws.context import FakeContext
 from local_aws.emulator import drain, subscribed_topic
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
-from tests.conftest import ACCOUNT, REGION, FakeLambdaContext, load_event
+from tests.conftest import ACCOUNT, REGION, fake_context, load_event
 from tests.iam import authorizations, function_statements, is_allowed
 from vpc_remediator import runtime
 from vpc_remediator.aws.clients import clients_for
@@ -72,7 +73,7 @@ class Aws:
     topic_arn: str
     queue_url: str
     log: CallLog
-    context: FakeLambdaContext = field(default_factory=FakeLambdaContext)
+    context: FakeContext = field(default_factory=fake_context)
 
     def notices(self) -> list[dict[str, Any]]:
         """Every message the subscribed queue received so far (drained)."""

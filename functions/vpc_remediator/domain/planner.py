@@ -76,10 +76,6 @@ class Plan:
         """The actions to apply: none at all in audit mode."""
         return self.actions if self.mode is Mode.REMEDIATE else ()
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.actions
-
 
 class _Route(Enum):
     OK = auto()
