@@ -123,7 +123,7 @@ def _verdict() -> str:
     from vpc_remediator.aws.reader import SnapshotReader
     from vpc_remediator.domain.verdict import readiness
 
-    region = SnapshotReader(clients_for(REGION).ec2, REGION).read(None)
+    region = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT).read(None)
     return readiness(region).text
 
 

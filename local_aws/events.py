@@ -16,6 +16,9 @@ EVENT_IDS = {
     "igw": "igw-0a1b2c3d4e5f60718",
     "rtb": "rtb-0a1b2c3d4e5f60718",
     "assoc": "rtbassoc-0a1b2c3d4e5f60718",
+    "vgw": "vgw-0a1b2c3d4e5f60718",
+    "tgw": "tgw-0a1b2c3d4e5f60718",
+    "vpce": "vpce-0a1b2c3d4e5f60718",
 }
 
 

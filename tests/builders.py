@@ -6,10 +6,13 @@ from types import MappingProxyType
 
 from vpc_remediator.domain.model import (
     IPV4_DEFAULT,
+    GatewayEndpoint,
     InternetGateway,
     NatGateway,
+    PublicAccessBlock,
     RegionSnapshot,
     Route,
+    RouteOrigin,
     RouteState,
     RouteTable,
     Subnet,
@@ -28,11 +31,25 @@ VPC = "vpc-00000000000000001"
 IGW = "igw-00000000000000001"
 NAT = "nat-00000000000000001"
 MAIN = "rtb-0000000000000main"
-LOCAL = Route("10.0.0.0/16", "local")
+ACCOUNT = "123456789012"
+OTHER_ACCOUNT = "210987654321"
+LOCAL = Route("10.0.0.0/16", "local", origin=RouteOrigin.CREATE_ROUTE_TABLE)
 
 
-def route(target: str, destination: str = IPV4_DEFAULT, *, blackhole: bool = False) -> Route:
-    return Route(destination, target, RouteState.BLACKHOLE if blackhole else RouteState.ACTIVE)
+def route(
+    target: str,
+    destination: str = IPV4_DEFAULT,
+    *,
+    blackhole: bool = False,
+    origin: RouteOrigin = RouteOrigin.CREATE_ROUTE,
+) -> Route:
+    state = RouteState.BLACKHOLE if blackhole else RouteState.ACTIVE
+    return Route(destination, target, state, origin)
+
+
+def learned(vgw: str, destination: str) -> Route:
+    """A route a table learns from a virtual private gateway it propagates."""
+    return route(vgw, destination, origin=RouteOrigin.PROPAGATED)
 
 
 def subnet(
@@ -42,7 +59,10 @@ def subnet(
     zone: str = "eu-south-1a",
     public_ip: bool = False,
     ipv6: bool = False,
+    ipv6_only: bool = False,
+    assign_ipv6: bool = False,
     tags: dict[str, str] | None = None,
+    owner: str = "",
 ) -> Subnet:
     all_tags = dict(tags or {})
     if name:
@@ -51,10 +71,13 @@ def subnet(
         id=sid,
         vpc_id=VPC,
         availability_zone=zone,
-        cidr="10.0.1.0/24",
-        ipv6_cidrs=("2001:db8::/64",) if ipv6 else (),
+        cidr="" if ipv6_only else "10.0.1.0/24",
+        ipv6_cidrs=("2001:db8::/64",) if ipv6 or ipv6_only else (),
         map_public_ip_on_launch=public_ip,
         tags=frozen_tags(all_tags),
+        ipv6_native=ipv6_only,
+        assign_ipv6_address_on_creation=assign_ipv6,
+        owner_id=owner,
     )
 
 
@@ -65,6 +88,7 @@ def table(
     subnets: tuple[str, ...] = (),
     managed: bool = False,
     tags: dict[str, str] | None = None,
+    propagating: tuple[str, ...] = (),
 ) -> RouteTable:
     all_tags = dict(tags or {})
     if managed:
@@ -76,6 +100,7 @@ def table(
         associations=tuple((f"rtbassoc-{tid[4:]}{i}", s) for i, s in enumerate(subnets)),
         routes=(LOCAL, *routes),
         tags=frozen_tags(all_tags),
+        propagating_vgws=propagating,
     )
 
 
@@ -87,13 +112,22 @@ def vpc_snapshot(
     default: bool = False,
     nat: bool = False,
     vpc_tags: dict[str, str] | None = None,
+    main_propagating: tuple[str, ...] = (),
+    endpoints: tuple[GatewayEndpoint, ...] = (),
+    public_access: PublicAccessBlock | None = None,
+    owner: str = "",
 ) -> VpcSnapshot:
     return VpcSnapshot(
-        vpc=Vpc(VPC, is_default=default, cidr="10.0.0.0/16", tags=frozen_tags(vpc_tags)),
+        vpc=Vpc(
+            VPC, is_default=default, cidr="10.0.0.0/16", tags=frozen_tags(vpc_tags), owner_id=owner
+        ),
         subnets=subnets,
-        route_tables=(table(MAIN, *main_routes, main=True), *tables),
+        route_tables=(table(MAIN, *main_routes, main=True, propagating=main_propagating), *tables),
         internet_gateways=(InternetGateway(IGW, (VPC,)),) if igw else (),
         nat_gateways=(NatGateway(NAT, VPC, "subnet-nat"),) if nat else (),
+        gateway_endpoints=endpoints,
+        public_access=public_access or PublicAccessBlock(),
+        account=ACCOUNT,
     )
 
 

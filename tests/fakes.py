@@ -9,18 +9,36 @@ from vpc_remediator.domain.actions import (
     Action,
     AssociateRouteTable,
     AttachInternetGateway,
+    CopyRoute,
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
+    DeleteCopiedRoute,
     DeleteRouteTable,
+    DisableRoutePropagation,
+    EnableRoutePropagation,
     Pending,
+    RecordCarriedRoutes,
     Ref,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
+    SetAssignIpv6AddressOnCreation,
+    SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
     TagResources,
+    UpdateCopiedRoute,
 )
-from vpc_remediator.domain.model import InternetGateway, Route, RouteTable, VpcSnapshot, frozen_tags
+from vpc_remediator.domain.model import (
+    InternetGateway,
+    Route,
+    RouteOrigin,
+    RouteTable,
+    VpcSnapshot,
+    frozen_tags,
+)
+
+# The prefix list a gateway endpoint's routes name (one per fake endpoint is enough).
+ENDPOINT_PREFIX_LIST = "pl-0000000000000000e"
 
 _ids = itertools.count(1)
 
@@ -37,8 +55,13 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
 
     def update_table(tid: str, change) -> None:  # type: ignore[no-untyped-def]
         nonlocal snapshot
+        if not any(t.id == tid for t in snapshot.route_tables):
+            raise FakeEc2Error(f"InvalidRouteTableID.NotFound {tid}")
         tables = tuple(change(t) if t.id == tid else t for t in snapshot.route_tables)
         snapshot = replace(snapshot, route_tables=tables)
+
+    def routes_of(t: RouteTable, dest: str) -> tuple[Route, ...]:
+        return tuple(r for r in t.routes if r.destination == dest and not r.is_learned)
 
     for action in actions:
         match action:
@@ -55,18 +78,18 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
             case CreateRouteTable(ref=ref, vpc_id=vpc_id, tags=tags):
                 created[ref] = f"rtb-fake{next(_ids):013d}"
                 local = tuple(
-                    r
+                    replace(r, target_id="local")
                     for t in snapshot.route_tables
                     if t.is_main
                     for r in t.routes
-                    if r.target_id == "local"
+                    if r.origin is RouteOrigin.CREATE_ROUTE_TABLE
                 )
                 new = RouteTable(created[ref], vpc_id, routes=local, tags=tags)
                 snapshot = replace(snapshot, route_tables=(*snapshot.route_tables, new))
             case CreateRoute(route_table=rt, destination=dest, gateway=gw):
 
                 def add(t: RouteTable, dest: str = dest, gw: Ref = gw) -> RouteTable:
-                    if t.route_to(dest):
+                    if routes_of(t, dest):
                         raise FakeEc2Error(f"RouteAlreadyExists {dest} in {t.id}")
                     return replace(t, routes=(*t.routes, Route(dest, rid(gw))))
 
@@ -74,10 +97,89 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
             case ReplaceRoute(route_table=rt, destination=dest, gateway=gw):
 
                 def swap(t: RouteTable, dest: str = dest, gw: Ref = gw) -> RouteTable:
-                    kept = tuple(r for r in t.routes if r.destination != dest)
+                    kept = tuple(r for r in t.routes if r not in routes_of(t, dest))
                     return replace(t, routes=(*kept, Route(dest, rid(gw))))
 
                 update_table(rid(rt), swap)
+            case CopyRoute(route_table=rt, destination=dest, target=target):
+
+                def copy(t: RouteTable, dest: str = dest, target: str = target) -> RouteTable:
+                    if routes_of(t, dest):
+                        raise FakeEc2Error(f"RouteAlreadyExists {dest} in {t.id}")
+                    return replace(t, routes=(*t.routes, Route(dest, target)))
+
+                update_table(rid(rt), copy)
+            case UpdateCopiedRoute(route_table=rt, destination=dest, target=target):
+
+                def point(t: RouteTable, dest: str = dest, target: str = target) -> RouteTable:
+                    (old,) = routes_of(t, dest)
+                    kept = tuple(r for r in t.routes if r is not old)
+                    return replace(t, routes=(*kept, replace(old, target_id=target)))
+
+                update_table(rid(rt), point)
+            case DeleteCopiedRoute(route_table=rt, destination=dest):
+
+                def drop(t: RouteTable, dest: str = dest) -> RouteTable:
+                    (old,) = routes_of(t, dest)
+                    if old.origin is RouteOrigin.CREATE_ROUTE_TABLE:
+                        raise FakeEc2Error(f"InvalidParameterValue: cannot delete local {dest}")
+                    return replace(t, routes=tuple(r for r in t.routes if r is not old))
+
+                update_table(rid(rt), drop)
+            case EnableRoutePropagation(route_table=rt, gateway=vgw):
+
+                def enable(t: RouteTable, vgw: str = vgw) -> RouteTable:
+                    vgws = tuple(sorted({*t.propagating_vgws, vgw}))
+                    return replace(t, propagating_vgws=vgws)
+
+                update_table(rid(rt), enable)
+            case DisableRoutePropagation(route_table=rt, gateway=vgw):
+
+                def disable(t: RouteTable, vgw: str = vgw) -> RouteTable:
+                    vgws = tuple(v for v in t.propagating_vgws if v != vgw)
+                    return replace(t, propagating_vgws=vgws)
+
+                update_table(rid(rt), disable)
+            case SetEndpointRouteTable(endpoint_id=ep, route_table=rt, associate=associate):
+                tid = rid(rt)
+                endpoints = tuple(
+                    replace(
+                        e,
+                        route_table_ids=tuple(
+                            sorted(
+                                {*e.route_table_ids, tid}
+                                if associate
+                                else set(e.route_table_ids) - {tid}
+                            )
+                        ),
+                    )
+                    if e.id == ep
+                    else e
+                    for e in snapshot.gateway_endpoints
+                )
+                snapshot = replace(snapshot, gateway_endpoints=endpoints)
+
+                def endpoint_route(
+                    t: RouteTable, ep: str = ep, add: bool = associate
+                ) -> RouteTable:
+                    kept = tuple(r for r in t.routes if r.target_id != ep)
+                    extra = (Route(ENDPOINT_PREFIX_LIST, ep),) if add else ()
+                    return replace(t, routes=(*kept, *extra))
+
+                update_table(tid, endpoint_route)
+            case RecordCarriedRoutes(route_table=rt):
+                record = action.tags
+
+                def recorded(t: RouteTable, record=record) -> RouteTable:  # type: ignore[no-untyped-def]
+                    return replace(t, tags=frozen_tags({**t.tags, **record}))
+
+                update_table(rid(rt), recorded)
+            case SetAssignIpv6AddressOnCreation(subnet_id=sid, enabled=enabled):
+                subnets = tuple(
+                    replace(s, assign_ipv6_address_on_creation=enabled) if s.id == sid else s
+                    for s in snapshot.subnets
+                )
+                snapshot = replace(snapshot, subnets=subnets)
             case AssociateRouteTable(route_table=rt, subnet_id=sid):
                 if snapshot.explicit_route_table(sid):
                     raise FakeEc2Error(f"Resource.AlreadyAssociated {sid}")

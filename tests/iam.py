@@ -95,7 +95,14 @@ def authorizations(
     `resource_tags(id)` gives a resource's tags as `aws:ResourceTag/<key>` context keys.
     """
     arn = f"arn:{PARTITION}:ec2:{region}:{account}:"
-    kinds = {"subnet": "subnet", "rtb": "route-table", "igw": "internet-gateway", "vpc": "vpc"}
+    kinds = {
+        "subnet": "subnet",
+        "rtb": "route-table",
+        "igw": "internet-gateway",
+        "vpc": "vpc",
+        "vgw": "vpn-gateway",
+        "vpce": "vpc-endpoint",
+    }
 
     def of(resource_id: str) -> str:
         return arn + f"{kinds[resource_id.split('-', 1)[0]]}/{resource_id}"
@@ -113,8 +120,18 @@ def authorizations(
     elif operation == "ReplaceRouteTableAssociation":
         # The target table must be a managed public table (checked on its tags).
         checks = [(action, of(params["RouteTableId"]), dict(resource_tags(params["RouteTableId"])))]
-    elif operation == "DeleteRouteTable":
+    elif operation in ("DeleteRouteTable", "DeleteRoute"):
         checks = [(action, of(params["RouteTableId"]), dict(resource_tags(params["RouteTableId"])))]
+    elif operation in ("EnableVgwRoutePropagation", "DisableVgwRoutePropagation"):
+        table = params["RouteTableId"]
+        checks = [
+            (action, of(table), dict(resource_tags(table))),
+            (action, of(params["GatewayId"]), {}),
+        ]
+    elif operation == "ModifyVpcEndpoint":
+        tables = [*params.get("AddRouteTableIds", ()), *params.get("RemoveRouteTableIds", ())]
+        checks = [(action, of(params["VpcEndpointId"]), {})]
+        checks += [(action, of(t), dict(resource_tags(t))) for t in tables]
     elif operation == "ModifySubnetAttribute":
         checks = [(action, of(params["SubnetId"]), {})]
     elif operation == "CreateInternetGateway":
@@ -125,7 +142,9 @@ def authorizations(
         checks = [(action, "*", {"aws:RequestedRegion": region})]
     elif operation == "CreateTags":
         keys = [t["Key"] for t in params["Tags"]]
-        checks = [(action, of(r), {"aws:TagKeys": keys}) for r in params["Resources"]]
+        checks = [
+            (action, of(r), {"aws:TagKeys": keys, **resource_tags(r)}) for r in params["Resources"]
+        ]
     else:
         raise AssertionError(f"no authorization model for ec2:{operation}: add one here")
     for spec in params.get("TagSpecifications", []):

@@ -12,14 +12,13 @@ import dataclasses
 import json
 import logging
 import os
-import re
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .domain.policy import AutoScope, Mode, Policy, RouteStrategy
 from .domain.report import Report, notice_document, report_lines
-from .settings import Settings, SettingsError
+from .settings import Settings, SettingsError, parse_words
 
 RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 1
@@ -62,7 +61,22 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         default=policy.restore_default_vpc,
     )
     how.add_argument("--intent-tag-key", default=policy.intent_tag_key)
-    how.add_argument("--private-name-pattern", default=policy.private_name_pattern.pattern)
+    how.add_argument(
+        "--private-name-words",
+        default=",".join(sorted(policy.private_name_words)) or "none",
+        help="comma-separated words of a subnet Name that mark it private",
+    )
+    how.add_argument(
+        "--public-name-words",
+        default=",".join(sorted(policy.public_name_words)) or "none",
+        help="comma-separated words of a subnet Name that mark it public",
+    )
+    how.add_argument(
+        "--assign-ipv6-on-creation",
+        action=argparse.BooleanOptionalAction,
+        default=policy.assign_ipv6_on_creation,
+        help="give instances of public IPv6-only subnets an IPv6 address",
+    )
     how.add_argument(
         "--explicit-only",
         action="store_true",
@@ -84,9 +98,10 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
 
 def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
     try:
-        pattern = re.compile(args.private_name_pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise CliError(f"--private-name-pattern: not a regular expression ({exc})") from None
+        private = parse_words(args.private_name_words, "--private-name-words")
+        public = parse_words(args.public_name_words, "--public-name-words")
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
     return dataclasses.replace(
         defaults,
         mode=Mode.AUDIT if args.command == "audit" else Mode.REMEDIATE,
@@ -95,7 +110,9 @@ def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
         create_internet_gateway=args.create_internet_gateway,
         restore_default_vpc=args.restore_default_vpc,
         intent_tag_key=args.intent_tag_key,
-        private_name_pattern=pattern,
+        private_name_words=private,
+        public_name_words=public,
+        assign_ipv6_on_creation=args.assign_ipv6_on_creation,
     )
 
 

@@ -18,7 +18,12 @@ from .domain.report import ActionStatus, Report
 from .domain.triggers import InvalidEventError, Skip, trigger_for
 from .events import parse_api_call, parse_scheduled_event
 from .observability import logger, metrics
-from .service import NotificationFailed, RemediationIncomplete, Remediator
+from .service import (
+    NotificationFailed,
+    RemediationIncomplete,
+    RemediationInProgress,
+    Remediator,
+)
 from .settings import Settings
 
 
@@ -27,16 +32,20 @@ def settings() -> Settings:
     return Settings.from_env(os.environ)
 
 
-def build_remediator(config: Settings, region: str) -> Remediator:
+def build_remediator(config: Settings, region: str, context: Any, account: str) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
     from .aws.clients import clients_for
     from .wiring import remediator_for
 
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remediator_for(
         config.policy,
         clients_for(region),
+        account=_account_of(context) or account,
         topic_arn=config.topic_arn,
         dead_letter_queue_url=config.dead_letter_queue_url,
+        # The service stops before the invocation's timeout; the retry carries on.
+        time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
     )
 
 
@@ -69,7 +78,7 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
     logger.info(
         "reconciling", extra={"event_name": call.event_name, "target": str(decision.target)}
     )
-    remediator = build_remediator(config, call.region)
+    remediator = build_remediator(config, call.region, context, call.account)
     reports = _counted(lambda: remediator.handle(decision))
     return {"status": "done", "reports": [_summary(r) for r in reports]}
 
@@ -90,7 +99,7 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
         return {"status": "skipped", "reason": reason}
     auto = AutoScope.all() if config.sweep_applies_auto_intent else AutoScope.none()
-    remediator = build_remediator(config, region)
+    remediator = build_remediator(config, region, context, scheduled.account)
     reports = _counted(lambda: remediator.finish_sweep(remediator.sweep(None, auto)))
     return {"status": "done", "reports": [_summary(r) for r in reports]}
 
@@ -102,6 +111,10 @@ def _counted(work: Callable[[], list[Report]]) -> list[Report]:
     except RemediationIncomplete as failed:
         _count(failed.reports)
         metrics.add_metric(name="ReconcilesFailed", unit=MetricUnit.Count, value=1)
+        raise
+    except RemediationInProgress as going:
+        _count(going.reports)
+        metrics.add_metric(name="ReconcilesContinued", unit=MetricUnit.Count, value=1)
         raise
     except NotificationFailed as unsent:
         _count(unsent.reports)

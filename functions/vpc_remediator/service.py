@@ -6,7 +6,7 @@ given no writer at all, so no code path can change anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,9 @@ from .observability import logger
 REGION_SCOPE = "default VPC"
 # Apply-and-verify rounds before a reconcile is declared not converged.
 MAX_ROUNDS = 3
+# Time kept back from the invocation's end to read again, notify and return: the longest a
+# throttled write takes with botocore's backoff (a few seconds) plus the verify read and SNS.
+STOP_MARGIN_SECONDS = 20.0
 
 
 class Reader(Protocol):
@@ -43,7 +46,9 @@ class Reader(Protocol):
 
 
 class Writer(Protocol):
-    def apply(self, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]: ...
+    def apply(
+        self, actions: Iterable[Action], *, stop: Callable[[], bool] | None = None
+    ) -> tuple[ActionOutcome, ...]: ...
 
 
 class Notifier(Protocol):
@@ -58,6 +63,19 @@ class RemediationIncomplete(RuntimeError):
         super().__init__(
             "not compliant after remediation: "
             + "; ".join(f"{r.scope} ({r.error or 'see notice'})" for r in failed)
+        )
+        self.reports = reports
+
+
+class RemediationInProgress(RuntimeError):
+    """Raised after notifying when time ran out part way: Lambda's retry carries on from live
+    state (the work done so far is kept, and planned no more)."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        going = [r for r in reports if r.in_progress]
+        super().__init__(
+            "stopped before the invocation's time ran out: "
+            + "; ".join(f"{r.scope} ({len(r.remaining)} changes to go)" for r in going)
         )
         self.reports = reports
 
@@ -81,10 +99,18 @@ class Remediator:
     writer: Writer | None
     notifier: Notifier | None
     fallback: Notifier | None = None  # where a notice goes when the notifier refuses it
+    # Seconds left in this invocation (the Lambda context's), or None for no limit.
+    time_left: Callable[[], float] | None = None
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
             raise ValueError("remediate mode needs a writer")
+
+    def _out_of_time(self) -> bool:
+        return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
+
+    def _apply(self, writer: Writer, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
+        return writer.apply(actions, stop=self._out_of_time)
 
     @property
     def _writing(self) -> Writer | None:
@@ -169,9 +195,11 @@ class Remediator:
             if not todo:
                 break
             for v in todo:
-                outcomes[v] += writer.apply(current[v].writes)
+                outcomes[v] += self._apply(writer, current[v].writes)
             after = self.reader.read(vpc_ids)
             current = {v: plan_for_vpc(after, v, self.policy, auto) for v in targets}
+            if self._out_of_time():
+                break  # what is left is the retry's, from live state
         return [
             self._report(v, (plans[v],), outcomes[v], after, call, verified=(current[v],))
             for v in targets
@@ -185,7 +213,7 @@ class Remediator:
         writer = self._writing
         if writer is None or not plan.writes:
             return self._report(REGION_SCOPE, (plan,), _would_apply(plan.actions), region, call)
-        outcomes = writer.apply(plan.writes)
+        outcomes = self._apply(writer, plan.writes)
         region = self.reader.read(frozenset())
         plans: tuple[Plan, ...] = (plan,)
         default = region.default_vpc
@@ -194,15 +222,18 @@ class Remediator:
             isinstance(o.action, CreateDefaultVpc) and o.status is ActionStatus.APPLIED
             for o in outcomes
         ):
-            # A recreated default VPC is a creation: its auto intent (public) is applied.
-            vpc_plan = plan_for_vpc(region, default.id, self.policy, AutoScope.all())
+            # A recreated default VPC is a creation: its auto intent (public) is applied, and,
+            # as AWS's own default VPCs have, it gets an internet gateway.
+            vpc_plan = plan_for_vpc(
+                region, default.id, self.policy, AutoScope.all(), restoring=True
+            )
             _log_plan(vpc_plan)
             plans += (vpc_plan,)
-            outcomes += writer.apply(vpc_plan.writes)
+            outcomes += self._apply(writer, vpc_plan.writes)
             region = self.reader.read(frozenset())
             verified = (
                 plan_region(region, self.policy),
-                plan_for_vpc(region, default.id, self.policy, AutoScope.all()),
+                plan_for_vpc(region, default.id, self.policy, AutoScope.all(), restoring=True),
             )
         return self._report(REGION_SCOPE, plans, outcomes, region, call, verified=verified)
 
@@ -247,6 +278,8 @@ class Remediator:
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
         if any(r.failed for r in reports):
             raise RemediationIncomplete(reports)
+        if any(r.in_progress for r in reports):
+            raise RemediationInProgress(reports)
         if unsent:
             raise NotificationFailed(f"not published: {'; '.join(unsent)}", reports)
         return reports
@@ -289,6 +322,7 @@ class Remediator:
                 "outcome": str(report.outcome),
                 "actions": [f"{o.status}: {o.action.summary}" for o in outcomes],
                 "remaining": [a.summary for a in report.remaining],
+                "block_public_access": region.public_access.description,
             },
         )
         return report

@@ -13,7 +13,8 @@ from typing import TypeVar
 
 from .domain.policy import (
     DEFAULT_INTENT_TAG_KEY,
-    DEFAULT_PRIVATE_NAME_PATTERN,
+    DEFAULT_PRIVATE_NAME_WORDS,
+    DEFAULT_PUBLIC_NAME_WORDS,
     Mode,
     Policy,
     RouteStrategy,
@@ -25,7 +26,12 @@ ENV_MAP_PUBLIC_IP = "VPCR_MAP_PUBLIC_IP"
 ENV_CREATE_INTERNET_GATEWAY = "VPCR_CREATE_INTERNET_GATEWAY"
 ENV_RESTORE_DEFAULT_VPC = "VPCR_RESTORE_DEFAULT_VPC"
 ENV_INTENT_TAG_KEY = "VPCR_INTENT_TAG_KEY"
-ENV_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
+ENV_PRIVATE_NAME_WORDS = "VPCR_PRIVATE_NAME_WORDS"
+ENV_PUBLIC_NAME_WORDS = "VPCR_PUBLIC_NAME_WORDS"
+ENV_ASSIGN_IPV6 = "VPCR_ASSIGN_IPV6_ON_CREATION"
+# Read by earlier versions (a regular expression matched anywhere in a Name): refused, so that
+# a stack updated half way does not silently lose its setting.
+ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
 ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
@@ -35,6 +41,7 @@ _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _QUEUE_URL = re.compile(r"^https?://[\w.:-]+/\d{12}/[\w-]{1,80}(\.fifo)?$")
 _TAG_KEY = re.compile(r"^[\w .:/=+\-@]{1,128}$")
+_WORD = re.compile(r"^[a-z0-9]{1,40}$")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -55,6 +62,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
+        if _raw(env, ENV_RETIRED_PRIVATE_NAME_PATTERN) is not None:
+            raise SettingsError(
+                f"{ENV_RETIRED_PRIVATE_NAME_PATTERN} is no longer read: names are matched as "
+                f"words; set {ENV_PRIVATE_NAME_WORDS} (comma-separated words) instead"
+            )
         return cls(
             policy=Policy(
                 mode=_enum(env, ENV_MODE, Mode, Mode.REMEDIATE),
@@ -65,7 +77,9 @@ class Settings:
                 create_internet_gateway=_bool(env, ENV_CREATE_INTERNET_GATEWAY, default=False),
                 restore_default_vpc=_bool(env, ENV_RESTORE_DEFAULT_VPC, default=False),
                 intent_tag_key=_tag_key(env),
-                private_name_pattern=_pattern(env),
+                private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS),
+                public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS),
+                assign_ipv6_on_creation=_bool(env, ENV_ASSIGN_IPV6, default=True),
             ),
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
@@ -111,14 +125,23 @@ def _tag_key(env: Mapping[str, str]) -> str:
     return raw
 
 
-def _pattern(env: Mapping[str, str]) -> re.Pattern[str]:
-    raw = _raw(env, ENV_PRIVATE_NAME_PATTERN) or DEFAULT_PRIVATE_NAME_PATTERN
-    try:
-        return re.compile(raw, re.IGNORECASE)
-    except re.error as exc:
+def parse_words(raw: str, name: str) -> frozenset[str]:
+    """A comma-separated list of words, lower-cased; `none` for an empty list."""
+    if raw.strip().lower() == "none":
+        return frozenset()
+    words = frozenset(w.strip().lower() for w in raw.split(",") if w.strip())
+    bad = sorted(w for w in words if not _WORD.match(w))
+    if bad or not words:
+        shown = bad[0] if bad else raw
         raise SettingsError(
-            f"{ENV_PRIVATE_NAME_PATTERN}={raw!r}: not a regular expression ({exc})"
-        ) from None
+            f"{name}={shown!r}: must be comma-separated words of letters and digits (or none)"
+        )
+    return words
+
+
+def _words(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
+    raw = _raw(env, name)
+    return default if raw is None else parse_words(raw, name)
 
 
 def _topic(env: Mapping[str, str], *, required: bool) -> str | None:

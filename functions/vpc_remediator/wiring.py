@@ -5,6 +5,8 @@ Imported only when a reconcile is about to run, so that a skipped event never pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .aws.clients import AwsClients
 from .aws.notifier import DeadLetterNotifier, SnsNotifier
 from .aws.reader import SnapshotReader
@@ -17,16 +19,23 @@ def remediator_for(
     policy: Policy,
     clients: AwsClients,
     *,
+    account: str | None = None,
     topic_arn: str | None = None,
     dead_letter_queue_url: str | None = None,
+    time_left: Callable[[], float] | None = None,
 ) -> Remediator:
-    """A Remediator on these clients; in audit mode it gets no writer at all."""
+    """A Remediator on these clients; in audit mode it gets no writer at all.
+
+    `account` is the account it guards (the Lambdas know it from their context); without it,
+    one GetCallerIdentity call asks.
+    """
     return Remediator(
         policy=policy,
-        reader=SnapshotReader(clients.ec2, clients.region),
+        reader=SnapshotReader(clients.ec2, clients.region, account or clients.account),
         writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
         notifier=SnsNotifier(clients, topic_arn) if topic_arn else None,
         fallback=DeadLetterNotifier(clients, dead_letter_queue_url)
         if dead_letter_queue_url
         else None,
+        time_left=time_left,
     )

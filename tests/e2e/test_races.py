@@ -24,7 +24,7 @@ THREADS = 20
 def remediator_of_its_own(deployment: Deployment) -> Remediator:
     clients = AwsClients("eu-south-1")  # each invocation its own session and clients
     assert clients.ec2 and clients.sns  # built now, so that the threads start together
-    return remediator_for(Policy(), clients, topic_arn=deployment.topic_arn)
+    return remediator_for(Policy(), clients, account="123456789012", topic_arn=deployment.topic_arn)
 
 
 def test_twenty_concurrent_invocations_for_one_vpc_converge_on_one_table(

@@ -18,6 +18,7 @@ from local_aws.emulator import drain, subscribed_topic
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
+from tests.aws_behaviour import AwsBehaviour
 from tests.conftest import ACCOUNT, REGION, fake_context, load_event
 from tests.iam import authorizations, function_statements, is_allowed
 from vpc_remediator import runtime
@@ -42,7 +43,12 @@ class CallLog:
         call = (model.service_model.service_name, model.name, params)
         self.calls.append(call)
         if self.function:
-            named = [v for k, v in params.items() if k == "RouteTableId" and isinstance(v, str)]
+            named = [
+                v
+                for value in params.values()
+                for v in (value if isinstance(value, list) else [value])
+                if isinstance(v, str) and v.startswith("rtb-")
+            ]
             tags = {r: self.tags_of(r) for r in named} if self.tags_of else {}
             self.by_function.append((self.function, *call, tags))
 
@@ -124,6 +130,13 @@ class Aws:
             RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
         )
         return str(vpc_id)
+
+    def like_aws(self, **settings: Any) -> AwsBehaviour:
+        """Make the handlers' EC2 client see what AWS returns where moto differs
+        (tests/aws_behaviour.py); `settings` set its state (owners, gone targets, ...)."""
+        behaviour = AwsBehaviour(self.ec2, **settings)
+        behaviour.attach(clients_for(REGION).ec2)
+        return behaviour
 
     def maps_public_ip(self, subnet_id: str) -> bool:
         subnet = self.ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import REGION
+from tests.conftest import ACCOUNT, REGION
 from tests.integration.conftest import Aws
 from vpc_remediator.aws.clients import clients_for
 from vpc_remediator.aws.reader import SnapshotReader
@@ -36,9 +36,9 @@ def build_vpc(aws: Aws, subnets: int) -> tuple[str, list[str], str]:
 
 
 @pytest.mark.parametrize("subnets", [1, 40])
-def test_a_vpc_snapshot_costs_five_describe_calls_whatever_its_size(aws: Aws, subnets: int) -> None:
+def test_a_vpc_snapshot_costs_six_describe_calls_whatever_its_size(aws: Aws, subnets: int) -> None:
     vpc, ids, igw = build_vpc(aws, subnets)
-    reader = SnapshotReader(clients_for(REGION).ec2, REGION)
+    reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
     region = reader.read({vpc})
     assert aws.log.describes == [
@@ -47,6 +47,7 @@ def test_a_vpc_snapshot_costs_five_describe_calls_whatever_its_size(aws: Aws, su
         "DescribeRouteTables",
         "DescribeInternetGateways",
         "DescribeNatGateways",
+        "DescribeVpcBlockPublicAccessOptions",
     ]
     # The region view comes with it: the default VPC is detailed too, for the verdict.
     default = region.default_vpc
@@ -59,13 +60,13 @@ def test_a_vpc_snapshot_costs_five_describe_calls_whatever_its_size(aws: Aws, su
     assert main is not None and main.routes[0].target_kind is TargetKind.LOCAL
 
 
-def test_a_whole_region_read_is_the_same_five_calls(aws: Aws) -> None:
+def test_a_whole_region_read_is_the_same_six_calls(aws: Aws) -> None:
     for _ in range(5):
         build_vpc(aws, 3)
-    reader = SnapshotReader(clients_for(REGION).ec2, REGION)
+    reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
     region = reader.read(None)
-    assert len(aws.log.describes) == 5
+    assert len(aws.log.describes) == 6
     assert len(region.details) == 6  # five VPCs and moto's default VPC
 
 
@@ -79,7 +80,7 @@ def test_routes_and_associations_are_read_as_aws_reports_them(aws: Aws) -> None:
     )["RouteTable"]["RouteTableId"]
     aws.ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     aws.ec2.associate_route_table(RouteTableId=table, SubnetId=s1)
-    snap = SnapshotReader(clients_for(REGION).ec2, REGION).read({vpc}).details[vpc]
+    snap = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT).read({vpc}).details[vpc]
     explicit = snap.explicit_route_table(s1)
     assert explicit is not None and explicit.id == table and explicit.tags["Name"] == "web"
     default = explicit.route_to("0.0.0.0/0")
@@ -98,7 +99,7 @@ def test_targets_resolve_to_their_vpc_with_one_call(aws: Aws) -> None:
     main = aws.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])[
         "RouteTables"
     ][0]
-    reader = SnapshotReader(clients_for(REGION).ec2, REGION)
+    reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
     assert reader.vpc_ids_for(SubnetTarget(subnet)) == {vpc}
     assert reader.vpc_ids_for(RouteTableTarget(main["RouteTableId"])) == {vpc}

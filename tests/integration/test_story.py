@@ -102,10 +102,10 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     assert document["trigger"]["event_name"] == "AttachInternetGateway"
     assert [a["type"] for a in document["actions"]] == [
         "CreateRouteTable",
+        "TagResources",
         "CreateRoute",
         "AssociateRouteTable",
         "SetMapPublicIpOnLaunch",
-        "TagResources",
     ]
     assert all(a["status"] == "applied" for a in document["actions"])
     assert notice["MessageAttributes"]["outcome"]["Value"] == "changed"
@@ -204,7 +204,7 @@ def test_ignore_is_honoured(aws: Aws) -> None:
 def test_main_strategy_routes_the_main_table(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     configure(monkeypatch, VPCR_ROUTE_STRATEGY="main")
     ids = _story_with(aws, lambda vpc: {"subnet": new_subnet(aws, vpc)})
-    assert aws.log.writes == ["CreateRoute", "ModifySubnetAttribute", "CreateTags"]
+    assert aws.log.writes == ["CreateTags", "CreateRoute", "ModifySubnetAttribute"]
     assert (
         aws.ec2.describe_route_tables(
             Filters=[{"Name": "association.subnet-id", "Values": [ids["subnet"]]}]
@@ -311,7 +311,16 @@ def test_failure_to_converge_notifies_then_fails_the_invocation(
     (notice,) = aws.notices()
     document = json.loads(notice["Message"])
     assert document["outcome"] == "failed"
-    assert [a["status"] for a in document["actions"]][:3] == ["failed", "skipped", "skipped"]
+    # The tag goes first; the route, the move and the public IPs wait for the table.
+    assert [(a["type"], a["status"]) for a in document["actions"]][:5] == [
+        ("CreateRouteTable", "failed"),
+        ("TagResources", "applied"),
+        ("CreateRoute", "skipped"),
+        ("AssociateRouteTable", "skipped"),
+        ("SetMapPublicIpOnLaunch", "skipped"),
+    ]
+    subnet = document["actions"][4]["parameters"]["subnet_id"]
+    assert not aws.maps_public_ip(subnet)  # no public IPs on a subnet that is not routed
     assert notice["MessageAttributes"]["severity"]["Value"] == "error"
 
 

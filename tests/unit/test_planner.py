@@ -48,21 +48,22 @@ def codes(plan) -> list[FindingCode]:  # type: ignore[no-untyped-def]
 def test_the_seed_story_gets_a_dedicated_public_table_and_public_ips() -> None:
     snap = vpc_snapshot(subnet(S1))
     plan = plan_vpc(snap, Policy(), ALL)
-    assert plan.actions == (
-        plan.actions[0],
+    create, tag, route_action, associate, mapping = plan.actions
+    assert (route_action, associate, mapping) == (
         CreateRoute(
             route_table=MANAGED_ROUTE_TABLE,
             destination=IPV4_DEFAULT,
             gateway=IGW,
-            reason=plan.actions[1].reason,
+            reason=route_action.reason,
         ),
-        AssociateRouteTable(
-            route_table=MANAGED_ROUTE_TABLE, subnet_id=S1, reason=plan.actions[2].reason
+        AssociateRouteTable(route_table=MANAGED_ROUTE_TABLE, subnet_id=S1, reason=associate.reason),
+        # Public IPs wait for the table that routes the subnet to the internet.
+        SetMapPublicIpOnLaunch(
+            subnet_id=S1, enabled=True, route_table=MANAGED_ROUTE_TABLE, reason=mapping.reason
         ),
-        SetMapPublicIpOnLaunch(subnet_id=S1, enabled=True, reason=plan.actions[3].reason),
-        TagResources(resource_ids=(S1,), tags=plan.actions[4].tags, reason=plan.actions[4].reason),
     )
-    create = plan.actions[0]
+    # Tagged first: a reconcile that stops part way has already said what it changes.
+    assert tag == TagResources(resource_ids=(S1,), tags=tag.tags, reason=tag.reason)
     assert isinstance(create, CreateRouteTable)
     assert create.vpc_id == VPC and create.ref == MANAGED_ROUTE_TABLE
     assert create.client_token == managed_route_table_token(snap)
@@ -97,9 +98,9 @@ def test_an_existing_managed_table_is_reused() -> None:
     plan = plan_vpc(
         vpc_snapshot(subnet(S1, public_ip=True), subnet(S2), tables=(managed,)), Policy(), ALL
     )
-    assert kinds(plan) == ["AssociateRouteTable", "SetMapPublicIpOnLaunch", "TagResources"]
-    assert plan.actions[0] == AssociateRouteTable(
-        route_table=managed.id, subnet_id=S2, reason=plan.actions[0].reason
+    assert kinds(plan) == ["TagResources", "AssociateRouteTable", "SetMapPublicIpOnLaunch"]
+    assert plan.actions[1] == AssociateRouteTable(
+        route_table=managed.id, subnet_id=S2, reason=plan.actions[1].reason
     )
 
 
@@ -143,9 +144,9 @@ def test_a_managed_table_holding_a_persons_routes_is_never_deleted() -> None:
 def test_main_strategy_routes_the_main_table() -> None:
     policy = Policy(route_strategy=RouteStrategy.MAIN)
     plan = plan_vpc(vpc_snapshot(subnet(S1)), policy, ALL)
-    assert kinds(plan) == ["CreateRoute", "SetMapPublicIpOnLaunch", "TagResources"]
-    assert plan.actions[0].route_table == MAIN  # type: ignore[attr-defined]
-    assert plan.actions[2].resource_ids == (MAIN, S1)  # type: ignore[attr-defined]
+    assert kinds(plan) == ["TagResources", "CreateRoute", "SetMapPublicIpOnLaunch"]
+    assert plan.actions[1].route_table == MAIN  # type: ignore[attr-defined]
+    assert plan.actions[0].resource_ids == (MAIN, S1)  # type: ignore[attr-defined]
 
 
 def test_main_strategy_never_routes_a_main_table_that_also_governs_a_private_subnet() -> None:
@@ -181,8 +182,8 @@ def test_blackhole_route_in_a_persons_public_table_is_replaced_and_the_table_tag
         "rtb-00000000000user1", route("igw-0dead0dead0dead00", blackhole=True), subnets=(S1,)
     )
     plan = plan_vpc(vpc_snapshot(subnet(S1, public_ip=True), tables=(mine,)), Policy(), ALL)
-    assert kinds(plan) == ["ReplaceRoute", "TagResources"]
-    assert plan.actions[1].resource_ids == (mine.id,)  # type: ignore[attr-defined]
+    assert kinds(plan) == ["TagResources", "ReplaceRoute"]
+    assert plan.actions[0].resource_ids == (mine.id,)  # type: ignore[attr-defined]
 
 
 def test_a_nat_route_is_a_conflict_and_is_never_redirected() -> None:
@@ -224,8 +225,8 @@ def test_explicitly_private_subnets_lose_public_ip_mapping_and_routes_are_report
     public_table = table("rtb-00000000000user1", route(IGW), subnets=(S1,))
     snap = vpc_snapshot(subnet(S1, public_ip=True, tags={KEY: "private"}), tables=(public_table,))
     plan = plan_vpc(snap, Policy(), AutoScope.none())
-    assert kinds(plan) == ["SetMapPublicIpOnLaunch", "TagResources"]
-    assert plan.actions[0].enabled is False  # type: ignore[attr-defined]
+    assert kinds(plan) == ["TagResources", "SetMapPublicIpOnLaunch"]
+    assert plan.actions[1].enabled is False  # type: ignore[attr-defined]
     assert codes(plan) == [FindingCode.EXPLICIT_INTENT_UNMET]
     assert plan.findings[0].needs_person
 
@@ -270,11 +271,31 @@ def test_explicit_public_without_gateway_is_reported_unless_creation_is_allowed(
     assert plan_vpc(after, Policy(create_internet_gateway=True), AutoScope.none()).actions == ()
 
 
-def test_a_restored_default_vpc_gets_its_gateway_when_restoring_is_allowed() -> None:
+def test_only_a_default_vpc_the_remediator_has_just_recreated_gets_a_gateway() -> None:
     snap = vpc_snapshot(subnet(S1, public_ip=True), igw=False, default=True)
-    assert codes(plan_vpc(snap, Policy(), ALL)) == [FindingCode.NO_INTERNET_GATEWAY]
-    plan = plan_vpc(snap, Policy(restore_default_vpc=True), ALL)
-    assert kinds(plan)[:2] == ["CreateInternetGateway", "AttachInternetGateway"]
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert codes(plan) == [FindingCode.NO_INTERNET_GATEWAY]
+    # A default VPC whose gateway was removed on purpose is a person's design: no new one,
+    # whatever RestoreDefaultVpc says, and nobody is paged for it.
+    assert plan_vpc(snap, Policy(restore_default_vpc=True), ALL).actions == ()
+    assert not plan.findings[0].needs_person
+    restored = plan_vpc(snap, Policy(restore_default_vpc=True), ALL, restoring=True)
+    assert kinds(restored)[:2] == ["CreateInternetGateway", "AttachInternetGateway"]
+
+
+def test_a_gateway_is_created_only_for_explicit_intent_even_when_allowed() -> None:
+    allowed = Policy(create_internet_gateway=True)
+    # Auto intent (a default VPC, a public name) never creates a gateway.
+    for snap in (
+        vpc_snapshot(subnet(S1), igw=False, default=True),
+        vpc_snapshot(subnet(S1, name="public-a"), igw=False),
+    ):
+        assert plan_vpc(snap, allowed, ALL).actions == ()
+    tagged = vpc_snapshot(subnet(S1, tags={KEY: "public"}), igw=False, default=True)
+    assert kinds(plan_vpc(tagged, allowed, ALL))[:2] == [
+        "CreateInternetGateway",
+        "AttachInternetGateway",
+    ]
 
 
 def test_audit_mode_plans_the_same_actions_but_writes_none() -> None:

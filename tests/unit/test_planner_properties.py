@@ -1,22 +1,53 @@
-"""Properties over random VPCs: convergence, safety, audit (hypothesis)."""
+"""Properties over random VPCs: convergence, safety, audit (hypothesis).
+
+The VPCs drawn include the states real accounts have: blackhole default routes to a NAT or a
+transit gateway, `::/0` to an egress-only gateway, IPv6-only subnets, VPCs another account
+owns, and main tables with more than a default route (a transit gateway, peering, an
+appliance, a local gateway, a blackhole peering, route propagation, a gateway endpoint).
+"""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.builders import IGW, NAT, VPC, route, subnet, table, vpc_snapshot
-from tests.fakes import apply_actions
+from tests.builders import (
+    IGW,
+    NAT,
+    OTHER_ACCOUNT,
+    VPC,
+    route,
+    subnet,
+    table,
+    vpc_snapshot,
+)
+from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions
 from vpc_remediator.domain.intent import Intent, resolve_intents
-from vpc_remediator.domain.model import IPV6_DEFAULT, InternetGateway, VpcSnapshot
-from vpc_remediator.domain.planner import plan_vpc
+from vpc_remediator.domain.model import (
+    IPV6_DEFAULT,
+    GatewayEndpoint,
+    InternetGateway,
+    RouteTable,
+    VpcSnapshot,
+)
+from vpc_remediator.domain.planner import managed_route_tables, plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy, RouteStrategy
 from vpc_remediator.domain.verdict import skypilot_public_subnets
 
 KEY = "vpc-remediator:intent"
 DEAD_IGW = "igw-0dead0dead0dead00"
+TGW = "tgw-0123456789abcdef0"
+VGW = "vgw-0123456789abcdef0"
+ENDPOINT = "vpce-0123456789abcdef0"
 TAG_VALUES = st.sampled_from([None, "public", "private", "ignore", "maybe"])
-DEFAULT_ROUTES = st.sampled_from(["none", "igw", "nat", "blackhole", "ipv6-eigw"])
+DEFAULT_ROUTES = st.sampled_from(
+    ["none", "igw", "nat", "blackhole", "ipv6-eigw", "blackhole-nat", "tgw", "blackhole-tgw"]
+)
+# Routes of the main table beyond its default route; "endpoint" and "propagation" are not
+# routes one creates but associations, carried as such.
+EXTRA_ROUTES = st.sets(
+    st.sampled_from(["tgw", "peering", "appliance", "lgw", "dead-peering", "endpoint", "vgw"])
+)
 
 
 def _routes(kind: str, igw_attached: bool) -> tuple:  # type: ignore[type-arg]
@@ -26,7 +57,22 @@ def _routes(kind: str, igw_attached: bool) -> tuple:  # type: ignore[type-arg]
         "nat": (route(NAT),),
         "blackhole": (route(DEAD_IGW, blackhole=True),),
         "ipv6-eigw": (route("eigw-0123456789abcdef0", IPV6_DEFAULT),),
+        "blackhole-nat": (route(NAT, blackhole=True),),
+        "tgw": (route(TGW),),
+        "blackhole-tgw": (route(TGW, blackhole=True),),
     }[kind]
+
+
+def _extra(kinds: set[str]) -> tuple:  # type: ignore[type-arg]
+    routes = {
+        "tgw": route(TGW, "10.64.0.0/10"),
+        "peering": route("pcx-0123456789abcdef0", "10.9.0.0/16"),
+        "appliance": route("eni-0123456789abcdef0", "192.168.0.0/16"),
+        "lgw": route("lgw-0123456789abcdef0", "172.16.0.0/12"),
+        "dead-peering": route("pcx-0dead0dead0dead00", "10.10.0.0/16", blackhole=True),
+        "endpoint": route(ENDPOINT, ENDPOINT_PREFIX_LIST),
+    }
+    return tuple(routes[k] for k in sorted(kinds) if k in routes)
 
 
 @st.composite
@@ -39,13 +85,16 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
     for i in range(draw(st.integers(0, 5))):
         sid = f"subnet-{i:017d}"
         tag = draw(TAG_VALUES)
+        family = draw(st.sampled_from(["ipv4", "dual", "ipv6-only"]))
         subnets.append(
             subnet(
                 sid,
-                name=draw(st.sampled_from(["", "web", "private-app", "db"])),
+                name=draw(st.sampled_from(["", "web", "private-app", "db", "PublicSubnet1"])),
                 zone=draw(st.sampled_from(["eu-south-1a", "eu-south-1b"])),
-                public_ip=draw(st.booleans()),
-                ipv6=draw(st.booleans()),
+                public_ip=draw(st.booleans()) and family != "ipv6-only",
+                ipv6=family == "dual",
+                ipv6_only=family == "ipv6-only",
+                assign_ipv6=draw(st.booleans()),
                 tags={KEY: tag} if tag else {},
             )
         )
@@ -56,14 +105,19 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         table(tid, *_routes(kind, igw), managed=managed, subnets=tuple(associations[tid]))
         for tid, kind, managed in tables
     )
+    extra = draw(EXTRA_ROUTES)
+    main = "rtb-0000000000000main"
     vpc_tag = draw(TAG_VALUES)
     return vpc_snapshot(
         *subnets,
         tables=built,
-        main_routes=_routes(draw(DEFAULT_ROUTES), igw),
+        main_routes=(*_routes(draw(DEFAULT_ROUTES), igw), *_extra(extra)),
+        main_propagating=(VGW,) if "vgw" in extra else (),
+        endpoints=(GatewayEndpoint(ENDPOINT, VPC, (main,)),) if "endpoint" in extra else (),
         igw=igw,
         default=draw(st.booleans()),
         vpc_tags={KEY: vpc_tag} if vpc_tag else {},
+        owner=draw(st.sampled_from(["", "", "", OTHER_ACCOUNT])),
     )
 
 
@@ -126,12 +180,93 @@ def test_audit_mode_plans_no_writes(snap, policy, auto) -> None:  # type: ignore
 @settings(max_examples=200, deadline=None)
 @given(vpcs(), policies)
 def test_auto_intent_is_never_enforced_outside_its_scope(snap, policy) -> None:  # type: ignore[no-untyped-def]
+    """Out of scope, a subnet of auto intent keeps its default routes and its addressing (a
+    merge of duplicate managed tables may move it, to a table that routes it the same), unless
+    it shares its route table with a subnet whose explicit intent is enforced."""
     intents = resolve_intents(snap, policy)
-    plan = plan_vpc(snap, policy, AutoScope.none())
-    touched = {getattr(a, "subnet_id", None) for a in plan.actions}
-    for sid, intent in intents.items():
-        if sid in touched:
-            assert intent.is_explicit, (sid, intent)
+    after = apply_actions(snap, plan_vpc(snap, policy, AutoScope.none()).actions)
+    for s in snap.subnets:
+        table = snap.governing_route_table(s.id)
+        neighbours = snap.subnets_governed_by(table) if table else ()
+        if intents[s.id].is_explicit or any(intents[n.id].is_explicit for n in neighbours):
+            continue
+        assert _defaults(snap, s.id) == _defaults(after, s.id), (s.id, intents[s.id])
+        assert _addressing(snap, s.id) == _addressing(after, s.id), (s.id, intents[s.id])
+
+
+def _defaults(snap: VpcSnapshot, subnet_id: str) -> set[tuple[str, str, str]]:
+    table = snap.governing_route_table(subnet_id)
+    routes = table.routes if table else ()
+    return {(r.destination, r.target_id, r.state) for r in routes if r.is_default}
+
+
+def _addressing(snap: VpcSnapshot, subnet_id: str) -> tuple[bool, bool]:
+    s = next(s for s in snap.subnets if s.id == subnet_id)
+    return s.map_public_ip_on_launch, s.assign_ipv6_address_on_creation
+
+
+def _held(snap: VpcSnapshot, table: RouteTable | None) -> set[tuple[str, str]]:
+    """Everything a table routes: its routes, the VGWs it learns from, its gateway endpoints."""
+    if table is None:
+        return set()
+    held = {(r.destination, r.target_id) for r in table.routes if not r.is_learned}
+    held |= {("propagation", v) for v in table.propagating_vgws}
+    held |= {("endpoint", e.id) for e in snap.gateway_endpoints if table.id in e.route_table_ids}
+    return held
+
+
+@settings(max_examples=300, deadline=None)
+@given(vpcs(), policies, scopes)
+def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+    """Every subnet keeps every route its table had (a default route may only be repaired):
+    moving a subnet onto the managed table never loses one. The only route that goes is a copy
+    on the managed table that the main table no longer has."""
+    after = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
+    main = snap.main_route_table
+    managed = {t.id for t in managed_route_tables(snap)}
+    source = _held(snap, main)
+    for s in snap.subnets:
+        before_table = snap.governing_route_table(s.id)
+        before, now = _held(snap, before_table), _held(after, after.governing_route_table(s.id))
+        for destination, target in before - now:
+            if destination in ("0.0.0.0/0", IPV6_DEFAULT):
+                assert any(d == destination for d, _ in now), (s.id, destination, target)
+                continue
+            following_main = before_table is not None and before_table.id in managed
+            assert following_main and (destination, target) not in source, (
+                s.id,
+                destination,
+                target,
+            )
+    # No table but a managed one ever loses anything.
+    for before_table in snap.route_tables:
+        if before_table.id in managed:
+            continue
+        kept = _held(after, next(t for t in after.route_tables if t.id == before_table.id))
+        lost = {
+            (d, t)
+            for d, t in _held(snap, before_table) - kept
+            if d not in ("0.0.0.0/0", IPV6_DEFAULT)
+        }
+        assert not lost, (before_table.id, lost)
+
+
+@settings(max_examples=200, deadline=None)
+@given(vpcs(), policies, scopes)
+def test_a_vpc_another_account_owns_is_never_written(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+    shared = VpcSnapshot(
+        vpc=type(snap.vpc)(
+            snap.vpc.id, snap.vpc.is_default, snap.vpc.cidr, snap.vpc.tags, owner_id=OTHER_ACCOUNT
+        ),
+        subnets=snap.subnets,
+        route_tables=snap.route_tables,
+        internet_gateways=snap.internet_gateways,
+        gateway_endpoints=snap.gateway_endpoints,
+        account=snap.account,
+    )
+    plan = plan_vpc(shared, policy, auto)
+    assert plan.actions == ()
+    assert not any(f.needs_person for f in plan.findings)
 
 
 def test_strategy_draws_real_gateways() -> None:

@@ -43,6 +43,12 @@ def renamed(snapshot: VpcSnapshot, n: int) -> VpcSnapshot:
             for g in snapshot.internet_gateways
         ),
         nat_gateways=snapshot.nat_gateways,
+        gateway_endpoints=tuple(
+            replace(e, vpc_id=vpc_id, route_table_ids=tuple(rid(t) for t in e.route_table_ids))
+            for e in snapshot.gateway_endpoints
+        ),
+        public_access=snapshot.public_access,
+        account=snapshot.account,
     )
 
 

@@ -64,7 +64,11 @@ def test_a_fix_is_one_readable_notice() -> None:
     }
     doc = notice.document
     assert (doc["schema"], doc["version"]) == (NOTICE_SCHEMA, 1)
-    assert [a["type"] for a in doc["actions"]][:2] == ["CreateRouteTable", "CreateRoute"]
+    assert [a["type"] for a in doc["actions"]][:3] == [
+        "CreateRouteTable",
+        "TagResources",
+        "CreateRoute",
+    ]
     assert doc["actions"][0]["iam_actions"] == ["ec2:CreateRouteTable", "ec2:CreateTags"]
     json.dumps(doc)  # serialisable as it stands
 

@@ -19,7 +19,9 @@ def test_defaults_are_safe_and_remediate() -> None:
     assert policy.create_internet_gateway is False
     assert policy.restore_default_vpc is False
     assert policy.intent_tag_key == "vpc-remediator:intent"
-    assert policy.private_name_pattern.search("my-DB-subnet")
+    assert {"private", "intra", "db", "database"} <= policy.private_name_words
+    assert policy.public_name_words == {"public", "pub", "dmz"}
+    assert policy.assign_ipv6_on_creation is True
     assert settings.topic_arn == TOPIC
     assert settings.own_role_arns == frozenset()
 
@@ -32,7 +34,9 @@ def test_every_setting_is_read() -> None:
         "VPCR_CREATE_INTERNET_GATEWAY": "true",
         "VPCR_RESTORE_DEFAULT_VPC": "1",
         "VPCR_INTENT_TAG_KEY": "net:intent",
-        "VPCR_PRIVATE_NAME_PATTERN": "^back",
+        "VPCR_PRIVATE_NAME_WORDS": "Backend, internal",
+        "VPCR_PUBLIC_NAME_WORDS": "none",
+        "VPCR_ASSIGN_IPV6_ON_CREATION": "off",
         "VPCR_TOPIC_ARN": TOPIC,
         "VPCR_OWN_ROLE_ARNS": "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/path/b",
     }
@@ -41,7 +45,9 @@ def test_every_setting_is_read() -> None:
     assert (p.mode, p.route_strategy, p.map_public_ip) == (Mode.AUDIT, RouteStrategy.MAIN, False)
     assert (p.create_internet_gateway, p.restore_default_vpc) == (True, True)
     assert p.intent_tag_key == "net:intent"
-    assert p.private_name_pattern.search("Backend") and not p.private_name_pattern.search("db")
+    assert p.private_name_words == {"backend", "internal"}
+    assert p.public_name_words == frozenset()
+    assert p.assign_ipv6_on_creation is False
     assert settings.own_role_arns == {
         "arn:aws:iam::123456789012:role/a",
         "arn:aws:iam::123456789012:role/path/b",
@@ -57,7 +63,9 @@ def test_every_setting_is_read() -> None:
         ("VPCR_CREATE_INTERNET_GATEWAY", "2"),
         ("VPCR_RESTORE_DEFAULT_VPC", "yes!"),
         ("VPCR_INTENT_TAG_KEY", "aws:intent"),
-        ("VPCR_PRIVATE_NAME_PATTERN", "private|("),
+        ("VPCR_PRIVATE_NAME_WORDS", "private,db-*"),
+        ("VPCR_PUBLIC_NAME_WORDS", ",,"),
+        ("VPCR_ASSIGN_IPV6_ON_CREATION", "perhaps"),
         ("VPCR_TOPIC_ARN", "arn:aws:sqs:eu-south-1:123456789012:queue"),
         ("VPCR_OWN_ROLE_ARNS", "arn:aws:iam::123456789012:user/alice"),
         ("VPCR_DEAD_LETTER_QUEUE_URL", "ftp://queue.example/123456789012/dlq"),
@@ -68,6 +76,11 @@ def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
     env = {"VPCR_TOPIC_ARN": TOPIC, name: value}
     with pytest.raises(SettingsError, match=name):
         Settings.from_env(env)
+
+
+def test_the_retired_name_pattern_setting_is_refused_with_what_to_set_instead() -> None:
+    with pytest.raises(SettingsError, match=r"VPCR_PRIVATE_NAME_PATTERN is no longer read.*WORDS"):
+        Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_PRIVATE_NAME_PATTERN": "db"})
 
 
 def test_a_topic_is_required_for_the_lambdas_but_not_for_a_dry_run() -> None:

@@ -16,6 +16,7 @@ from vpc_remediator.domain.triggers import (
     Skip,
     SubnetTarget,
     Trigger,
+    VpcEndpointTarget,
     VpcTarget,
     trigger_for,
 )
@@ -24,6 +25,7 @@ from vpc_remediator.events import parse_api_call
 EVERYTHING = frozenset(HANDLED_EVENTS)
 OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRole"
 VPC, SUBNET, RTB = EVENT_IDS["vpc"], EVENT_IDS["subnet"], EVENT_IDS["rtb"]
+VPCE = EVENT_IDS["vpce"]
 
 EXPECTED = {
     "CreateVpc": (VpcTarget(VPC), AutoScope.all()),
@@ -36,8 +38,14 @@ EXPECTED = {
     "AssociateRouteTable": (RouteTableTarget(RTB), AutoScope.none()),
     "ReplaceRouteTableAssociation": (RouteTableTarget(RTB), AutoScope.none()),
     "DisassociateRouteTable": (RegionTarget(all_vpcs=True), AutoScope.none()),
+    "CreateRoute": (RouteTableTarget(RTB), AutoScope.none()),
     "DeleteRoute": (RouteTableTarget(RTB), AutoScope.none()),
     "ReplaceRoute": (RouteTableTarget(RTB), AutoScope.none()),
+    "EnableVgwRoutePropagation": (RouteTableTarget(RTB), AutoScope.none()),
+    "DisableVgwRoutePropagation": (RouteTableTarget(RTB), AutoScope.none()),
+    # Logged wrapped, with the API's own capitalised member names.
+    "CreateVpcEndpoint": (VpcTarget(VPC), AutoScope.none()),
+    "ModifyVpcEndpoint": (VpcEndpointTarget(VPCE), AutoScope.none()),
     "ModifySubnetAttribute": (SubnetTarget(SUBNET), AutoScope.none()),
 }
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sts import STSClient
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 8},
@@ -42,6 +43,16 @@ class AwsClients:
     @cached_property
     def sqs(self) -> SQSClient:
         return self._session.client("sqs", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def sts(self) -> STSClient:
+        return self._session.client("sts", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def account(self) -> str:
+        """The caller's account (GetCallerIdentity needs no permission). The Lambdas take it
+        from their context instead, so only the command line pays for this call."""
+        return self.sts.get_caller_identity()["Account"]
 
 
 @cache

@@ -1,9 +1,11 @@
 """Read a region's networking into a frozen snapshot with a fixed number of batched calls.
 
-`read()` costs five Describe calls (plus one per extra page) whatever the number of subnets:
+`read()` costs six Describe calls (plus one per extra page) whatever the number of subnets:
 DescribeVpcs for the whole region (the region view: which VPC is the default), then subnets,
 route tables, internet gateways and NAT gateways filtered to the VPCs asked for plus the
-default VPC, or unfiltered for a whole-region sweep.
+default VPC, or unfiltered for a whole-region sweep, and the region's VPC Block Public Access
+setting. Two more only where they matter: DescribeVpcEndpoints when a route table routes to a
+VPC endpoint, and the Block Public Access exclusions when that setting is on.
 """
 
 from __future__ import annotations
@@ -12,19 +14,32 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from ..domain.model import (
+    GatewayEndpoint,
     InternetGateway,
     NatGateway,
     RegionSnapshot,
     Route,
+    RouteOrigin,
     RouteState,
     RouteTable,
     Subnet,
+    TargetKind,
     Vpc,
     VpcSnapshot,
     frozen_tags,
 )
-from ..domain.triggers import RegionTarget, RouteTableTarget, SubnetTarget, Target, VpcTarget
+from ..domain.triggers import (
+    RegionTarget,
+    RouteTableTarget,
+    SubnetTarget,
+    Target,
+    VpcEndpointTarget,
+    VpcTarget,
+)
+from .public_access import read_public_access
 from .visibility import DEFAULT_WAIT, wait_visible
 
 if TYPE_CHECKING:
@@ -33,18 +48,23 @@ if TYPE_CHECKING:
 # EC2 accepts at most 200 values per filter.
 FILTER_CHUNK = 200
 _LIVE_NAT_STATES = ("pending", "available")
+# An instance route lists both the instance and its network interface; the interface is the
+# exact target (CreateRoute by instance id works only for single-interface instances).
 _ROUTE_TARGET_KEYS = (
     "GatewayId",
     "NatGatewayId",
     "TransitGatewayId",
     "VpcPeeringConnectionId",
     "EgressOnlyInternetGatewayId",
-    "InstanceId",
     "NetworkInterfaceId",
+    "InstanceId",
     "LocalGatewayId",
     "CarrierGatewayId",
     "CoreNetworkArn",
+    "OdbNetworkArn",
 )
+_ORIGINS = {o.value: o for o in RouteOrigin}
+_ENDPOINT_NOT_FOUND = "InvalidVpcEndpointId.NotFound"
 
 
 def _tags(item: Mapping[str, Any]) -> Mapping[str, str]:
@@ -61,7 +81,10 @@ def _route(raw: Mapping[str, Any]) -> Route | None:
     if destination is None or target is None:
         return None
     state = RouteState.BLACKHOLE if raw.get("State") == "blackhole" else RouteState.ACTIVE
-    return Route(destination=destination, target_id=target, state=state)
+    origin = _ORIGINS.get(raw.get("Origin", ""), RouteOrigin.CREATE_ROUTE)
+    if target == "local":
+        origin = RouteOrigin.CREATE_ROUTE_TABLE
+    return Route(destination=destination, target_id=target, state=state, origin=origin)
 
 
 def parse_route_table(raw: Mapping[str, Any]) -> RouteTable:
@@ -81,6 +104,10 @@ def parse_route_table(raw: Mapping[str, Any]) -> RouteTable:
         ),
         routes=tuple(r for r in map(_route, raw.get("Routes") or ()) if r is not None),
         tags=_tags(raw),
+        propagating_vgws=tuple(
+            sorted(v["GatewayId"] for v in raw.get("PropagatingVgws") or () if v.get("GatewayId"))
+        ),
+        owner_id=raw.get("OwnerId", ""),
     )
 
 
@@ -99,6 +126,9 @@ def parse_subnet(raw: Mapping[str, Any]) -> Subnet:
         ipv6_cidrs=ipv6,
         map_public_ip_on_launch=bool(raw.get("MapPublicIpOnLaunch")),
         tags=_tags(raw),
+        ipv6_native=bool(raw.get("Ipv6Native")),
+        assign_ipv6_address_on_creation=bool(raw.get("AssignIpv6AddressOnCreation")),
+        owner_id=raw.get("OwnerId", ""),
     )
 
 
@@ -108,6 +138,7 @@ def parse_vpc(raw: Mapping[str, Any]) -> Vpc:
         is_default=bool(raw.get("IsDefault")),
         cidr=raw.get("CidrBlock", ""),
         tags=_tags(raw),
+        owner_id=raw.get("OwnerId", ""),
     )
 
 
@@ -120,6 +151,15 @@ def parse_internet_gateway(raw: Mapping[str, Any]) -> InternetGateway:
             if a.get("State") in ("available", "attached")
         ),
         tags=_tags(raw),
+        owner_id=raw.get("OwnerId", ""),
+    )
+
+
+def parse_gateway_endpoint(raw: Mapping[str, Any]) -> GatewayEndpoint:
+    return GatewayEndpoint(
+        id=raw["VpcEndpointId"],
+        vpc_id=raw.get("VpcId", ""),
+        route_table_ids=tuple(sorted(raw.get("RouteTableIds") or ())),
     )
 
 
@@ -133,9 +173,18 @@ def parse_nat_gateway(raw: Mapping[str, Any]) -> NatGateway:
 
 
 class SnapshotReader:
-    def __init__(self, ec2: EC2Client, region: str, *, wait: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ec2: EC2Client,
+        region: str,
+        account: str,
+        *,
+        wait: dict[str, Any] | None = None,
+    ) -> None:
         self._ec2 = ec2
         self.region = region
+        # Resources another account owns (shared VPCs) are read, never written.
+        self.account = account
         self._wait = wait or DEFAULT_WAIT
 
     def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]:
@@ -190,6 +239,8 @@ class SnapshotReader:
                 extra=[{"Name": "state", "Values": list(_LIVE_NAT_STATES)}],
             )
         ]
+        endpoints = self._gateway_endpoints(tables, wanted, whole_region)
+        public_access = read_public_access(self._ec2, wanted, {s.id for s in subnets})
         details = {
             v.id: VpcSnapshot(
                 vpc=v,
@@ -199,11 +250,32 @@ class SnapshotReader:
                 ),
                 internet_gateways=tuple(g for g in gateways if v.id in g.attached_vpc_ids),
                 nat_gateways=tuple(n for n in nats if n.vpc_id == v.id),
+                gateway_endpoints=tuple(e for e in endpoints if e.vpc_id == v.id),
+                public_access=public_access,
+                account=self.account,
             )
             for v in vpcs
             if v.id in wanted
         }
-        return RegionSnapshot(self.region, vpcs, MappingProxyType(details))
+        return RegionSnapshot(self.region, vpcs, MappingProxyType(details), public_access)
+
+    def _gateway_endpoints(
+        self, tables: list[RouteTable], wanted: set[str], whole_region: bool
+    ) -> list[GatewayEndpoint]:
+        """Gateway endpoints, read only when some table routes to an endpoint at all."""
+        if not any(r.target_kind is TargetKind.VPC_ENDPOINT for t in tables for r in t.routes):
+            return []
+        return [
+            parse_gateway_endpoint(e)
+            for e in self._filtered(
+                "describe_vpc_endpoints",
+                "VpcEndpoints",
+                "vpc-id",
+                wanted,
+                whole_region,
+                extra=[{"Name": "vpc-endpoint-type", "Values": ["Gateway"]}],
+            )
+        ]
 
     def vpc_ids_for(self, target: Target) -> frozenset[str] | None:
         """The VPCs a target touches (one call for a subnet or route table); None for all."""
@@ -220,6 +292,16 @@ class SnapshotReader:
                     Filters=[{"Name": "route-table-id", "Values": [route_table_id]}]
                 )["RouteTables"]
                 return frozenset(t["VpcId"] for t in found_tables)
+            case VpcEndpointTarget(vpc_endpoint_id):
+                try:
+                    found_endpoints = self._ec2.describe_vpc_endpoints(
+                        VpcEndpointIds=[vpc_endpoint_id]
+                    )["VpcEndpoints"]
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") != _ENDPOINT_NOT_FOUND:
+                        raise
+                    return frozenset()  # deleted since: nothing of it to follow
+                return frozenset(e["VpcId"] for e in found_endpoints)
             case RegionTarget(all_vpcs=True):
                 return None
             case RegionTarget():

@@ -1,9 +1,15 @@
 """Apply planned actions: one API call each, every outcome recorded, nothing swallowed.
 
-Expected races are outcomes, not crashes: a route that already exists or a subnet already
-associated (a concurrent reconcile, or a person, got there first) and a resource deleted under
-us. Any other error is a FAILED outcome; the service fails the invocation after notifying, so
-Lambda retries and the dead-letter queue finally keeps the event.
+Expected races are outcomes, not crashes: a route that already exists, a subnet already
+associated or a default VPC already recreated (a concurrent reconcile, or a person, got there
+first) and a resource deleted under us. Any other error is a FAILED outcome; the service fails
+the invocation after notifying, so Lambda retries and the dead-letter queue finally keeps the
+event.
+
+A subnet is moved onto a route table only if every earlier change to that table succeeded, so
+a failed copy of a route never leaves a subnet without it. When the caller's time is nearly up
+(`stop()` says so), the actions not yet started are DEFERRED: the retry, from live state,
+finishes them.
 """
 
 from __future__ import annotations
@@ -18,19 +24,27 @@ from ..domain.actions import (
     Action,
     AssociateRouteTable,
     AttachInternetGateway,
+    CopyRoute,
     CreateDefaultVpc,
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
+    DeleteCopiedRoute,
     DeleteRouteTable,
+    DisableRoutePropagation,
+    EnableRoutePropagation,
     Pending,
+    RecordCarriedRoutes,
     Ref,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
+    SetAssignIpv6AddressOnCreation,
+    SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
     TagResources,
+    UpdateCopiedRoute,
 )
-from ..domain.model import IPV6_DEFAULT
+from ..domain.model import TargetKind
 from ..domain.report import ActionOutcome, ActionStatus
 from .visibility import DEFAULT_WAIT, is_waitable, wait_visible
 
@@ -38,7 +52,25 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ec2.type_defs import TagTypeDef
 
-ALREADY_DONE_CODES = frozenset({"RouteAlreadyExists", "Resource.AlreadyAssociated"})
+ALREADY_DONE_CODES = frozenset(
+    {"RouteAlreadyExists", "Resource.AlreadyAssociated", "DefaultVpcAlreadyExists"}
+)
+_SUCCEEDED = frozenset({ActionStatus.APPLIED, ActionStatus.ALREADY_DONE})
+# The CreateRoute / ReplaceRoute parameter that names each kind of target.
+_TARGET_PARAMETERS = {
+    TargetKind.IGW: "GatewayId",
+    TargetKind.VPN_GATEWAY: "GatewayId",
+    TargetKind.NAT: "NatGatewayId",
+    TargetKind.TRANSIT_GATEWAY: "TransitGatewayId",
+    TargetKind.PEERING: "VpcPeeringConnectionId",
+    TargetKind.EGRESS_ONLY_IGW: "EgressOnlyInternetGatewayId",
+    TargetKind.NETWORK_INTERFACE: "NetworkInterfaceId",
+    TargetKind.INSTANCE: "InstanceId",
+    TargetKind.VPC_ENDPOINT: "VpcEndpointId",  # a Gateway Load Balancer endpoint
+    TargetKind.LOCAL_GATEWAY: "LocalGatewayId",
+    TargetKind.CARRIER_GATEWAY: "CarrierGatewayId",
+    TargetKind.CORE_NETWORK: "CoreNetworkArn",
+}
 
 
 class _Unresolved(Exception):
@@ -57,10 +89,18 @@ def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
-def _destination(destination: str) -> dict[str, str]:
-    if destination == IPV6_DEFAULT or ":" in destination:
+def _destination(destination: str) -> dict[str, Any]:
+    if destination.startswith("pl-"):
+        return {"DestinationPrefixListId": destination}
+    if ":" in destination:
         return {"DestinationIpv6CidrBlock": destination}
     return {"DestinationCidrBlock": destination}
+
+
+def _target(target_id: str) -> dict[str, Any]:
+    if target_id == "local":
+        return {"LocalTarget": True}
+    return {_TARGET_PARAMETERS[TargetKind.from_target_id(target_id)]: target_id}
 
 
 class ActionWriter:
@@ -71,10 +111,18 @@ class ActionWriter:
             CreateRouteTable: self._create_route_table,
             CreateRoute: self._create_route,
             ReplaceRoute: self._replace_route,
+            CopyRoute: self._copy_route,
+            UpdateCopiedRoute: self._update_copied_route,
+            DeleteCopiedRoute: self._delete_copied_route,
+            EnableRoutePropagation: self._enable_propagation,
+            DisableRoutePropagation: self._disable_propagation,
+            SetEndpointRouteTable: self._endpoint_route_table,
+            RecordCarriedRoutes: self._record_carried,
             AssociateRouteTable: self._associate,
             ReplaceRouteTableAssociation: self._reassociate,
             DeleteRouteTable: self._delete_route_table,
             SetMapPublicIpOnLaunch: self._map_public_ip,
+            SetAssignIpv6AddressOnCreation: self._assign_ipv6,
             CreateInternetGateway: self._create_internet_gateway,
             AttachInternetGateway: self._attach_internet_gateway,
             CreateDefaultVpc: self._create_default_vpc,
@@ -82,12 +130,44 @@ class ActionWriter:
         }
         self._created: dict[Pending, str] = {}
 
-    def apply(self, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
+    def apply(
+        self, actions: Iterable[Action], *, stop: Callable[[], bool] | None = None
+    ) -> tuple[ActionOutcome, ...]:
         self._created = {}
-        outcomes = []
+        outcomes: list[ActionOutcome] = []
+        # resource -> why the actions that depend on it wait for the retry: a route table one
+        # of whose changes failed (no subnet moves onto it), a subnet that was not moved (it
+        # gets no public addresses).
+        unready: dict[str, str] = {}
+        stopped = False
         for action in actions:
-            outcomes.append(self._apply_one(action))
+            stopped = stopped or bool(stop and stop())
+            table_id = self._known(getattr(action, "route_table", None))
+            subnet_id = str(getattr(action, "subnet_id", "") or "")
+            waits_for = [r for r in (table_id if action.needs_ready_table else "", subnet_id) if r]
+            blocked = next((unready[r] for r in waits_for if r in unready), None)
+            if stopped:
+                outcome = ActionOutcome(
+                    action, ActionStatus.DEFERRED, "time is nearly up; the retry finishes it"
+                )
+            elif blocked is not None:
+                outcome = ActionOutcome(action, ActionStatus.SKIPPED, blocked)
+            else:
+                outcome = self._apply_one(action)
+            if outcome.status not in _SUCCEEDED:
+                why = f"{action.summary}: {outcome.status}"
+                if not action.needs_ready_table and table_id:
+                    unready.setdefault(table_id, f"{table_id} is not ready ({why})")
+                elif action.moves_subnet and subnet_id:
+                    unready.setdefault(subnet_id, f"{subnet_id} was not moved ({why})")
+            outcomes.append(outcome)
         return tuple(outcomes)
+
+    def _known(self, ref: object) -> str:
+        """A route table's id, when this plan knows it (a Pending one once it is created)."""
+        if isinstance(ref, Pending):
+            return self._created.get(ref, str(ref))
+        return ref if isinstance(ref, str) else ""
 
     def _call(self, action: Action) -> str:
         """One API call; if EC2 does not list yet what this plan just created (eventual
@@ -146,7 +226,7 @@ class ActionWriter:
         self._ec2.create_route(
             RouteTableId=self._id(action.route_table),
             GatewayId=self._id(action.gateway),
-            **_destination(action.destination),  # type: ignore[arg-type]
+            **_destination(action.destination),
         )
         return ""
 
@@ -154,8 +234,55 @@ class ActionWriter:
         self._ec2.replace_route(
             RouteTableId=self._id(action.route_table),
             GatewayId=self._id(action.gateway),
-            **_destination(action.destination),  # type: ignore[arg-type]
+            **_destination(action.destination),
         )
+        return ""
+
+    def _copy_route(self, action: CopyRoute) -> str:
+        self._ec2.create_route(
+            RouteTableId=self._id(action.route_table),
+            **_destination(action.destination),
+            **_target(action.target),
+        )
+        return ""
+
+    def _update_copied_route(self, action: UpdateCopiedRoute) -> str:
+        self._ec2.replace_route(
+            RouteTableId=self._id(action.route_table),
+            **_destination(action.destination),
+            **_target(action.target),
+        )
+        return ""
+
+    def _delete_copied_route(self, action: DeleteCopiedRoute) -> str:
+        self._ec2.delete_route(
+            RouteTableId=action.route_table,
+            **_destination(action.destination),
+        )
+        return ""
+
+    def _enable_propagation(self, action: EnableRoutePropagation) -> str:
+        self._ec2.enable_vgw_route_propagation(
+            RouteTableId=self._id(action.route_table), GatewayId=action.gateway
+        )
+        return ""
+
+    def _disable_propagation(self, action: DisableRoutePropagation) -> str:
+        self._ec2.disable_vgw_route_propagation(
+            RouteTableId=action.route_table, GatewayId=action.gateway
+        )
+        return ""
+
+    def _endpoint_route_table(self, action: SetEndpointRouteTable) -> str:
+        change = "AddRouteTableIds" if action.associate else "RemoveRouteTableIds"
+        self._ec2.modify_vpc_endpoint(
+            VpcEndpointId=action.endpoint_id,
+            **{change: [self._id(action.route_table)]},  # type: ignore[arg-type]
+        )
+        return ""
+
+    def _record_carried(self, action: RecordCarriedRoutes) -> str:
+        self._ec2.create_tags(Resources=[self._id(action.route_table)], Tags=_tag_list(action.tags))
         return ""
 
     def _associate(self, action: AssociateRouteTable) -> str:
@@ -177,6 +304,12 @@ class ActionWriter:
     def _map_public_ip(self, action: SetMapPublicIpOnLaunch) -> str:
         self._ec2.modify_subnet_attribute(
             SubnetId=action.subnet_id, MapPublicIpOnLaunch={"Value": action.enabled}
+        )
+        return ""
+
+    def _assign_ipv6(self, action: SetAssignIpv6AddressOnCreation) -> str:
+        self._ec2.modify_subnet_attribute(
+            SubnetId=action.subnet_id, AssignIpv6AddressOnCreation={"Value": action.enabled}
         )
         return ""
 

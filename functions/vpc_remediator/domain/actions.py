@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .model import frozen_tags
+from .policy import CARRIED_TAG_KEY
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ Ref = str | Pending
 class Action:
     # The IAM actions the call needs; a template test checks the grants against these.
     iam_actions: ClassVar[tuple[str, ...]] = ()
+    # Applied only once every earlier change to its `route_table` succeeded: a subnet never
+    # lands on a table missing a route, and a table's record of its copies never runs ahead.
+    needs_ready_table: ClassVar[bool] = False
+    # Moves `subnet_id` onto `route_table`; the subnet's later actions wait for it.
+    moves_subnet: ClassVar[bool] = False
     reason: str
 
     @property
@@ -97,8 +103,165 @@ class ReplaceRoute(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CopyRoute(Action):
+    """Adds to the managed table a route of the main table (a transit gateway, peering, ...)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateRoute",)
+    route_table: Ref
+    destination: str
+    target: str
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"copy route {self.destination} -> {self.target} from {self.source_table} "
+            f"to {self.route_table}"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateCopiedRoute(Action):
+    """Points a copied route where the main table now points it ("local": back to the VPC)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRoute",)
+    route_table: Ref
+    destination: str
+    target: str
+    previous_target: str
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"point copied route {self.destination} at {self.target} (was {self.previous_target}) "
+            f"in {self.route_table}, as in {self.source_table}"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteCopiedRoute(Action):
+    """Removes from the managed table a copied route the main table no longer has."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteRoute",)
+    route_table: str
+    destination: str
+    previous_target: str
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"delete copied route {self.destination} -> {self.previous_target} from "
+            f"{self.route_table}: {self.source_table} no longer has it"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnableRoutePropagation(Action):
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:EnableVgwRoutePropagation",)
+    route_table: Ref
+    gateway: str
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"propagate routes from {self.gateway} to {self.route_table}, "
+            f"as {self.source_table} does"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisableRoutePropagation(Action):
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DisableVgwRoutePropagation",)
+    route_table: str
+    gateway: str
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"stop propagating routes from {self.gateway} to {self.route_table}: "
+            f"{self.source_table} no longer does"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetEndpointRouteTable(Action):
+    """Associates a gateway endpoint (S3, DynamoDB) with a table, or no longer: its prefix-list
+    route exists only through that association."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifyVpcEndpoint",)
+    endpoint_id: str
+    route_table: Ref
+    associate: bool
+    source_table: str
+
+    @property
+    def summary(self) -> str:
+        if self.associate:
+            return (
+                f"route {self.route_table} through gateway endpoint {self.endpoint_id}, "
+                f"as {self.source_table} does"
+            )
+        return (
+            f"stop routing {self.route_table} through gateway endpoint {self.endpoint_id}: "
+            f"{self.source_table} no longer does"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordCarriedRoutes(Action):
+    """Tags the managed table with the digests of the routes it copied (see domain/carry.py)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
+    needs_ready_table: ClassVar[bool] = True
+    route_table: Ref
+    record: str
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return frozen_tags({CARRIED_TAG_KEY: self.record})
+
+    @property
+    def summary(self) -> str:
+        return f"record on {self.route_table} the routes it carries"
+
+    @property
+    def resource(self) -> Ref:
+        return self.route_table
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssociateRouteTable(Action):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:AssociateRouteTable",)
+    needs_ready_table: ClassVar[bool] = True
+    moves_subnet: ClassVar[bool] = True
     route_table: Ref
     subnet_id: str
 
@@ -116,6 +279,8 @@ class ReplaceRouteTableAssociation(Action):
     """Moves a subnet between two managed public tables (merging duplicates a race made)."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRouteTableAssociation",)
+    needs_ready_table: ClassVar[bool] = True
+    moves_subnet: ClassVar[bool] = True
     association_id: str
     route_table: Ref
     subnet_id: str
@@ -148,12 +313,33 @@ class DeleteRouteTable(Action):
 @dataclass(frozen=True, kw_only=True)
 class SetMapPublicIpOnLaunch(Action):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifySubnetAttribute",)
+    needs_ready_table: ClassVar[bool] = True
     subnet_id: str
     enabled: bool
+    # Turning it on waits for the table that routes the subnet to the internet: public IPs on
+    # a subnet whose route could not be made would only mislead (Ray's launcher trusts them).
+    route_table: Ref | None = None
 
     @property
     def summary(self) -> str:
         return f"set MapPublicIpOnLaunch={str(self.enabled).lower()} on {self.subnet_id}"
+
+    @property
+    def resource(self) -> Ref:
+        return self.subnet_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetAssignIpv6AddressOnCreation(Action):
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifySubnetAttribute",)
+    needs_ready_table: ClassVar[bool] = True
+    subnet_id: str
+    enabled: bool
+    route_table: Ref | None = None  # as for SetMapPublicIpOnLaunch
+
+    @property
+    def summary(self) -> str:
+        return f"set AssignIpv6AddressOnCreation={str(self.enabled).lower()} on {self.subnet_id}"
 
     @property
     def resource(self) -> Ref:
@@ -223,10 +409,18 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     CreateRouteTable,
     CreateRoute,
     ReplaceRoute,
+    CopyRoute,
+    UpdateCopiedRoute,
+    DeleteCopiedRoute,
+    EnableRoutePropagation,
+    DisableRoutePropagation,
+    SetEndpointRouteTable,
+    RecordCarriedRoutes,
     AssociateRouteTable,
     ReplaceRouteTableAssociation,
     DeleteRouteTable,
     SetMapPublicIpOnLaunch,
+    SetAssignIpv6AddressOnCreation,
     CreateInternetGateway,
     AttachInternetGateway,
     CreateDefaultVpc,

@@ -17,6 +17,18 @@ class FindingCode(StrEnum):
     DUPLICATE_MANAGED_ROUTE_TABLE = "duplicate-managed-route-table"
     NO_DEFAULT_VPC = "no-default-vpc"
     VPC_GONE = "vpc-gone"
+    # A subnet already public over IPv4 that lacks ::/0: never moved just for IPv6.
+    IPV6_ROUTE_MISSING = "ipv6-route-missing"
+    # The managed table cannot carry (or keep in step with) the routes of the main table.
+    ROUTES_NOT_CARRIED = "routes-not-carried"
+    # A person deleted the managed table's default route: not restored for another subnet.
+    MANAGED_ROUTE_REMOVED = "managed-route-removed"
+    # A VPC another account owns (shared through RAM): read and reported, never written.
+    SHARED_VPC = "shared-vpc"
+    # VPC Block Public Access keeps internet traffic out: nothing is added in vain.
+    BLOCKED_BY_PUBLIC_ACCESS = "blocked-by-public-access"
+    # An explicit intent tag that the subnet's Name contradicts (informational).
+    NAME_CONTRADICTS_INTENT = "name-contradicts-intent"
 
 
 class Severity(StrEnum):

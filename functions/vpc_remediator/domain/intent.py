@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .model import IPV4_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
+from .model import IPV4_DEFAULT, IPV6_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
+from .names import NameSignal, name_signal
 from .policy import MANAGED_CREATED, MANAGED_TAG_KEY, ROLE_PUBLIC_ROUTE_TABLE, ROLE_TAG_KEY, Policy
+from .routing import primary_destination
 
 
 class Intent(StrEnum):
@@ -34,6 +36,8 @@ class SubnetIntent:
     source: IntentSource
     reason: str
     invalid_tag: str | None = None  # a tag value that was present but not understood
+    # An explicit intent that the subnet's Name contradicts, in words (informational).
+    contradiction: str = ""
 
     @property
     def is_explicit(self) -> bool:
@@ -48,6 +52,19 @@ def _tag_intent(value: str | None) -> tuple[Intent | None, str | None]:
         return None, None
     intent = _TAG_VALUES.get(value.strip().lower())
     return (intent, None) if intent else (None, value)
+
+
+def _names(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> NameSignal:
+    return name_signal(
+        subnet.name,
+        snapshot.vpc.name,
+        private_words=policy.private_name_words,
+        public_words=policy.public_name_words,
+    )
+
+
+def _listed(words: frozenset[str]) -> str:
+    return ", ".join(sorted(words))
 
 
 def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> SubnetIntent:
@@ -65,8 +82,19 @@ def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> Sub
             f"{key}=ignore on the {'subnet' if on_subnet else 'VPC'}",
         )
     if subnet_tag is not None:
+        names = _names(snapshot, subnet, policy)
+        contradiction = ""
+        if subnet_tag is Intent.PUBLIC and names.says_private:
+            contradiction = (
+                f"{subnet.id} is tagged {key}=public but its Name {subnet.name!r} says private "
+                f"({_listed(names.private)}); the tag wins"
+            )
         return SubnetIntent(
-            subnet.id, subnet_tag, IntentSource.SUBNET_TAG, f"{key}={subnet_tag} on the subnet"
+            subnet.id,
+            subnet_tag,
+            IntentSource.SUBNET_TAG,
+            f"{key}={subnet_tag} on the subnet",
+            contradiction=contradiction,
         )
     if invalid is not None:
         # A tag a person wrote but we cannot read: do nothing rather than guess.
@@ -84,37 +112,52 @@ def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> Sub
 
 
 def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple[Intent, str]:
-    if subnet.name and policy.private_name_pattern.search(subnet.name):
-        return Intent.PRIVATE, f"its Name {subnet.name!r} matches the private pattern"
+    names = _names(snapshot, subnet, policy)
+    if names.says_private and names.says_public:
+        return Intent.UNDECIDED, (
+            f"its Name {subnet.name!r} says both private ({_listed(names.private)}) and "
+            f"public ({_listed(names.public)})"
+        )
+    if names.says_private:
+        return Intent.PRIVATE, f"its Name {subnet.name!r} says private ({_listed(names.private)})"
 
+    destination = primary_destination(subnet)
     explicit = snapshot.explicit_route_table(subnet.id)
     if explicit is not None:
-        default = explicit.route_to(IPV4_DEFAULT)
+        default = explicit.route_to(destination)
         if default is not None and default.target_kind is not TargetKind.IGW:
+            # Whatever its state: a blackhole NAT route is a private design whose NAT is gone.
             return (
                 Intent.PRIVATE,
-                f"its route table {explicit.id} sends {IPV4_DEFAULT} to {default.target_id}",
+                f"its route table {explicit.id} sends {destination} to {default.target_id}",
             )
         if explicit.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE:
             return Intent.PUBLIC, f"it is associated with the managed public table {explicit.id}"
         if default is None:
+            other = explicit.route_to(IPV4_DEFAULT if destination == IPV6_DEFAULT else IPV6_DEFAULT)
+            if other is not None and other.target_kind is TargetKind.IGW:
+                return Intent.PUBLIC, (
+                    f"its route table {explicit.id} routes {other.destination} to {other.target_id}"
+                )
             return Intent.PRIVATE, f"its route table {explicit.id} has no default route"
         state = "" if default.state is RouteState.ACTIVE else " (now a blackhole)"
         return Intent.PUBLIC, f"its route table {explicit.id} routes to {default.target_id}{state}"
 
     main = snapshot.main_route_table
-    main_default = main.route_to(IPV4_DEFAULT) if main else None
-    if (
-        main_default is not None
-        and main_default.target_kind is not TargetKind.IGW
-        and main_default.state is RouteState.ACTIVE
-    ):
-        # Not in the design's list, but moving such a subnet to an IGW table would redirect
-        # traffic that a person routed through a NAT or a transit gateway.
+    main_default = main.route_to(destination) if main else None
+    if subnet.ipv6_only and main is not None and main_default is None:
+        # A main table that sends IPv4 through a NAT or a transit gateway is private by design;
+        # an IPv6-only subnet on it is too, until a person says otherwise.
+        main_default = main.route_to(IPV4_DEFAULT)
+    if main_default is not None and main_default.target_kind is not TargetKind.IGW:
+        # Moving such a subnet to an IGW table would redirect traffic that a person routed
+        # through a NAT or a transit gateway (in any state: a NAT deleted is not an invitation).
         return (
             Intent.PRIVATE,
-            f"the main route table sends {IPV4_DEFAULT} to {main_default.target_id}",
+            f"the main route table sends {main_default.destination} to {main_default.target_id}",
         )
+    if names.says_public:
+        return Intent.PUBLIC, f"its Name {subnet.name!r} says public ({_listed(names.public)})"
     if snapshot.vpc.is_default:
         return Intent.PUBLIC, "it is in the default VPC"
     igw = snapshot.attached_internet_gateway

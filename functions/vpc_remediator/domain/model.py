@@ -21,7 +21,7 @@ def frozen_tags(tags: Mapping[str, str] | None = None) -> Mapping[str, str]:
 
 
 class TargetKind(StrEnum):
-    """What a route sends traffic to, from the prefix of the target id."""
+    """What a route sends traffic to, from the prefix of the target id (or ARN)."""
 
     LOCAL = "local"
     IGW = "igw"
@@ -32,12 +32,18 @@ class TargetKind(StrEnum):
     PEERING = "pcx"
     NETWORK_INTERFACE = "eni"
     INSTANCE = "instance"
+    VPC_ENDPOINT = "vpce"  # a gateway endpoint (prefix-list routes) or a GWLB endpoint
+    LOCAL_GATEWAY = "lgw"  # Outposts
+    CARRIER_GATEWAY = "cagw"  # Wavelength
+    CORE_NETWORK = "core-network"  # Cloud WAN, an ARN
     OTHER = "other"
 
     @classmethod
     def from_target_id(cls, target_id: str) -> TargetKind:
         if target_id == "local":
             return cls.LOCAL
+        if target_id.startswith("arn:"):
+            return cls.CORE_NETWORK if ":core-network/" in target_id else cls.OTHER
         prefix = target_id.split("-", 1)[0]
         return _PREFIXES.get(prefix, cls.OTHER)
 
@@ -51,6 +57,9 @@ _PREFIXES = {
     "pcx": TargetKind.PEERING,
     "eni": TargetKind.NETWORK_INTERFACE,
     "i": TargetKind.INSTANCE,
+    "vpce": TargetKind.VPC_ENDPOINT,
+    "lgw": TargetKind.LOCAL_GATEWAY,
+    "cagw": TargetKind.CARRIER_GATEWAY,
 }
 
 
@@ -59,11 +68,21 @@ class RouteState(StrEnum):
     BLACKHOLE = "blackhole"
 
 
+class RouteOrigin(StrEnum):
+    """How a route came to be (DescribeRouteTables' `Origin`)."""
+
+    CREATE_ROUTE_TABLE = "CreateRouteTable"  # the local routes
+    CREATE_ROUTE = "CreateRoute"  # static: a person, a tool, or a gateway endpoint
+    PROPAGATED = "EnableVgwRoutePropagation"  # learned from a virtual private gateway
+    ADVERTISEMENT = "Advertisement"  # learned from a VPC route server
+
+
 @dataclass(frozen=True)
 class Route:
-    destination: str
+    destination: str  # an IPv4 or IPv6 CIDR, or a prefix list id (pl-...)
     target_id: str
     state: RouteState = RouteState.ACTIVE
+    origin: RouteOrigin = RouteOrigin.CREATE_ROUTE
 
     @property
     def target_kind(self) -> TargetKind:
@@ -72,6 +91,19 @@ class Route:
     @property
     def is_default(self) -> bool:
         return self.destination in (IPV4_DEFAULT, IPV6_DEFAULT)
+
+    @property
+    def is_local(self) -> bool:
+        return self.target_id == "local"
+
+    @property
+    def is_learned(self) -> bool:
+        return self.origin in (RouteOrigin.PROPAGATED, RouteOrigin.ADVERTISEMENT)
+
+    @property
+    def is_static(self) -> bool:
+        """Made with CreateRoute (or a gateway endpoint), as opposed to local or learned."""
+        return not self.is_local and self.origin is RouteOrigin.CREATE_ROUTE
 
 
 @dataclass(frozen=True)
@@ -83,13 +115,18 @@ class RouteTable:
     associations: tuple[tuple[str, str], ...] = ()
     routes: tuple[Route, ...] = ()
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
+    # Virtual private gateways whose routes this table learns (route propagation).
+    propagating_vgws: tuple[str, ...] = ()
+    owner_id: str = ""
 
     @property
     def subnet_ids(self) -> frozenset[str]:
         return frozenset(subnet_id for _, subnet_id in self.associations)
 
     def route_to(self, destination: str) -> Route | None:
-        return next((r for r in self.routes if r.destination == destination), None)
+        """The route EC2 uses for exactly this destination: a static one wins over a learned one."""
+        matching = (r for r in self.routes if r.destination == destination)
+        return min(matching, key=lambda r: r.is_learned, default=None)
 
 
 @dataclass(frozen=True)
@@ -101,6 +138,9 @@ class Subnet:
     ipv6_cidrs: tuple[str, ...] = ()
     map_public_ip_on_launch: bool = False
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
+    ipv6_native: bool = False  # an IPv6-only subnet (no IPv4 CIDR at all)
+    assign_ipv6_address_on_creation: bool = False
+    owner_id: str = ""
 
     @property
     def name(self) -> str:
@@ -110,6 +150,10 @@ class Subnet:
     def has_ipv6(self) -> bool:
         return bool(self.ipv6_cidrs)
 
+    @property
+    def ipv6_only(self) -> bool:
+        return self.ipv6_native or (not self.cidr and self.has_ipv6)
+
 
 @dataclass(frozen=True)
 class Vpc:
@@ -117,6 +161,7 @@ class Vpc:
     is_default: bool = False
     cidr: str = ""
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
+    owner_id: str = ""
 
     @property
     def name(self) -> str:
@@ -129,6 +174,7 @@ class InternetGateway:
     # VPCs it is attached to (state "available"/"attached"); at most one in practice.
     attached_vpc_ids: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
+    owner_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,6 +186,52 @@ class NatGateway:
 
 
 @dataclass(frozen=True)
+class GatewayEndpoint:
+    """A gateway VPC endpoint (S3, DynamoDB): its routes exist only through its route tables."""
+
+    id: str
+    vpc_id: str
+    route_table_ids: tuple[str, ...] = ()
+
+
+class BlockMode(StrEnum):
+    """VPC Block Public Access: InternetGatewayBlockMode and exclusion modes."""
+
+    OFF = "off"
+    BIDIRECTIONAL = "block-bidirectional"
+    INGRESS = "block-ingress"
+    ALLOW_BIDIRECTIONAL = "allow-bidirectional"
+    ALLOW_EGRESS = "allow-egress"
+
+
+@dataclass(frozen=True)
+class PublicAccessBlock:
+    """The region's VPC Block Public Access setting and its exclusions (resource id -> mode).
+
+    A subnet is blocked for the remediator's purpose when traffic from the internet cannot
+    reach it: the mode blocks ingress and no `allow-bidirectional` exclusion covers the
+    subnet or its VPC. An `allow-egress` exclusion still blocks ingress.
+    """
+
+    mode: BlockMode = BlockMode.OFF
+    exclusions: Mapping[str, BlockMode] = field(default_factory=lambda: MappingProxyType({}))
+    # False where the endpoint does not implement the call (an emulator): read as off.
+    known: bool = True
+
+    @property
+    def description(self) -> str:
+        return str(self.mode) if self.known else "unknown (not implemented here; read as off)"
+
+    def blocks(self, vpc_id: str, subnet_id: str) -> bool:
+        if self.mode is BlockMode.OFF:
+            return False
+        return BlockMode.ALLOW_BIDIRECTIONAL not in (
+            self.exclusions.get(subnet_id),
+            self.exclusions.get(vpc_id),
+        )
+
+
+@dataclass(frozen=True)
 class VpcSnapshot:
     """Everything about one VPC that the planner needs."""
 
@@ -148,6 +240,14 @@ class VpcSnapshot:
     route_tables: tuple[RouteTable, ...] = ()
     internet_gateways: tuple[InternetGateway, ...] = ()
     nat_gateways: tuple[NatGateway, ...] = ()
+    gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
+    public_access: PublicAccessBlock = field(default_factory=PublicAccessBlock)
+    # The account the remediator runs in; "" when unknown (then everything counts as its own).
+    account: str = ""
+
+    def foreign(self, owner_id: str) -> bool:
+        """Owned by another account (a VPC shared with this one through RAM)."""
+        return bool(self.account and owner_id and owner_id != self.account)
 
     @property
     def main_route_table(self) -> RouteTable | None:
@@ -182,6 +282,7 @@ class RegionSnapshot:
     region: str
     vpcs: tuple[Vpc, ...] = ()
     details: Mapping[str, VpcSnapshot] = field(default_factory=lambda: MappingProxyType({}))
+    public_access: PublicAccessBlock = field(default_factory=PublicAccessBlock)
 
     @property
     def default_vpc(self) -> Vpc | None:

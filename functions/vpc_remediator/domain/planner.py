@@ -5,8 +5,17 @@ event does nothing. Safety rules the code below keeps, in one place:
 
 - a default route to the internet gateway is only ever added to (or repaired in) a table whose
   every subnet is meant to be public, so no private, ignored or undecided subnet becomes public;
-- the `dedicated` strategy never touches the main table;
-- a default route to anything but an internet gateway is a conflict: reported, never redirected;
+- the `dedicated` strategy never touches the main table, and a subnet it moves off the main
+  table keeps every route it had (domain/carry.py); where that cannot be promised it is not
+  moved, and a subnet already public over IPv4 is never moved just to add `::/0`;
+- a default route to anything but an internet gateway is a conflict in any state (a blackhole
+  NAT route included): reported, never redirected; only a blackhole route to an internet
+  gateway is repaired, and `::/0 -> eigw-...` is a deliberate IPv6 design;
+- no route is deleted but a copy the main table no longer has, and no route a person deleted
+  from the managed table is restored for another subnet;
+- nothing is written to a VPC another account owns, nor for a subnet that VPC Block Public
+  Access keeps off the internet; an internet gateway is created only for explicit intent (or
+  for a default VPC the remediator has just recreated);
 - auto intent is enforced only for subnets in the `AutoScope` of the trigger; otherwise gaps are
   reported, so a person's later change by hand is respected.
 """
@@ -14,32 +23,35 @@ event does nothing. Safety rules the code below keeps, in one place:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from enum import Enum, auto
+from dataclasses import dataclass, field, replace
 
 from .actions import (
     Action,
     AssociateRouteTable,
     AttachInternetGateway,
+    CopyRoute,
     CreateDefaultVpc,
     CreateInternetGateway,
     CreateRoute,
     CreateRouteTable,
     DeleteRouteTable,
     Pending,
+    RecordCarriedRoutes,
     Ref,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
+    SetAssignIpv6AddressOnCreation,
     SetMapPublicIpOnLaunch,
     TagResources,
 )
+from .carry import CarryPlan, plan_carry
 from .findings import Finding, FindingCode, Severity
 from .intent import Intent, SubnetIntent, resolve_intents
 from .model import (
     IPV4_DEFAULT,
     IPV6_DEFAULT,
     RegionSnapshot,
-    RouteState,
+    Route,
     RouteTable,
     Subnet,
     TargetKind,
@@ -58,6 +70,7 @@ from .policy import (
     Policy,
     RouteStrategy,
 )
+from .routing import RouteStatus, destinations, route_status
 
 MANAGED_ROUTE_TABLE = Pending("public route table")
 NEW_INTERNET_GATEWAY = Pending("internet gateway")
@@ -75,28 +88,6 @@ class Plan:
     def writes(self) -> tuple[Action, ...]:
         """The actions to apply: none at all in audit mode."""
         return self.actions if self.mode is Mode.REMEDIATE else ()
-
-
-class _Route(Enum):
-    OK = auto()
-    MISSING = auto()
-    BLACKHOLE = auto()
-    CONFLICT = auto()
-
-
-def _route_status(table: RouteTable, destination: str) -> tuple[_Route, str]:
-    route = table.route_to(destination)
-    if route is None:
-        return _Route.MISSING, ""
-    if route.state is RouteState.BLACKHOLE:
-        return _Route.BLACKHOLE, route.target_id
-    if route.target_kind is TargetKind.IGW:
-        return _Route.OK, route.target_id
-    return _Route.CONFLICT, route.target_id
-
-
-def _destinations(subnet: Subnet) -> tuple[str, ...]:
-    return (IPV4_DEFAULT, IPV6_DEFAULT) if subnet.has_ipv6 else (IPV4_DEFAULT,)
 
 
 def managed_route_tables(snapshot: VpcSnapshot) -> tuple[RouteTable, ...]:
@@ -130,13 +121,17 @@ class _Builder:
     gateway: Ref | None = None
     setup: list[Action] = field(default_factory=list)
     routes: dict[tuple[str, str], Action] = field(default_factory=dict)
+    carries: list[Action] = field(default_factory=list)
     associations: list[Action] = field(default_factory=list)
     merges: list[Action] = field(default_factory=list)
     # Duplicate managed tables being merged -> the table their subnets move to.
     merged_into: dict[str, RouteTable] = field(default_factory=dict)
-    attributes: list[Action] = field(default_factory=list)
+    # subnet -> its address attribute changes, applied right after its association
+    attributes: dict[str, list[Action]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
+    # The managed table -> the routes it carries once its planned copies are applied.
+    carried: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def intent(self, subnet: Subnet) -> SubnetIntent:
         return self.intents[subnet.id]
@@ -156,13 +151,17 @@ class _Builder:
         severity = Severity.WARNING if person else Severity.INFO
         self.findings.append(Finding(code, resource, message, severity, needs_person=person))
 
+    def set_attribute(self, subnet_id: str, action: Action) -> None:
+        self.attributes.setdefault(subnet_id, []).append(action)
+        self.changed.add(subnet_id)
+
     def fix_route(
-        self, table_id: Ref, destination: str, gateway: Ref, status: _Route, previous: str
+        self, table_id: Ref, destination: str, gateway: Ref, status: RouteStatus, previous: str
     ) -> None:
         key = (str(table_id), destination)
         if key in self.routes:
             return
-        if status is _Route.MISSING:
+        if status is RouteStatus.MISSING:
             self.routes[key] = CreateRoute(
                 route_table=table_id,
                 destination=destination,
@@ -180,46 +179,47 @@ class _Builder:
 
 
 def plan_for_vpc(
-    region: RegionSnapshot, vpc_id: str, policy: Policy, auto: AutoScope | None = None
+    region: RegionSnapshot,
+    vpc_id: str,
+    policy: Policy,
+    auto: AutoScope | None = None,
+    *,
+    restoring: bool = False,
 ) -> Plan:
     snapshot = region.details.get(vpc_id)
     if snapshot is None:
         finding = Finding(FindingCode.VPC_GONE, vpc_id, f"{vpc_id} no longer exists; nothing to do")
         return Plan(policy.mode, vpc_id, findings=(finding,))
-    return plan_vpc(snapshot, policy, auto or AutoScope.none())
+    return plan_vpc(snapshot, policy, auto or AutoScope.none(), restoring=restoring)
 
 
-def plan_vpc(snapshot: VpcSnapshot, policy: Policy, auto: AutoScope) -> Plan:
+def plan_vpc(
+    snapshot: VpcSnapshot, policy: Policy, auto: AutoScope, *, restoring: bool = False
+) -> Plan:
+    """`restoring`: the VPC is a default VPC the remediator itself has just recreated, which
+    (as AWS's own default VPCs do) gets an internet gateway."""
     intents = resolve_intents(snapshot, policy)
     b = _Builder(snapshot, policy, intents)
     _report_intents(b)
 
-    public = [s for s in snapshot.subnets if intents[s.id].intent is Intent.PUBLIC]
+    public = _reachable(b, [s for s in snapshot.subnets if intents[s.id].intent is Intent.PUBLIC])
     enforced = {s.id for s in public if intents[s.id].is_explicit or auto.covers(s.id)}
-    _plan_gateway(b, public, enforced)
+    _plan_gateway(b, public, enforced, restoring=restoring)
 
     managed_tables = managed_route_tables(snapshot)
     managed = managed_tables[0] if managed_tables else None
+    main = snapshot.main_route_table
+    carry = _keep_in_step(b, main, managed)
     if managed is not None and len(managed_tables) > 1:
-        _plan_merge_duplicates(b, managed, managed_tables[1:])
+        _plan_merge_duplicates(b, managed, managed_tables[1:], carry, enforced)
 
     to_move: list[Subnet] = []
     for subnet in public:
         gaps, blocked, move = _plan_subnet_routes(b, subnet, enforce=subnet.id in enforced)
         if move:
             to_move.append(subnet)
-        if not blocked and policy.map_public_ip and not subnet.map_public_ip_on_launch:
-            if subnet.id in enforced:
-                b.attributes.append(
-                    SetMapPublicIpOnLaunch(
-                        subnet_id=subnet.id,
-                        enabled=True,
-                        reason="instances in a public subnet need a public IPv4 address",
-                    )
-                )
-                b.changed.add(subnet.id)
-            else:
-                gaps.append("public IPv4 mapping on launch")
+        if not blocked:
+            gaps += _plan_addresses(b, subnet, enforce=subnet.id in enforced)
         if gaps and subnet.id not in enforced:
             b.find(
                 FindingCode.AUTO_INTENT_NOT_ENFORCED,
@@ -229,10 +229,16 @@ def plan_vpc(snapshot: VpcSnapshot, policy: Policy, auto: AutoScope) -> Plan:
                 "or a gateway is attached, so a change made by hand is left as it is",
                 person=False,
             )
-    if to_move:
-        _plan_dedicated_table(b, managed, to_move)
+    if to_move and main is not None:
+        _plan_dedicated_table(b, main, managed, to_move, enforced, carry)
+    for subnet in to_move:
+        if not any(getattr(a, "subnet_id", None) == subnet.id for a in b.associations):
+            # Not moved after all: no public addresses on a subnet with no route out.
+            b.attributes.pop(subnet.id, None)
+            b.changed.discard(subnet.id)
     _plan_private(b)
-    return _assemble(b, policy)
+    plan = _assemble(b, policy)
+    return _read_only(plan, snapshot) if _is_shared(snapshot) else plan
 
 
 def _report_intents(b: _Builder) -> None:
@@ -246,9 +252,36 @@ def _report_intents(b: _Builder) -> None:
                 f"{intent.subnet_id} is left alone: {intent.reason}",
                 person=False,
             )
+        if intent.contradiction:
+            b.find(
+                FindingCode.NAME_CONTRADICTS_INTENT,
+                intent.subnet_id,
+                intent.contradiction,
+                person=False,
+            )
 
 
-def _plan_gateway(b: _Builder, public: list[Subnet], enforced: set[str]) -> None:
+def _reachable(b: _Builder, public: list[Subnet]) -> list[Subnet]:
+    """Public subnets the internet can reach; VPC Block Public Access keeps the others out, so
+    routing them or mapping public IPs would be in vain."""
+    access = b.snapshot.public_access
+    vpc_id = b.snapshot.vpc.id
+    blocked = [s for s in public if access.blocks(vpc_id, s.id)]
+    for subnet in blocked:
+        b.find(
+            FindingCode.BLOCKED_BY_PUBLIC_ACCESS,
+            subnet.id,
+            f"VPC Block Public Access ({access.mode}) keeps internet traffic from {subnet.id}, "
+            "so no route or public IP is added; an allow-bidirectional exclusion for the subnet "
+            f"or {vpc_id} lets it through",
+            person=b.intent(subnet).is_explicit,
+        )
+    return [s for s in public if s not in blocked]
+
+
+def _plan_gateway(
+    b: _Builder, public: list[Subnet], enforced: set[str], *, restoring: bool
+) -> None:
     vpc = b.snapshot.vpc
     igw = b.snapshot.attached_internet_gateway
     if igw is not None:
@@ -256,9 +289,11 @@ def _plan_gateway(b: _Builder, public: list[Subnet], enforced: set[str]) -> None
         return
     if not public:
         return
-    # A default VPC always has a gateway on AWS; restoring one restores its gateway too.
-    allowed = b.policy.create_internet_gateway or (vpc.is_default and b.policy.restore_default_vpc)
-    if enforced and allowed:
+    explicit = sorted(s.id for s in public if b.intent(s).is_explicit and s.id in enforced)
+    # A gateway is created for explicit intent when the setting allows it, or for a default
+    # VPC the remediator has just recreated (AWS gives those one). A gateway that was removed
+    # on purpose is not replaced on auto intent.
+    if restoring or (explicit and b.policy.create_internet_gateway):
         b.setup.append(
             CreateInternetGateway(
                 ref=NEW_INTERNET_GATEWAY,
@@ -281,14 +316,55 @@ def _plan_gateway(b: _Builder, public: list[Subnet], enforced: set[str]) -> None
         )
         b.gateway = NEW_INTERNET_GATEWAY
         return
-    explicit = sorted(s.id for s in public if b.intent(s).is_explicit) or vpc.is_default
     b.find(
         FindingCode.NO_INTERNET_GATEWAY,
         vpc.id,
         f"{vpc.id} has no internet gateway attached, so {', '.join(s.id for s in public)} "
-        "cannot be public; attach one (or allow the remediator to create it)",
+        "cannot be public; attach one (or tag the subnets public and allow the remediator to "
+        "create it)",
         person=bool(explicit),
     )
+
+
+def _keep_in_step(b: _Builder, main: RouteTable | None, managed: RouteTable | None) -> CarryPlan:
+    """The managed table follows every change to the main table's routes, on every reconcile."""
+    if main is None or managed is None:
+        return CarryPlan()
+    carry = plan_carry(b.snapshot, main, managed, managed.id)
+    if (carry.actions or carry.record) and not b.only_public_subnets(managed):
+        # An ignored (or private, or undecided) subnet's table is never changed.
+        others = [
+            s.id
+            for s in b.snapshot.subnets_governed_by(managed)
+            if b.intents[s.id].intent is not Intent.PUBLIC
+        ]
+        b.find(
+            FindingCode.ROUTES_NOT_CARRIED,
+            managed.id,
+            f"the managed table {managed.id} is not kept in step with {main.id}: it governs "
+            f"{', '.join(others)}, which are not meant to be public, so it is left as it is",
+            person=True,
+        )
+        return replace(carry, actions=(), record=None, problems=(*carry.problems, "hands off"))
+    b.carries.extend(carry.actions)
+    b.carried[managed.id] = dict(carry.routes)
+    if carry.record is not None:
+        b.carries.append(
+            RecordCarriedRoutes(
+                route_table=managed.id,
+                record=carry.record,
+                reason="the managed table records which routes it copied",
+            )
+        )
+    if carry.problems and managed.subnet_ids:
+        b.find(
+            FindingCode.ROUTES_NOT_CARRIED,
+            managed.id,
+            f"the managed table {managed.id} is not equal to the main table {main.id}: "
+            f"{'; '.join(carry.problems)}; no further subnet is moved onto it",
+            person=True,
+        )
+    return carry
 
 
 def _plan_subnet_routes(
@@ -307,13 +383,15 @@ def _plan_subnet_routes(
             person=True,
         )
         return [], True, False
+    carried = b.carried.get(table.id, {})
+    statuses = {d: _will_route(table, carried, d, subnet) for d in destinations(subnet)}
+    public_over_ipv4 = statuses.get(IPV4_DEFAULT, (None, ""))[0] is RouteStatus.OK
     gaps: list[str] = []
     blocked = move = False
-    for destination in _destinations(subnet):
-        status, target = _route_status(table, destination)
-        if status is _Route.OK:
+    for destination, (status, target) in statuses.items():
+        if status is RouteStatus.OK:
             continue
-        if status is _Route.CONFLICT:
+        if status is RouteStatus.CONFLICT:
             b.find(
                 FindingCode.ROUTE_CONFLICT,
                 subnet.id,
@@ -334,7 +412,16 @@ def _plan_subnet_routes(
             else:
                 gaps.append(f"a {destination} route to the internet gateway in {table.id}")
         elif table.is_main and b.policy.route_strategy is RouteStrategy.DEDICATED:
-            if enforce:
+            if public_over_ipv4:
+                b.find(
+                    FindingCode.IPV6_ROUTE_MISSING,
+                    subnet.id,
+                    f"{subnet.id} is public over IPv4 through the main table {table.id}, which "
+                    f"has no {destination} route; it is not moved just for IPv6: add "
+                    f"{destination} -> internet gateway to {table.id} (or use RouteStrategy=main)",
+                    person=explicit or enforce,
+                )
+            elif enforce:
                 move = True
             else:
                 gaps.append(f"a {destination} route to the internet gateway")
@@ -355,12 +442,136 @@ def _plan_subnet_routes(
     return gaps, blocked, move and not blocked
 
 
-def _plan_dedicated_table(b: _Builder, managed: RouteTable | None, subnets: list[Subnet]) -> None:
+def _plan_addresses(b: _Builder, subnet: Subnet, *, enforce: bool) -> list[str]:
+    """Public addresses on launch: IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+    if subnet.ipv6_only:
+        if not b.policy.assign_ipv6_on_creation or subnet.assign_ipv6_address_on_creation:
+            return []
+        if not enforce:
+            return ["IPv6 address assignment on creation"]
+        b.set_attribute(
+            subnet.id,
+            SetAssignIpv6AddressOnCreation(
+                subnet_id=subnet.id,
+                enabled=True,
+                reason="instances in a public IPv6-only subnet need an IPv6 address",
+            ),
+        )
+        return []
+    if not b.policy.map_public_ip or subnet.map_public_ip_on_launch:
+        return []
+    if not enforce:
+        return ["public IPv4 mapping on launch"]
+    b.set_attribute(
+        subnet.id,
+        SetMapPublicIpOnLaunch(
+            subnet_id=subnet.id,
+            enabled=True,
+            reason="instances in a public subnet need a public IPv4 address",
+        ),
+    )
+    return []
+
+
+def _will_route(
+    managed: RouteTable | None, carried: dict[str, str], destination: str, subnet: Subnet
+) -> tuple[RouteStatus, str]:
+    """What the managed table will do for `destination` once its copies are in place."""
+    if destination in carried:
+        copy = RouteTable("", "", routes=(Route(destination, carried[destination]),))
+        return route_status(copy, destination, subnet)
+    if managed is None:
+        return RouteStatus.MISSING, ""
+    return route_status(managed, destination, subnet)
+
+
+def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position there
+    b: _Builder,
+    main: RouteTable,
+    managed: RouteTable | None,
+    subnets: list[Subnet],
+    enforced: set[str],
+    carry: CarryPlan,
+) -> None:
     gateway = b.gateway
     if gateway is None:  # subnets are only moved once a gateway is known
         return
-    destinations = sorted({d for s in subnets for d in _destinations(s)})
     vpc_id = b.snapshot.vpc.id
+    moving = ", ".join(s.id for s in subnets)
+    if managed is None:
+        carry = plan_carry(b.snapshot, main, None, MANAGED_ROUTE_TABLE)
+    problems = list(carry.problems)
+    carried = dict(carry.routes)
+    # What the main table's default routes give a subnet, the table it moves to gives too.
+    to_internet: set[str] = set()
+    for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
+        route = main.route_to(destination)
+        if route is None:
+            continue
+        if route.target_kind is TargetKind.IGW:
+            to_internet.add(destination)
+        elif destination == IPV4_DEFAULT:
+            # Only IPv6-only subnets get this far: they would lose the table's IPv4 route.
+            problems.append(
+                f"it sends {IPV4_DEFAULT} to {route.target_id}, and a managed table sends it "
+                "to the internet gateway"
+            )
+        elif managed is None:
+            carried[destination] = route.target_id  # `::/0 -> eigw-...`: copied with the table
+        elif (kept := managed.route_to(destination)) is None or kept.target_id != route.target_id:
+            problems.append(
+                f"it sends {destination} to {route.target_id}, and the managed table "
+                f"{managed.id} does not"
+            )
+    if problems:
+        b.find(
+            FindingCode.ROUTES_NOT_CARRIED,
+            moving.split(", ")[0],
+            f"{moving} not moved off the main table {main.id}: a managed public table cannot "
+            f"keep every route it has ({'; '.join(problems)}); use RouteStrategy=main, or "
+            "associate them with a route table of your own that routes to the internet gateway",
+            person=True,
+        )
+        return
+    if managed is not None and not b.only_public_subnets(managed):
+        b.find(
+            FindingCode.SHARED_ROUTE_TABLE,
+            managed.id,
+            f"the managed table {managed.id} governs subnets not meant to be public; "
+            f"{moving} are not moved to it",
+            person=True,
+        )
+        return
+    needed = {(d, s.id) for s in subnets for d in destinations(s)}
+    needed |= {(d, subnets[0].id) for d in to_internet}
+    by_id = {s.id: s for s in subnets}
+    statuses = {(d, sid): _will_route(managed, carried, d, by_id[sid]) for d, sid in sorted(needed)}
+    for (destination, _), (status, target) in statuses.items():
+        if status is RouteStatus.CONFLICT:
+            b.find(
+                FindingCode.ROUTE_CONFLICT,
+                managed.id if managed else vpc_id,
+                f"the managed table sends {destination} to {target}; {moving} are not moved to it",
+                person=True,
+            )
+            return
+    if managed is not None and any(
+        status is RouteStatus.MISSING and destination == IPV4_DEFAULT
+        for (destination, _), (status, _) in statuses.items()
+    ):
+        hands_off = [s.id for s in b.snapshot.subnets_governed_by(managed) if s.id not in enforced]
+        if hands_off:
+            # Its subnets lost the route by a person's hand; another subnet is no reason to
+            # put it back.
+            b.find(
+                FindingCode.MANAGED_ROUTE_REMOVED,
+                managed.id,
+                f"the {IPV4_DEFAULT} route of the managed table {managed.id} was removed by "
+                f"hand (it governs {', '.join(hands_off)}); it is not restored, and {moving} "
+                "are left on the main table",
+                person=True,
+            )
+            return
     table: Ref
     if managed is None:
         b.setup.append(
@@ -379,32 +590,31 @@ def _plan_dedicated_table(b: _Builder, managed: RouteTable | None, subnets: list
             )
         )
         table = MANAGED_ROUTE_TABLE
-        for destination in destinations:
-            b.fix_route(table, destination, gateway, _Route.MISSING, "")
-    else:
-        if not b.only_public_subnets(managed):
-            b.find(
-                FindingCode.SHARED_ROUTE_TABLE,
-                managed.id,
-                f"the managed table {managed.id} governs subnets not meant to be public; "
-                f"{', '.join(s.id for s in subnets)} are not moved to it",
-                person=True,
+        b.carries.extend(carry.actions)
+        b.carries.extend(
+            CopyRoute(
+                route_table=table,
+                destination=destination,
+                target=target,
+                source_table=main.id,
+                reason=f"subnets moving off {main.id} keep its {destination} route",
             )
-            return
-        for destination in destinations:
-            status, target = _route_status(managed, destination)
-            if status is _Route.CONFLICT:
-                b.find(
-                    FindingCode.ROUTE_CONFLICT,
-                    managed.id,
-                    f"the managed table {managed.id} sends {destination} to {target}; "
-                    "subnets are not moved to it",
-                    person=True,
+            for destination, target in carried.items()
+            if destination in (IPV4_DEFAULT, IPV6_DEFAULT)
+        )
+        if carry.record is not None:
+            b.carries.append(
+                RecordCarriedRoutes(
+                    route_table=table,
+                    record=carry.record,
+                    reason="the managed table records which routes it copied",
                 )
-                return
-            if status is not _Route.OK:
-                b.fix_route(managed.id, destination, gateway, status, target)
+            )
+    else:
         table = managed.id
+    for (destination, _), (status, target) in sorted(statuses.items()):
+        if status is not RouteStatus.OK:
+            b.fix_route(table, destination, gateway, status, target)
     for subnet in subnets:
         b.associations.append(
             AssociateRouteTable(
@@ -416,53 +626,77 @@ def _plan_dedicated_table(b: _Builder, managed: RouteTable | None, subnets: list
         b.changed.add(subnet.id)
 
 
-def _only_default_routes(table: RouteTable) -> bool:
-    """A table holding nothing but what the remediator puts there (local and IGW defaults)."""
+def _holds_only_own_routes(table: RouteTable, carry: CarryPlan) -> bool:
+    """A duplicate managed table holding nothing but what the remediator puts there."""
     return all(
-        r.target_id == "local" or (r.is_default and r.target_kind is TargetKind.IGW)
+        r.is_local
+        or (r.is_default and r.target_kind is TargetKind.IGW)
+        or carry.routes.get(r.destination) == r.target_id
         for r in table.routes
+        if not r.is_learned
     )
 
 
 def _plan_merge_duplicates(
-    b: _Builder, canonical: RouteTable, duplicates: tuple[RouteTable, ...]
+    b: _Builder,
+    canonical: RouteTable,
+    duplicates: tuple[RouteTable, ...],
+    carry: CarryPlan,
+    enforced: set[str],
 ) -> None:
     """Concurrent reconciles can each create a managed table before seeing the others' (AWS's
     ClientToken prevents it; an emulator may not). Every reconcile merges them the same way:
     the lowest id stays, the others' subnets move to it, and the emptied tables are deleted.
+    A subnet whose routing the move would change is moved only where its intent is enforced.
     """
-    mergeable = [
-        t
-        for t in duplicates
-        if t.tags.get(MANAGED_TAG_KEY) == MANAGED_CREATED
-        and _only_default_routes(t)
-        and b.only_public_subnets(t)  # an ignored or private subnet is never moved
-    ]
+    carried = b.carried.get(canonical.id, {})
+    subnets = {s.id: s for s in b.snapshot.subnets}
+
+    def why_not(table: RouteTable) -> str:
+        if table.tags.get(MANAGED_TAG_KEY) != MANAGED_CREATED or not _holds_only_own_routes(
+            table, carry
+        ):
+            return "holds routes the remediator did not add"
+        if not b.only_public_subnets(table):  # an ignored or private subnet is never moved
+            return "governs subnets not meant to be public"
+        for subnet_id in sorted(table.subnet_ids):
+            subnet = subnets.get(subnet_id)
+            if subnet is None or subnet_id in enforced:
+                continue
+            for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
+                here = route_status(table, destination, subnet)
+                there = _will_route(canonical, carried, destination, subnet)
+                if here != there:
+                    return f"moving {subnet_id} to {canonical.id} would change its routing"
+        return ""
+
+    reasons = {t.id: why_not(t) for t in duplicates}
     for table in duplicates:
-        if table not in mergeable:
+        if reasons[table.id]:
             b.find(
                 FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
                 table.id,
                 f"{table.id} is tagged as a managed public table besides {canonical.id} but "
-                "holds routes the remediator did not add or subnets not meant to be public; "
-                "it is left as it is",
+                f"{reasons[table.id]}; it is left as it is",
                 person=True,
             )
+    mergeable = [t for t in duplicates if not reasons[t.id]]
     moving = [(assoc, sid) for t in mergeable for assoc, sid in t.associations]
-    destinations = sorted(
-        {
-            d
-            for s in b.snapshot.subnets
-            for _, sid in moving
-            if s.id == sid
-            for d in _destinations(s)
-        }
+    hands_off = [s.id for s in b.snapshot.subnets_governed_by(canonical) if s.id not in enforced]
+    needed = sorted(
+        {(d, sid) for _, sid in moving if sid in subnets for d in destinations(subnets[sid])}
     )
-    for destination in destinations:
-        status, target = _route_status(canonical, destination)
-        if status is _Route.OK:
-            continue
-        if status is _Route.CONFLICT or b.gateway is None or not b.only_public_subnets(canonical):
+    for destination, subnet_id in needed:
+        status, target = _will_route(canonical, carried, destination, subnets[subnet_id])
+        if status is RouteStatus.OK or subnet_id not in enforced:
+            continue  # out of scope, it moves only to a table that routes it the same
+        if (
+            status is RouteStatus.CONFLICT
+            or b.gateway is None
+            or not b.only_public_subnets(canonical)
+            or carry.problems
+            or hands_off
+        ):
             b.find(
                 FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
                 canonical.id,
@@ -497,45 +731,74 @@ def _plan_private(b: _Builder) -> None:
         if intent.intent is not Intent.PRIVATE or not intent.is_explicit:
             continue
         if subnet.map_public_ip_on_launch:
-            b.attributes.append(
+            b.set_attribute(
+                subnet.id,
                 SetMapPublicIpOnLaunch(
                     subnet_id=subnet.id,
                     enabled=False,
                     reason=f"{intent.reason}: private subnets get no public IPv4 address",
-                )
+                ),
             )
-            b.changed.add(subnet.id)
         table = b.snapshot.governing_route_table(subnet.id)
-        if table is not None and _route_status(table, IPV4_DEFAULT)[0] is _Route.OK:
+        if table is None:
+            continue
+        public = [
+            d
+            for d in destinations(subnet)
+            if (route := table.route_to(d)) is not None
+            and route.target_kind is TargetKind.IGW
+            and route_status(table, d, subnet)[0] is RouteStatus.OK
+        ]
+        if public:
             b.find(
                 FindingCode.EXPLICIT_INTENT_UNMET,
                 subnet.id,
-                f"{subnet.id} is tagged private but {table.id} routes {IPV4_DEFAULT} to an "
+                f"{subnet.id} is tagged private but {table.id} routes {public[0]} to an "
                 "internet gateway; the remediator never deletes routes: move or fix it by hand",
                 person=True,
             )
 
 
 def _assemble(b: _Builder, policy: Policy) -> Plan:
-    actions: list[Action] = [
-        *b.setup,
-        *b.routes.values(),
-        *b.merges,
-        *b.associations,
-        *b.attributes,
-    ]
     already_tagged = {s.id for s in b.snapshot.subnets if s.tags.get(MANAGED_TAG_KEY)} | {
         rt.id for rt in b.snapshot.route_tables if rt.tags.get(MANAGED_TAG_KEY)
     }
     to_tag = tuple(sorted(b.changed - already_tagged))
+    tags: list[Action] = []
     if to_tag:
-        actions.append(
+        # Tagged first: a reconcile that stops part way (its time is up) has said so already.
+        tags.append(
             TagResources(
                 resource_ids=to_tag,
                 tags=frozen_tags({MANAGED_TAG_KEY: MANAGED_CHANGED}),
                 reason="every resource the remediator changes says so",
             )
         )
+    # Each subnet is finished (moved, then its attributes) before the next one is started, so
+    # a reconcile that stops part way leaves whole subnets done. Public addresses wait for the
+    # table that will route the subnet.
+    moves = {
+        str(getattr(a, "subnet_id", "")): a for a in [*b.merges, *b.associations] if a.moves_subnet
+    }
+    emptied = [a for a in b.merges if not a.moves_subnet]  # duplicates deleted once emptied
+
+    def addressed(subnet_id: str) -> list[Action]:
+        table: Ref | None = getattr(moves.get(subnet_id), "route_table", None)
+        if table is None and (governing := b.snapshot.governing_route_table(subnet_id)):
+            table = governing.id
+        return [
+            replace(a, route_table=table)
+            if isinstance(a, SetMapPublicIpOnLaunch | SetAssignIpv6AddressOnCreation) and a.enabled
+            else a
+            for a in b.attributes.get(subnet_id, ())
+        ]
+
+    per_subnet: list[Action] = []
+    for subnet_id, move in moves.items():
+        per_subnet += [move, *addressed(subnet_id)]
+    per_subnet += emptied
+    per_subnet += [a for sid in b.attributes if sid not in moves for a in addressed(sid)]
+    actions: list[Action] = [*b.setup, *tags, *b.routes.values(), *b.carries, *per_subnet]
     return Plan(
         mode=policy.mode,
         scope=b.snapshot.vpc.id,
@@ -543,6 +806,32 @@ def _assemble(b: _Builder, policy: Policy) -> Plan:
         findings=tuple(b.findings),
         intents=tuple(b.intents.values()),
     )
+
+
+def _is_shared(snapshot: VpcSnapshot) -> bool:
+    """Owned by another account: the VPC, or any of its subnets or route tables."""
+    owners = [snapshot.vpc.owner_id, *(s.owner_id for s in snapshot.subnets)]
+    owners += [t.owner_id for t in snapshot.route_tables]
+    return any(snapshot.foreign(owner) for owner in owners)
+
+
+def _read_only(plan: Plan, snapshot: VpcSnapshot) -> Plan:
+    """A VPC shared with this account (RAM): what it lacks is reported, to its owner's account;
+    nothing is written here, and nothing here needs this account's people."""
+    owner = next(
+        o
+        for o in (snapshot.vpc.owner_id, *(s.owner_id for s in snapshot.subnets))
+        if snapshot.foreign(o)
+    )
+    lacks = "; ".join(a.summary for a in plan.actions) or "nothing"
+    finding = Finding(
+        FindingCode.SHARED_VPC,
+        snapshot.vpc.id,
+        f"{snapshot.vpc.id} is owned by account {owner} and shared with this account: it is "
+        f"read and reported, never changed from here; what its owner would change: {lacks}",
+    )
+    quiet = tuple(replace(f, needs_person=False, severity=Severity.INFO) for f in plan.findings)
+    return replace(plan, actions=(), findings=(*quiet, finding))
 
 
 def plan_region(region: RegionSnapshot, policy: Policy) -> Plan:

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 DEFAULT_INTENT_TAG_KEY = "vpc-remediator:intent"
-DEFAULT_PRIVATE_NAME_PATTERN = "private|isolated|internal|db"
+# Whole words of a subnet's Name (DESIGN.md section 4): what IaC modules and the console's
+# "VPC and more" call subnets without internet access, and those with it.
+DEFAULT_PRIVATE_NAME_WORDS = frozenset(
+    {
+        "private",
+        "isolated",
+        "internal",
+        "intra",
+        "db",
+        "database",
+        "data",
+        "rds",
+        "cache",
+        "protected",
+        "restricted",
+    }
+)
+DEFAULT_PUBLIC_NAME_WORDS = frozenset({"public", "pub", "dmz"})
 
 # Tags the remediator writes on what it creates or changes.
 MANAGED_TAG_KEY = "vpc-remediator:managed"
@@ -16,6 +32,9 @@ MANAGED_CHANGED = "changed"
 ROLE_TAG_KEY = "vpc-remediator:role"
 ROLE_PUBLIC_ROUTE_TABLE = "public-route-table"
 ROLE_INTERNET_GATEWAY = "internet-gateway"
+# On the managed public table: a fingerprint of what it last copied from the main table, so
+# that a change made to it by hand is told apart from a change to the main table.
+CARRIED_TAG_KEY = "vpc-remediator:carried"
 
 
 class Mode(StrEnum):
@@ -36,9 +55,10 @@ class Policy:
     create_internet_gateway: bool = False
     restore_default_vpc: bool = False
     intent_tag_key: str = DEFAULT_INTENT_TAG_KEY
-    private_name_pattern: re.Pattern[str] = field(
-        default_factory=lambda: re.compile(DEFAULT_PRIVATE_NAME_PATTERN, re.IGNORECASE)
-    )
+    private_name_words: frozenset[str] = DEFAULT_PRIVATE_NAME_WORDS
+    public_name_words: frozenset[str] = DEFAULT_PUBLIC_NAME_WORDS
+    # IPv6-only public subnets: give instances an IPv6 address on creation.
+    assign_ipv6_on_creation: bool = True
 
 
 @dataclass(frozen=True)

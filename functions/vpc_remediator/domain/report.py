@@ -24,8 +24,18 @@ NOTICE_VERSION = 1
 SUBJECT_LIMIT = 100
 DIGEST_SCHEMA = "vpc-remediator/digest"
 DIGEST_VERSION = 1
-# Findings that describe a normal state on the way to being finished (DESIGN.md section 9).
-NORMAL_STATES = frozenset({FindingCode.UNDECIDED_SUBNET, FindingCode.VPC_GONE})
+# Findings that leave a VPC compliant (DESIGN.md section 9): a normal state on the way to being
+# finished, or one this account cannot and need not change (unless a finding says a person
+# must look).
+NORMAL_STATES = frozenset(
+    {
+        FindingCode.UNDECIDED_SUBNET,
+        FindingCode.VPC_GONE,
+        FindingCode.SHARED_VPC,
+        FindingCode.BLOCKED_BY_PUBLIC_ACCESS,
+        FindingCode.NAME_CONTRADICTS_INTENT,
+    }
+)
 
 
 class ActionStatus(StrEnum):
@@ -34,6 +44,7 @@ class ActionStatus(StrEnum):
     GONE = "gone"  # the resource was deleted under us
     FAILED = "failed"
     SKIPPED = "skipped"  # an earlier action it depends on did not succeed
+    DEFERRED = "deferred"  # not started: the invocation's time was nearly up; the retry does it
     WOULD_APPLY = "would-apply"  # audit mode
 
 
@@ -47,6 +58,7 @@ class ActionOutcome:
 
 class Outcome(StrEnum):
     FAILED = "failed"
+    IN_PROGRESS = "in-progress"  # part applied; the invocation's time ran out; the retry goes on
     CHANGED = "changed"
     NEEDS_ATTENTION = "needs-attention"
     WOULD_CHANGE = "would-change"
@@ -82,16 +94,30 @@ class Report:
     @property
     def compliant(self) -> bool:
         """Nothing left to do and nothing to look at, beyond states on the way to being finished."""
-        return not self.failed and all(
-            not p.actions and all(f.code in NORMAL_STATES for f in p.findings)
-            for p in self.final_plans
+        return (
+            not self.failed
+            and not self.in_progress
+            and all(
+                not p.actions
+                and all(f.code in NORMAL_STATES and not f.needs_person for f in p.findings)
+                for p in self.final_plans
+            )
         )
+
+    @property
+    def deferred(self) -> tuple[ActionOutcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is ActionStatus.DEFERRED)
+
+    @property
+    def in_progress(self) -> bool:
+        """Stopped part way for lack of time, with nothing failed: the retry carries on."""
+        return bool(self.deferred) and not self.failed
 
     @property
     def failed(self) -> bool:
         return bool(
             self.error
-            or self.remaining
+            or (self.remaining and not self.deferred)
             # A skipped action (its dependency failed or was gone) shows up in `remaining`
             # if it still matters.
             or any(o.status is ActionStatus.FAILED for o in self.outcomes)
@@ -109,6 +135,8 @@ class Report:
     def outcome(self) -> Outcome:
         if self.failed:
             return Outcome.FAILED
+        if self.in_progress:
+            return Outcome.IN_PROGRESS
         if self.changed:
             return Outcome.CHANGED
         if any(o.status is ActionStatus.WOULD_APPLY for o in self.outcomes):
@@ -121,7 +149,7 @@ class Report:
     def severity(self) -> Severity:
         if self.failed:
             return Severity.ERROR
-        if self.needs_person or self.outcome is Outcome.WOULD_CHANGE:
+        if self.needs_person or self.outcome in (Outcome.WOULD_CHANGE, Outcome.IN_PROGRESS):
             return Severity.WARNING
         return Severity.INFO
 
@@ -140,6 +168,7 @@ class Notice:
 
 _HEADLINES = {
     Outcome.FAILED: "remediation FAILED",
+    Outcome.IN_PROGRESS: "in progress",
     Outcome.CHANGED: "fixed",
     Outcome.NEEDS_ATTENTION: "needs attention",
     Outcome.WOULD_CHANGE: "audit: changes needed",
@@ -154,13 +183,13 @@ def _fit_subject(subject: str) -> str:
 
 
 def _subject(report: Report) -> str:
-    counts = {
-        Outcome.CHANGED: sum(o.status is ActionStatus.APPLIED for o in report.outcomes),
-        Outcome.WOULD_CHANGE: len(report.outcomes),
-    }
+    applied = sum(o.status is ActionStatus.APPLIED for o in report.outcomes)
+    counts = {Outcome.CHANGED: applied, Outcome.WOULD_CHANGE: len(report.outcomes)}
     headline = _HEADLINES[report.outcome]
     if report.outcome in counts:
         headline += f" ({counts[report.outcome]} change{'s' * (counts[report.outcome] != 1)})"
+    if report.outcome is Outcome.IN_PROGRESS:
+        headline += f" ({applied} done, {len(report.remaining)} to go; continuing)"
     people = [f.code.value for f in report.findings if f.needs_person]
     if people:
         headline += f"; {', '.join(dict.fromkeys(people))}"
@@ -184,7 +213,13 @@ def report_lines(report: Report) -> list[str]:
             detail = f" ({o.detail})" if o.detail else ""
             lines.append(f"  [{o.status}] {o.action.summary}{made}{detail}")
             lines.append(f"      why: {o.action.reason}")
-    if report.remaining:
+    if report.remaining and report.in_progress:
+        lines += [
+            f"Still in progress ({len(report.remaining)} changes): this invocation stopped "
+            "before its time ran out; its retry carries on from what is there by then:"
+        ]
+        lines += [f"  - {a.summary}" for a in report.remaining]
+    elif report.remaining:
         lines += ["Still not compliant after applying:"]
         lines += [f"  - {a.summary}" for a in report.remaining]
     if report.error:
@@ -229,6 +264,7 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
 
 _WORST_FIRST = (
     Outcome.FAILED,
+    Outcome.IN_PROGRESS,
     Outcome.NEEDS_ATTENTION,
     Outcome.WOULD_CHANGE,
     Outcome.CHANGED,

@@ -52,6 +52,11 @@ class RouteTableTarget:
 
 
 @dataclass(frozen=True)
+class VpcEndpointTarget:
+    vpc_endpoint_id: str
+
+
+@dataclass(frozen=True)
 class RegionTarget:
     """The region: its default VPC, and every VPC when `all_vpcs` (the event names no VPC)."""
 
@@ -59,7 +64,7 @@ class RegionTarget:
     vpc_id: str | None = None  # the VPC the call named, for the notice (DeleteVpc)
 
 
-Target = VpcTarget | SubnetTarget | RouteTableTarget | RegionTarget
+Target = VpcTarget | SubnetTarget | RouteTableTarget | VpcEndpointTarget | RegionTarget
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,12 @@ def _route_table(call: ApiCall) -> Target:
     return RouteTableTarget(_id(call, "rtb", ("request", "routeTableId")))
 
 
+def _vpc_endpoint(call: ApiCall) -> Target:
+    return VpcEndpointTarget(
+        _id(call, "vpce", ("request", "VpcEndpointId"), ("request", "vpcEndpointId"))
+    )
+
+
 def _subnet(call: ApiCall) -> Target:
     return SubnetTarget(_id(call, "subnet", ("request", "subnetId")))
 
@@ -156,8 +167,16 @@ HANDLED_EVENTS: Mapping[str, tuple[Callable[[ApiCall], Target], Callable[[ApiCal
     "ReplaceRouteTableAssociation": (_route_table, _nothing),
     # CloudTrail logs only the association id, which is gone once the call succeeded.
     "DisassociateRouteTable": (lambda _: RegionTarget(all_vpcs=True), _nothing),
+    # A route or a propagation changed, perhaps on the main table: the managed public table
+    # follows it (DESIGN.md section 5), whoever's table it was.
+    "CreateRoute": (_route_table, _nothing),
     "DeleteRoute": (_route_table, _nothing),
     "ReplaceRoute": (_route_table, _nothing),
+    "EnableVgwRoutePropagation": (_route_table, _nothing),
+    "DisableVgwRoutePropagation": (_route_table, _nothing),
+    # A gateway endpoint's route tables changed (its prefix-list routes with them).
+    "CreateVpcEndpoint": (_vpc(("request", "VpcId"), ("request", "vpcId")), _nothing),
+    "ModifyVpcEndpoint": (_vpc_endpoint, _nothing),
     "ModifySubnetAttribute": (_subnet, _nothing),
 }
 

@@ -3,7 +3,9 @@
 Follows SkyPilot's own rules (0.8 and later): without `aws.vpc_name` only the default VPC is
 considered; a subnet is public when the route table explicitly associated with it (else the
 VPC's main table) has a route whose target is an `igw-...`. Blackhole routes are not counted:
-SkyPilot would accept them, but instances behind them cannot reach anything.
+SkyPilot would accept them, but instances behind them cannot reach anything. Nor are subnets
+that VPC Block Public Access keeps off the internet: SkyPilot would launch there and then fail
+to reach its instances.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def skypilot_public_subnets(snapshot: VpcSnapshot) -> tuple[str, ...]:
     return tuple(public)
 
 
+def _reachable(snapshot: VpcSnapshot, subnet_ids: tuple[str, ...]) -> tuple[str, ...]:
+    access = snapshot.public_access
+    return tuple(s for s in subnet_ids if not access.blocks(snapshot.vpc.id, s))
+
+
 def _zones(snapshot: VpcSnapshot, subnet_ids: tuple[str, ...]) -> str:
     by_id = {s.id: s for s in snapshot.subnets}
     letters = []
@@ -57,6 +64,16 @@ def readiness(region: RegionSnapshot) -> Verdict:
         if details is None:
             return Verdict(name, False, f"default VPC {default.id} was not inspected", default.id)
         public = skypilot_public_subnets(details)
+        if public and not _reachable(details, public):
+            return Verdict(
+                name,
+                False,
+                f"sky launch in {name} would use the default VPC {default.id}, but VPC Block "
+                f"Public Access ({details.public_access.mode}) keeps internet traffic from its "
+                "public subnets, so SkyPilot could not reach its instances",
+                default.id,
+            )
+        public = _reachable(details, public)
         if public:
             return Verdict(
                 name,
@@ -76,14 +93,21 @@ def readiness(region: RegionSnapshot) -> Verdict:
     candidates = [
         (snap, public)
         for snap in sorted(region.details.values(), key=lambda s: s.vpc.id)
-        if (public := skypilot_public_subnets(snap))
+        if (public := _reachable(snap, skypilot_public_subnets(snap)))
     ]
     if not candidates:
+        blocked = any(skypilot_public_subnets(snap) for snap in region.details.values())
+        why = (
+            f"VPC Block Public Access ({region.public_access.mode}) keeps internet traffic from "
+            "every public subnet"
+            if blocked
+            else "no inspected VPC has a public subnet"
+        )
         return Verdict(
             name,
             False,
             f"sky launch in {name} fails with 'No usable subnets found': there is no default VPC "
-            "and no inspected VPC has a public subnet",
+            f"and {why}",
         )
     snap, public = candidates[0]
     vpc = snap.vpc

@@ -1,6 +1,7 @@
 """Lambda: reconcile when routing or a subnet attribute changes.
 
-Explicit intent is enforced; an attached internet gateway also applies auto intent.
+Explicit intent is enforced; an attached internet gateway also applies auto intent. A change
+to the main table's routes, propagation or gateway endpoints is followed by the managed table.
 """
 
 from typing import Any
@@ -18,8 +19,13 @@ EVENT_NAMES = frozenset(
         "AssociateRouteTable",
         "ReplaceRouteTableAssociation",
         "DisassociateRouteTable",
+        "CreateRoute",
         "DeleteRoute",
         "ReplaceRoute",
+        "EnableVgwRoutePropagation",
+        "DisableVgwRoutePropagation",
+        "CreateVpcEndpoint",
+        "ModifyVpcEndpoint",
         "ModifySubnetAttribute",
     }
 )

@@ -1,0 +1,47 @@
+"""What a subnet's route table does for its default routes, shared by intent and planner.
+
+A default route to an internet gateway makes a subnet public; a blackhole one (its gateway was
+deleted or detached) is the only kind the remediator repairs. A default route to anything else
+is a private design whatever its state (a blackhole NAT route included): a conflict for a
+public subnet, never redirected. `::/0 -> eigw-...` (an egress-only internet gateway) is a
+deliberate IPv6 design for a dual-stack subnet: it needs nothing more. An IPv6-only subnet has
+no IPv4 route to need; its public route is `::/0 -> igw-...`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+
+from .model import IPV4_DEFAULT, IPV6_DEFAULT, RouteState, RouteTable, Subnet, TargetKind
+
+
+class RouteStatus(Enum):
+    OK = auto()
+    MISSING = auto()
+    BLACKHOLE = auto()  # to an internet gateway that is gone: repairable
+    CONFLICT = auto()  # to anything else, in any state: never redirected
+
+
+def primary_destination(subnet: Subnet) -> str:
+    return IPV6_DEFAULT if subnet.ipv6_only else IPV4_DEFAULT
+
+
+def destinations(subnet: Subnet) -> tuple[str, ...]:
+    """The default routes a public subnet needs."""
+    if subnet.ipv6_only:
+        return (IPV6_DEFAULT,)
+    return (IPV4_DEFAULT, IPV6_DEFAULT) if subnet.has_ipv6 else (IPV4_DEFAULT,)
+
+
+def route_status(table: RouteTable, destination: str, subnet: Subnet) -> tuple[RouteStatus, str]:
+    route = table.route_to(destination)
+    if route is None:
+        return RouteStatus.MISSING, ""
+    kind = route.target_kind
+    if kind is TargetKind.IGW:
+        if route.state is RouteState.BLACKHOLE:
+            return RouteStatus.BLACKHOLE, route.target_id
+        return RouteStatus.OK, route.target_id
+    if destination == IPV6_DEFAULT and kind is TargetKind.EGRESS_ONLY_IGW and not subnet.ipv6_only:
+        return RouteStatus.OK, route.target_id
+    return RouteStatus.CONFLICT, route.target_id

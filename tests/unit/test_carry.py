@@ -1,0 +1,296 @@
+"""The managed table carries the main table's routes and follows it, without fighting a person
+(domain/carry.py), rule by rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.builders import IGW, MAIN, VPC, learned, route, subnet, vpc_snapshot
+from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions
+from vpc_remediator.domain.actions import (
+    CopyRoute,
+    DeleteCopiedRoute,
+    DisableRoutePropagation,
+    EnableRoutePropagation,
+    RecordCarriedRoutes,
+    SetEndpointRouteTable,
+    UpdateCopiedRoute,
+)
+from vpc_remediator.domain.carry import (
+    RECORD_CAPACITY,
+    carried_by,
+    decode_record,
+    encode_record,
+    plan_carry,
+)
+from vpc_remediator.domain.findings import FindingCode
+from vpc_remediator.domain.model import IPV6_DEFAULT, GatewayEndpoint, RouteOrigin, VpcSnapshot
+from vpc_remediator.domain.planner import plan_vpc
+from vpc_remediator.domain.policy import CARRIED_TAG_KEY, AutoScope, Policy
+
+S1 = "subnet-00000000000000001"
+S2 = "subnet-00000000000000002"
+MANAGED = "rtb-0000000000managed"
+TGW = "tgw-0123456789abcdef0"
+PCX = "pcx-0123456789abcdef0"
+VGW = "vgw-0123456789abcdef0"
+ENDPOINT = "vpce-0123456789abcdef0"
+ALL = AutoScope.all()
+
+
+def kinds(actions) -> list[str]:  # type: ignore[no-untyped-def]
+    return [type(a).__name__ for a in actions]
+
+
+def moved_story(*main_routes, main_propagating=(), endpoints=()) -> VpcSnapshot:  # type: ignore[no-untyped-def]
+    """The seed story on a main table with more than a default route, fixed once."""
+    snap = vpc_snapshot(
+        subnet(S1),
+        main_routes=main_routes,
+        main_propagating=main_propagating,
+        endpoints=endpoints,
+    )
+    return apply_actions(snap, plan_vpc(snap, Policy(), ALL).actions)
+
+
+def managed_of(snap: VpcSnapshot):  # type: ignore[no-untyped-def]
+    table = snap.explicit_route_table(S1)
+    assert table is not None and table.id != MAIN
+    return table
+
+
+def with_main(snap: VpcSnapshot, *routes, propagating=None) -> VpcSnapshot:  # type: ignore[no-untyped-def]
+    tables = tuple(
+        replace(
+            t,
+            routes=(t.routes[0], *routes),
+            propagating_vgws=t.propagating_vgws if propagating is None else propagating,
+        )
+        if t.is_main
+        else t
+        for t in snap.route_tables
+    )
+    return replace(snap, route_tables=tables)
+
+
+def with_managed(snap: VpcSnapshot, change) -> VpcSnapshot:  # type: ignore[no-untyped-def]
+    managed = managed_of(snap)
+    return replace(
+        snap,
+        route_tables=tuple(change(t) if t.id == managed.id else t for t in snap.route_tables),
+    )
+
+
+def test_a_new_managed_table_carries_every_route_of_the_main_table() -> None:
+    endpoint = GatewayEndpoint(ENDPOINT, VPC, (MAIN,))
+    snap = moved_story(
+        route(TGW, "10.64.0.0/10"),
+        route(PCX, "10.9.0.0/16"),
+        route("eni-0123456789abcdef0", "192.168.0.0/16"),
+        route(ENDPOINT, ENDPOINT_PREFIX_LIST),
+        learned(VGW, "172.16.0.0/12"),
+        main_propagating=(VGW,),
+        endpoints=(endpoint,),
+    )
+    managed = managed_of(snap)
+    held = {(r.destination, r.target_id) for r in managed.routes}
+    assert {
+        ("10.64.0.0/10", TGW),
+        ("10.9.0.0/16", PCX),
+        ("192.168.0.0/16", "eni-0123456789abcdef0"),
+        (ENDPOINT_PREFIX_LIST, ENDPOINT),
+        ("0.0.0.0/0", IGW),
+    } <= held
+    assert managed.propagating_vgws == (VGW,)
+    # The record names each copy, so that later changes are told apart.
+    assert len(decode_record(managed.tags[CARRIED_TAG_KEY])) == 5
+    assert plan_vpc(snap, Policy(), ALL).actions == ()
+
+
+def test_a_route_added_replaced_or_removed_on_the_main_table_is_followed() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"), route(PCX, "10.9.0.0/16"))
+    changed = with_main(snap, route(TGW, "10.9.0.0/16"), route(TGW, "10.128.0.0/9"))
+    plan = plan_vpc(changed, Policy(), AutoScope.none())
+    assert {(type(a).__name__, getattr(a, "destination", "")) for a in plan.actions} == {
+        ("UpdateCopiedRoute", "10.9.0.0/16"),  # now through the transit gateway
+        ("CopyRoute", "10.128.0.0/9"),  # new
+        ("DeleteCopiedRoute", "10.64.0.0/10"),  # gone from the main table
+        ("RecordCarriedRoutes", ""),
+    }
+    assert isinstance(plan.actions[-1], RecordCarriedRoutes)  # recorded once all is done
+    after = apply_actions(changed, plan.actions)
+    assert (
+        carried_by(managed_of(after), after).items
+        == carried_by(after.main_route_table, after).items
+    )
+    assert plan_vpc(after, Policy(), AutoScope.none()).actions == ()
+
+
+def test_propagation_and_endpoints_are_followed_on_and_off() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"))
+    endpoint = GatewayEndpoint(ENDPOINT, VPC, (MAIN,))
+    on = replace(
+        with_main(
+            snap,
+            route(TGW, "10.64.0.0/10"),
+            route(ENDPOINT, ENDPOINT_PREFIX_LIST),
+            propagating=(VGW,),
+        ),
+        gateway_endpoints=(endpoint,),
+    )
+    plan = plan_vpc(on, Policy(), AutoScope.none())
+    assert sorted(kinds(plan.actions)) == [
+        "EnableRoutePropagation",
+        "RecordCarriedRoutes",
+        "SetEndpointRouteTable",
+    ]
+    after = apply_actions(on, plan.actions)
+    off = replace(
+        with_main(after, route(TGW, "10.64.0.0/10"), propagating=()),
+        gateway_endpoints=(replace(endpoint, route_table_ids=(managed_of(after).id,)),),
+    )
+    plan = plan_vpc(off, Policy(), AutoScope.none())
+    (removal,) = [a for a in plan.actions if isinstance(a, SetEndpointRouteTable)]
+    assert not removal.associate
+    assert sum(isinstance(a, DisableRoutePropagation) for a in plan.actions) == 1
+    after = apply_actions(off, plan.actions)
+    assert plan_vpc(after, Policy(), AutoScope.none()).actions == ()
+
+
+def test_a_copy_a_person_removed_is_reported_and_never_restored() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"))
+    edited = with_managed(
+        snap,
+        lambda t: replace(t, routes=tuple(r for r in t.routes if r.destination != "10.64.0.0/10")),
+    )
+    plan = plan_vpc(edited, Policy(), ALL)
+    assert plan.actions == ()
+    (finding,) = plan.findings
+    assert finding.code is FindingCode.ROUTES_NOT_CARRIED and finding.needs_person
+    assert "removed from the managed table by hand" in finding.message
+    # Still not restored on the next reconcile, nor when the main table changes otherwise.
+    later = with_main(edited, route(TGW, "10.64.0.0/10"), route(PCX, "10.9.0.0/16"))
+    assert kinds(plan_vpc(later, Policy(), ALL).actions) == ["CopyRoute", "RecordCarriedRoutes"]
+
+
+def test_a_new_subnet_is_not_moved_onto_a_table_a_person_made_unequal() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"))
+    edited = with_managed(
+        snap,
+        lambda t: replace(t, routes=tuple(r for r in t.routes if r.destination != "10.64.0.0/10")),
+    )
+    edited = replace(edited, subnets=(*edited.subnets, subnet(S2)))
+    plan = plan_vpc(edited, Policy(), AutoScope.subnets(S2))
+    assert not any(getattr(a, "subnet_id", None) == S2 for a in plan.actions)
+    assert [f.code for f in plan.findings].count(FindingCode.ROUTES_NOT_CARRIED) == 2
+
+
+def test_a_route_a_person_added_to_the_managed_table_is_kept() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"))
+    edited = with_managed(
+        snap, lambda t: replace(t, routes=(*t.routes, route(PCX, "10.50.0.0/16")))
+    )
+    assert plan_vpc(edited, Policy(), AutoScope.none()).actions == ()
+
+
+def test_a_copy_a_person_pointed_elsewhere_is_reported_not_overwritten() -> None:
+    snap = moved_story(route(TGW, "10.64.0.0/10"))
+    edited = with_managed(
+        snap,
+        lambda t: replace(
+            t,
+            routes=tuple(
+                replace(r, target_id=PCX) if r.destination == "10.64.0.0/10" else r
+                for r in t.routes
+            ),
+        ),
+    )
+    plan = plan_vpc(edited, Policy(), ALL)
+    assert plan.actions == ()
+    assert "set by hand" in plan.findings[0].message
+
+
+def test_a_local_route_pointed_at_an_appliance_is_carried_and_pointed_back() -> None:
+    appliance = route("eni-0123456789abcdef0", "10.0.0.0/16", origin=RouteOrigin.CREATE_ROUTE_TABLE)
+    snap = vpc_snapshot(subnet(S1))
+    inspected = replace(
+        snap,
+        route_tables=tuple(
+            replace(t, routes=(appliance,)) if t.is_main else t for t in snap.route_tables
+        ),
+    )
+    plan = plan_vpc(inspected, Policy(), ALL)
+    (update,) = [a for a in plan.actions if isinstance(a, UpdateCopiedRoute)]
+    assert (update.destination, update.target, update.previous_target) == (
+        "10.0.0.0/16",
+        "eni-0123456789abcdef0",
+        "local",
+    )
+    after = apply_actions(inspected, plan.actions)
+    assert plan_vpc(after, Policy(), ALL).actions == ()
+    # The main table sends the VPC's traffic to the VPC again: so does the managed table.
+    back = with_main(after)
+    back = replace(
+        back,
+        route_tables=tuple(
+            replace(t, routes=(replace(appliance, target_id="local"),)) if t.is_main else t
+            for t in back.route_tables
+        ),
+    )
+    plan = plan_vpc(back, Policy(), ALL)
+    (update,) = [a for a in plan.actions if isinstance(a, UpdateCopiedRoute)]
+    assert update.target == "local"
+    assert not any(isinstance(a, DeleteCopiedRoute) for a in plan.actions)
+
+
+def test_routes_that_cannot_be_copied_keep_the_subnet_on_the_main_table() -> None:
+    for blocker in (
+        route(PCX, "10.9.0.0/16", blackhole=True),  # the peering was deleted
+        route(VGW, "10.8.0.0/16", origin=RouteOrigin.ADVERTISEMENT),  # a VPC route server's
+    ):
+        snap = vpc_snapshot(subnet(S1), main_routes=(blocker,))
+        plan = plan_vpc(snap, Policy(), ALL)
+        assert plan.actions == (), blocker
+        (finding,) = plan.findings
+        assert finding.code is FindingCode.ROUTES_NOT_CARRIED and finding.needs_person
+        assert "RouteStrategy=main" in finding.message
+
+
+def test_more_routes_than_the_record_holds_are_not_promised() -> None:
+    many = tuple(route(TGW, f"10.{100 + i}.0.0/16") for i in range(RECORD_CAPACITY + 1))
+    plan = plan_vpc(vpc_snapshot(subnet(S1), main_routes=many), Policy(), ALL)
+    assert plan.actions == ()
+    assert f"at most {RECORD_CAPACITY}" in plan.findings[0].message
+    fits = plan_vpc(vpc_snapshot(subnet(S1), main_routes=many[:-1]), Policy(), ALL)
+    assert kinds(fits.actions).count("CopyRoute") == RECORD_CAPACITY
+
+
+def test_egress_only_ipv6_of_the_main_table_comes_with_a_dual_stack_subnet() -> None:
+    eigw = "eigw-0123456789abcdef0"
+    snap = vpc_snapshot(subnet(S1, ipv6=True), main_routes=(route(eigw, IPV6_DEFAULT),))
+    plan = plan_vpc(snap, Policy(), ALL)
+    copies = [(a.destination, a.target) for a in plan.actions if isinstance(a, CopyRoute)]
+    assert copies == [(IPV6_DEFAULT, eigw)]
+    # ::/0 -> eigw is the IPv6 design: no ::/0 -> igw is added, and IPv4 is fixed.
+    routes = [(a.destination, a.gateway) for a in plan.actions if hasattr(a, "gateway")]
+    assert routes == [("0.0.0.0/0", IGW)]
+    after = apply_actions(snap, plan.actions)
+    assert plan_vpc(after, Policy(), ALL).actions == ()
+
+
+def test_the_record_reads_back_and_a_foreign_value_counts_for_nothing() -> None:
+    digests = frozenset({b"\x00\x01\x02\x03", b"\xff\xfe\xfd\xfc"})
+    assert decode_record(encode_record(digests)) == digests
+    assert len(encode_record(frozenset(bytes([i, 0, 0, 0]) for i in range(RECORD_CAPACITY)))) <= 256
+    assert decode_record("not base64 at all!") == frozenset()
+    assert decode_record(None) == frozenset()
+
+
+def test_a_table_it_cannot_carry_routes_for_plans_nothing_for_it() -> None:
+    snap = vpc_snapshot(subnet(S1), main_routes=(route(PCX, "10.9.0.0/16", blackhole=True),))
+    carry = plan_carry(snap, snap.main_route_table, None, MANAGED)  # type: ignore[arg-type]
+    assert carry.actions == () and carry.problems
+    assert not any(
+        isinstance(a, CopyRoute | EnableRoutePropagation | RecordCarriedRoutes)
+        for a in carry.actions
+    )
