@@ -15,6 +15,8 @@ Each piece names the AWS behaviour it stands in for:
   associated with; moto adds it only to the tables named at creation;
 - routes to a prefix list, a local gateway, a carrier gateway or a Cloud WAN core network:
   AWS stores and lists them; moto drops their destination or target when it lists them;
+- a local route pointed at an appliance (ReplaceRoute on the VPC's CIDR) and back
+  (`LocalTarget`): AWS lists the new target; moto keeps listing `local`;
 - `AssociateRouteTable` for a subnet that already has an explicit association: AWS answers
   `Resource.AlreadyAssociated`; moto silently accepts it;
 - VPC Block Public Access: AWS answers DescribeVpcBlockPublicAccessOptions/Exclusions; moto
@@ -91,7 +93,10 @@ class AwsBehaviour:
     account: str = "123456789012"
     # route table -> destination -> the route as AWS lists it (what moto cannot hold)
     emulated_routes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # route table -> local destination -> the target it is pointed at instead
+    local_targets: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     answered: list[str] = field(default_factory=list)  # operations answered here, in order
+    refused: list[str] = field(default_factory=list)  # writes refused as a participant's
 
     def attach(self, client: Any) -> None:
         events = client.meta.events
@@ -112,7 +117,7 @@ class AwsBehaviour:
         params = context.get("aws_behaviour_params", {})
         refusal = self._shared_vpc_refusal(operation, params)
         if refusal is not None:
-            self.answered.append(operation)
+            self.refused.append(operation)
             return refusal
         handler: Callable[[dict[str, Any]], Any] | None = {
             "EnableVgwRoutePropagation": self._enable_propagation,
@@ -201,10 +206,26 @@ class AwsBehaviour:
 
     def _replace_route(self, params: dict[str, Any]) -> Any:
         table, destination = params["RouteTableId"], _destination(params)
+        if destination in self._local_destinations(table):
+            targets = self.local_targets.setdefault(table, {})
+            if params.get("LocalTarget"):
+                targets.pop(destination, None)
+            else:
+                targets[destination] = {k: params[k] for k in _TARGET_KEYS if params.get(k)}
+            return _answer({})
         if destination not in self.emulated_routes.get(table, {}):
             return None
         self.emulated_routes[table][destination] = self._route(params)
         return _answer({})
+
+    def _local_destinations(self, table: str) -> set[str]:
+        found = self.backend.describe_route_tables(RouteTableIds=[table])["RouteTables"]
+        return {
+            _destination(r)
+            for t in found
+            for r in t["Routes"]
+            if r.get("GatewayId") == "local" and any(r.get(k) for k in _DESTINATION_KEYS)
+        }
 
     def _delete_route(self, params: dict[str, Any]) -> Any:
         table, destination = params["RouteTableId"], _destination(params)
@@ -288,6 +309,19 @@ class AwsBehaviour:
                 r for r in table.get("Routes") or () if any(r.get(k) for k in _DESTINATION_KEYS)
             ]
             routes = [r for r in routes if not r.get("DestinationPrefixListId")]
+            redirected = self.local_targets.get(table_id, {})
+            routes = [
+                {
+                    "Origin": "CreateRouteTable",
+                    "State": "active",
+                    "DestinationCidrBlock": d,
+                    **redirected[d],
+                }
+                if (d := r.get("DestinationCidrBlock")) in redirected
+                and r.get("GatewayId") == "local"
+                else r
+                for r in routes
+            ]
             routes += list(self.emulated_routes.get(table_id, {}).values())
             for endpoint in endpoints:
                 if table_id in endpoint["RouteTableIds"]:

@@ -80,6 +80,7 @@ class Aws:
     queue_url: str
     log: CallLog
     context: FakeContext = field(default_factory=fake_context)
+    logs: io.StringIO = field(default_factory=io.StringIO)  # the Powertools log lines
 
     def notices(self) -> list[dict[str, Any]]:
         """Every message the subscribed queue received so far (drained)."""
@@ -170,7 +171,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         handler.setFormatter(logger.registered_formatter)
         logger.addHandler(handler)
         try:
-            yield Aws(own_ec2, sqs, topic_arn, queue_url, log)
+            yield Aws(own_ec2, sqs, topic_arn, queue_url, log, logs=logs)
         finally:
             logger.removeHandler(handler)
         # Every call a handler made must be allowed by that function's policy in template.yaml,

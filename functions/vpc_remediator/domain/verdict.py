@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import RegionSnapshot, RouteState, TargetKind, VpcSnapshot
+from .model import BlockMode, RegionSnapshot, RouteState, TargetKind, VpcSnapshot
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,30 @@ def _region_of_zone(zone: str) -> str:
     return zone.rstrip("abcdefghijklmnopqrstuvwxyz") if zone[-1:].isalpha() else zone
 
 
+def _blocked(region: RegionSnapshot, verdict: Verdict, vpc_id: str | None) -> Verdict:
+    """A verdict that is not ready says so too when Block Public Access keeps the VPC (or,
+    without one, every VPC but those excluded) off the internet."""
+    access = region.public_access
+    if verdict.ready or access.mode is BlockMode.OFF or "Block Public Access" in verdict.text:
+        return verdict
+    if vpc_id is not None and access.exclusions.get(vpc_id) is BlockMode.ALLOW_BIDIRECTIONAL:
+        return verdict
+    where = f"to {vpc_id}" if vpc_id else "to every VPC without an exclusion"
+    return Verdict(
+        verdict.region,
+        False,
+        f"{verdict.text}; and VPC Block Public Access ({access.mode}) keeps internet traffic "
+        f"{where}, so a route alone would not make a subnet reachable",
+        verdict.vpc_id,
+    )
+
+
 def readiness(region: RegionSnapshot) -> Verdict:
+    default = region.default_vpc
+    return _blocked(region, _readiness(region), default.id if default else None)
+
+
+def _readiness(region: RegionSnapshot) -> Verdict:
     name = region.region
     default = region.default_vpc
     if default is not None:
