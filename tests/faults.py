@@ -129,3 +129,70 @@ def first(times: int, status: int, code: str, *, service: str, operation: str) -
         return (status, code) if (svc, op) == (service, operation) and number <= times else None
 
     return rule
+
+
+@dataclass
+class VirtualClock:
+    """Time that passes only when told: a request's round trip, botocore's backoff sleeps,
+    Lambda's delay before a retry. Deterministic, and minutes of it take milliseconds."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += max(0.0, seconds)
+        return seconds
+
+
+# EC2's documented request token bucket for mutating actions (docs.aws.amazon.com, "Request
+# throttling for the Amazon EC2 API"): 200 tokens, refilled at 5 a second. EC2 keeps one per
+# API for most actions; one bucket shared by every mutating call is the stricter model used here.
+MUTATING_BUCKET_SIZE = 200
+MUTATING_REFILL_PER_SECOND = 5.0
+
+
+@dataclass
+class TokenBucket:
+    clock: Callable[[], float]
+    capacity: float = MUTATING_BUCKET_SIZE
+    refill_per_second: float = MUTATING_REFILL_PER_SECOND
+    tokens: float = 0.0  # drained: the account's other automation spent it
+    updated: float | None = None
+    granted: int = 0
+    refused: int = 0
+
+    def take(self) -> bool:
+        now = self.clock()
+        if self.updated is not None:
+            self.tokens = min(
+                self.capacity, self.tokens + (now - self.updated) * self.refill_per_second
+            )
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.granted += 1
+            return True
+        self.refused += 1
+        return False
+
+
+def mutating_rate_limit(bucket: TokenBucket) -> Rule:
+    """EC2 answers a mutating call with RequestLimitExceeded (HTTP 503) once the bucket is empty."""
+
+    def rule(service: str, operation: str, _: int) -> tuple[int, str] | None:
+        if service != "ec2" or operation.startswith(("Describe", "Get", "List")):
+            return None
+        return None if bucket.take() else (503, "RequestLimitExceeded")
+
+    return rule
+
+
+def round_trips(clock: VirtualClock, seconds: float) -> Rule:
+    """Every request costs a round trip of virtual time (and never fails)."""
+
+    def rule(_service: str, _operation: str, _number: int) -> None:
+        clock.advance(seconds)
+
+    return rule

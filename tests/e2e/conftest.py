@@ -87,6 +87,8 @@ class Deployment:
     queue_url: str
     dead_letter_url: str
     retries: list[float]
+    # botocore's own backoff (the fixture shortens the waits): what a wait would have been.
+    backoff: Any = None
 
     def notices(self) -> list[dict[str, Any]]:
         return drain(self.emulator.client("sqs"), self.queue_url)
@@ -135,6 +137,6 @@ def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     clients = clients_for("eu-south-1")
     for client in (clients.ec2, clients.sns, clients.sqs):
         injector.attach(client)
-    yield Deployment(emulator, injector, topic, queue, dead_letter, retries)
+    yield Deployment(emulator, injector, topic, queue, dead_letter, retries, original)
     clients_for.cache_clear()
     runtime.settings.cache_clear()

@@ -125,3 +125,49 @@ def test_events_made_by_the_remediators_own_role_never_trigger_work(deployment: 
         result = deployment.invoke(routing_change, name)
         assert result == {"status": "skipped", "reason": result["reason"]}
     assert deployment.injector.seen == {}
+
+
+def test_two_concurrent_region_reconciles_end_with_one_default_vpc_and_no_failure(
+    deployment: Deployment,
+) -> None:
+    """Both read "no default VPC", both call CreateDefaultVpc (a barrier holds each call until
+    both are ready to make it): one creates it, the other is answered DefaultVpcAlreadyExists,
+    which means already done."""
+    from dataclasses import replace
+
+    from local_aws.emulator import delete_default_vpc
+
+    ec2 = deployment.emulator.client("ec2")
+    old = delete_default_vpc(ec2)
+    decision = trigger_for(
+        parse_api_call(load_event("DeleteVpc", vpc=old)),
+        accepted=frozenset(HANDLED_EVENTS),
+        own_role_arns=frozenset(),
+    )
+    assert isinstance(decision, Trigger)
+    ready = threading.Barrier(2)
+
+    def hold(**_: object) -> None:
+        ready.wait(timeout=30)
+
+    remediators = []
+    for _ in range(2):
+        clients = AwsClients("eu-south-1")
+        clients.ec2.meta.events.register("before-call.ec2.CreateDefaultVpc", hold)
+        policy = replace(Policy(), restore_default_vpc=True)
+        remediators.append(
+            remediator_for(policy, clients, account="123456789012", topic_arn=deployment.topic_arn)
+        )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda r: r.handle(decision), remediators))  # no exception
+    defaults = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    assert len(defaults) == 1
+    statuses = sorted(
+        str(o.status)
+        for reports in results
+        for r in reports
+        for o in r.outcomes
+        if type(o.action).__name__ == "CreateDefaultVpc"
+    )
+    assert statuses == ["already-done", "applied"]
+    assert not any(r.failed for reports in results for r in reports)

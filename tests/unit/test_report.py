@@ -94,6 +94,47 @@ def test_a_failure_is_an_error_and_names_what_is_left() -> None:
     assert notice.attributes["outcome"] == "failed"
 
 
+def test_a_reconcile_stopped_for_time_is_in_progress_not_failed() -> None:
+    plan = _report().plans[0]
+    half = len(plan.actions) // 2
+    outcomes = tuple(
+        ActionOutcome(a, ActionStatus.APPLIED if i < half else ActionStatus.DEFERRED)
+        for i, a in enumerate(plan.actions)
+    )
+    left = Plan(Mode.REMEDIATE, plan.scope, actions=plan.actions[half:])
+    report = _report(verified=(left,))
+    report = Report(
+        report.region, report.mode, report.scope, report.plans, outcomes, verified=(left,)
+    )
+    assert report.in_progress and not report.failed and not report.compliant
+    assert report.outcome is Outcome.IN_PROGRESS and report.severity is Severity.WARNING
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert notice.subject.endswith(
+        f"in progress ({half} done, {len(left.actions)} to go; continuing)"
+    )
+    assert "its retry carries on from what is there by then" in notice.text
+    assert "[deferred]" in notice.text
+    # A failure as well as deferred work is a failure.
+    failed = (ActionOutcome(plan.actions[0], ActionStatus.FAILED), *outcomes[1:])
+    report = Report(report.region, report.mode, report.scope, report.plans, failed, (left,))
+    assert report.outcome is Outcome.FAILED
+
+
+def test_informational_findings_that_need_a_person_are_not_compliant() -> None:
+    shared = Finding(FindingCode.SHARED_VPC, "vpc-1", "shared with this account")
+    report = Report(
+        "eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(shared,)),)
+    )
+    assert report.compliant and not report.should_notify
+    blocked = Finding(
+        FindingCode.BLOCKED_BY_PUBLIC_ACCESS, S1, "blocked", Severity.WARNING, needs_person=True
+    )
+    report = Report(
+        "eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(blocked,)),)
+    )
+    assert not report.compliant and report.outcome is Outcome.NEEDS_ATTENTION
+
+
 def test_nothing_is_sent_for_a_compliant_vpc_or_a_normal_state_on_the_way() -> None:
     quiet = Finding(FindingCode.UNDECIDED_SUBNET, S1, "left alone")
     report = Report(

@@ -20,13 +20,29 @@ def _without_intents(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], st
     return {**doc, "intents": [], "intents_omitted": len(doc.get("intents", []))}, text
 
 
+# Counted rather than listed when a notice must shrink: they either went well, or wait for
+# something else (a failure listed in full, or the retry that finishes the work).
+_COUNTABLE = frozenset({"applied", "would-apply", "already-done", "deferred", "skipped"})
+FAILURES_KEPT = 50
+
+
+def _counted(actions: list[dict[str, Any]]) -> dict[str, int]:
+    return dict(
+        sorted(Counter(f"{a['type']}:{a.get('status', 'planned')}" for a in actions).items())
+    )
+
+
 def _actions_counted(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
-    """Keep every action that did not simply succeed; count the rest by type and status."""
+    """Keep every action that failed; count the rest by type and status."""
     actions = doc.get("actions", [])
-    quiet = [a for a in actions if a["status"] in ("applied", "would-apply", "already-done")]
-    counts = Counter(f"{a['type']}:{a['status']}" for a in quiet)
-    kept = [a for a in actions if a not in quiet]
-    return {**doc, "actions": kept, "actions_counted": dict(sorted(counts.items()))}, text
+    quiet = [a for a in actions if a["status"] in _COUNTABLE]
+    kept = [a for a in actions if a["status"] not in _COUNTABLE]
+    return {**doc, "actions": kept, "actions_counted": _counted(quiet)}, text
+
+
+def _remaining_counted(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    remaining = doc.get("remaining", [])
+    return {**doc, "remaining": [], "remaining_counted": _counted(remaining)}, text
 
 
 def _text_cut(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
@@ -38,13 +54,27 @@ def _text_cut(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
     return doc, "\n".join(kept) + "\n"
 
 
+def _failures_cut(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """The last resort: the first failures in full, the others counted with the rest."""
+    failed = doc.get("actions", [])
+    counts = Counter(doc.get("actions_counted", {}))
+    counts.update(_counted(failed[FAILURES_KEPT:]))
+    return {
+        **doc,
+        "actions": failed[:FAILURES_KEPT],
+        "actions_counted": dict(sorted(counts.items())),
+    }, text
+
+
 def message_for(notice: Notice) -> str:
     """MessageStructure=json: e-mail gets the text, every other protocol the JSON document
-    ("default"). A notice too large for SNS is shrunk in steps, the failures kept whole."""
+    ("default"). A notice too large for SNS is shrunk in steps, the failures kept whole as long
+    as they fit."""
     document: dict[str, Any] = dict(notice.document)
     text = notice.text
     body = ""
-    for shrink in (None, _without_intents, _actions_counted, _text_cut):
+    steps = (None, _without_intents, _actions_counted, _remaining_counted, _text_cut, _failures_cut)
+    for shrink in steps:
         if shrink is not None:
             document, text = shrink(document, text)
         body = json.dumps({"default": json.dumps(document, sort_keys=True), "email": text})
