@@ -8,35 +8,12 @@ yet). Every injection is counted, so a test can say how many faults it survived.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
-
-EC2_ERROR = (
-    '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
-    "<Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"
-)
-QUERY_ERROR = (
-    "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-    "</Error><RequestId>fault</RequestId></ErrorResponse>"
-)
-
-
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.body
-
-
-def error_response(url: str, service: str, status: int, code: str, message: str) -> AWSResponse:
-    template = EC2_ERROR if service == "ec2" else QUERY_ERROR
-    body = template.format(code=code, message=message).encode() if code else b""
-    return AWSResponse(url, status, {"Content-Type": "text/xml"}, _Raw(body))
-
+from local_aws.throttle import TokenBucket, error_response
 
 # (service, operation, request number for that operation) -> error to answer, or None
 Rule = Callable[[str, str, int], tuple[int, str] | None]
@@ -146,45 +123,11 @@ class VirtualClock:
         return seconds
 
 
-# EC2's documented request token bucket for mutating actions (docs.aws.amazon.com, "Request
-# throttling for the Amazon EC2 API"): 200 tokens, refilled at 5 a second. EC2 keeps one per
-# API for most actions; one bucket shared by every mutating call is the stricter model used here.
-MUTATING_BUCKET_SIZE = 200
-MUTATING_REFILL_PER_SECOND = 5.0
-
-
-@dataclass
-class TokenBucket:
-    clock: Callable[[], float]
-    capacity: float = MUTATING_BUCKET_SIZE
-    refill_per_second: float = MUTATING_REFILL_PER_SECOND
-    tokens: float = 0.0  # drained: the account's other automation spent it
-    updated: float | None = None
-    granted: int = 0
-    refused: int = 0
-
-    def take(self) -> bool:
-        now = self.clock()
-        if self.updated is not None:
-            self.tokens = min(
-                self.capacity, self.tokens + (now - self.updated) * self.refill_per_second
-            )
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            self.granted += 1
-            return True
-        self.refused += 1
-        return False
-
-
 def mutating_rate_limit(bucket: TokenBucket) -> Rule:
     """EC2 answers a mutating call with RequestLimitExceeded (HTTP 503) once the bucket is empty."""
 
     def rule(service: str, operation: str, _: int) -> tuple[int, str] | None:
-        if service != "ec2" or operation.startswith(("Describe", "Get", "List")):
-            return None
-        return None if bucket.take() else (503, "RequestLimitExceeded")
+        return (503, "RequestLimitExceeded") if bucket.refuses(service, operation) else None
 
     return rule
 

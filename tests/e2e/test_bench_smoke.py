@@ -27,6 +27,9 @@ def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path:
         assert (row["compliant"]["describes"], row["compliant"]["writes"]) == (6, 0)
         assert row["broken"]["writes"] == row["broken"]["planned_writes"] > 0
     assert results["sweep"][0]["sweep"]["describes"] == 6
+    limited = results["rate_limit"]
+    assert limited["refused"] > 0 and limited["seconds"] >= limited["floor_seconds"]
     assert results["memory"]["max_rss_mb"] < 128
     report = (tmp_path / "README.md").read_text()
     assert "## Targets" in report and "## Cold start" in report
+    assert "## Fixing a VPC under EC2's rate limit for mutating calls" in report

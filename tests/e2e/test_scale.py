@@ -1,5 +1,5 @@
 """A VPC at EC2's default quota of 200 subnets, fixed under EC2's documented rate limit for
-mutating calls (tests/faults.py: a drained bucket of 200 tokens refilled at 5 a second), on a
+mutating calls (local_aws/throttle.py: a drained bucket of 200 tokens refilled at 5 a second), on a
 virtual clock that request round trips, botocore's backoff and Lambda's retry delay advance.
 
 No invocation runs past its timeout mid-plan: the service stops 20 s before the end, says what
@@ -17,10 +17,11 @@ import pytest
 from local_aws.context import FakeContext
 from local_aws.events import load_event
 from local_aws.template import load_template
+from local_aws.throttle import TokenBucket
 
 from tests.conftest import ACCOUNT, REGION
 from tests.e2e.conftest import Deployment
-from tests.faults import TokenBucket, VirtualClock, mutating_rate_limit, round_trips
+from tests.faults import VirtualClock, mutating_rate_limit, round_trips
 from vpc_remediator.handlers import routing_change
 from vpc_remediator.service import STOP_MARGIN_SECONDS, RemediationInProgress
 
