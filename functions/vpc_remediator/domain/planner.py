@@ -485,25 +485,14 @@ def _will_route(
     return route_status(managed, destination, subnet)
 
 
-def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position there
-    b: _Builder,
-    main: RouteTable,
-    managed: RouteTable | None,
-    subnets: list[Subnet],
-    enforced: set[str],
-    carry: CarryPlan,
-) -> None:
-    gateway = b.gateway
-    if gateway is None:  # subnets are only moved once a gateway is known
-        return
-    vpc_id = b.snapshot.vpc.id
-    moving = ", ".join(s.id for s in subnets)
-    if managed is None:
-        carry = plan_carry(b.snapshot, main, None, MANAGED_ROUTE_TABLE)
-    problems = list(carry.problems)
-    carried = dict(carry.routes)
-    # What the main table's default routes give a subnet, the table it moves to gives too.
+def _defaults_kept(
+    main: RouteTable, managed: RouteTable | None, carried: dict[str, str]
+) -> tuple[set[str], list[str]]:
+    """What the main table's default routes give a subnet, the table it moves to must give too:
+    returns the destinations to route to the internet gateway, and why that is impossible.
+    A new table copies `::/0 -> eigw-...` (added to `carried`)."""
     to_internet: set[str] = set()
+    problems: list[str] = []
     for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
         route = main.route_to(destination)
         if route is None:
@@ -517,16 +506,80 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
                 "to the internet gateway"
             )
         elif managed is None:
-            carried[destination] = route.target_id  # `::/0 -> eigw-...`: copied with the table
+            carried[destination] = route.target_id
         elif (kept := managed.route_to(destination)) is None or kept.target_id != route.target_id:
             problems.append(
                 f"it sends {destination} to {route.target_id}, and the managed table "
                 f"{managed.id} does not"
             )
+    return to_internet, problems
+
+
+def _new_managed_table(
+    b: _Builder, main: RouteTable, carry: CarryPlan, carried: dict[str, str]
+) -> Ref:
+    vpc_id = b.snapshot.vpc.id
+    b.setup.append(
+        CreateRouteTable(
+            vpc_id=vpc_id,
+            ref=MANAGED_ROUTE_TABLE,
+            tags=frozen_tags(
+                {
+                    MANAGED_TAG_KEY: MANAGED_CREATED,
+                    ROLE_TAG_KEY: ROLE_PUBLIC_ROUTE_TABLE,
+                    "Name": f"vpcr-public-{vpc_id}",
+                }
+            ),
+            client_token=managed_route_table_token(b.snapshot),
+            reason="public subnets get their own route table; the main table stays private",
+        )
+    )
+    b.carries.extend(carry.actions)
+    b.carries.extend(
+        CopyRoute(
+            route_table=MANAGED_ROUTE_TABLE,
+            destination=destination,
+            target=target,
+            source_table=main.id,
+            reason=f"subnets moving off {main.id} keep its {destination} route",
+        )
+        for destination, target in carried.items()
+        if destination in (IPV4_DEFAULT, IPV6_DEFAULT)
+    )
+    if carry.record is not None:
+        b.carries.append(
+            RecordCarriedRoutes(
+                route_table=MANAGED_ROUTE_TABLE,
+                record=carry.record,
+                reason="the managed table records which routes it copied",
+            )
+        )
+    return MANAGED_ROUTE_TABLE
+
+
+def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position there
+    b: _Builder,
+    main: RouteTable,
+    managed: RouteTable | None,
+    subnets: list[Subnet],
+    enforced: set[str],
+    carry: CarryPlan,
+) -> None:
+    """Move `subnets` off the main table onto the managed table (created when there is none),
+    only where they keep every route they had and gain the route to the internet gateway."""
+    gateway = b.gateway
+    if gateway is None:  # subnets are only moved once a gateway is known
+        return
+    moving = ", ".join(s.id for s in subnets)
+    if managed is None:
+        carry = plan_carry(b.snapshot, main, None, MANAGED_ROUTE_TABLE)
+    carried = dict(carry.routes)
+    to_internet, problems = _defaults_kept(main, managed, carried)
+    problems = [*carry.problems, *problems]
     if problems:
         b.find(
             FindingCode.ROUTES_NOT_CARRIED,
-            moving.split(", ")[0],
+            subnets[0].id,
             f"{moving} not moved off the main table {main.id}: a managed public table cannot "
             f"keep every route it has ({'; '.join(problems)}); use RouteStrategy=main, or "
             "associate them with a route table of your own that routes to the internet gateway",
@@ -550,68 +603,31 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
         if status is RouteStatus.CONFLICT:
             b.find(
                 FindingCode.ROUTE_CONFLICT,
-                managed.id if managed else vpc_id,
+                managed.id if managed else b.snapshot.vpc.id,
                 f"the managed table sends {destination} to {target}; {moving} are not moved to it",
                 person=True,
             )
             return
-    if managed is not None and any(
-        status is RouteStatus.MISSING and destination == IPV4_DEFAULT
-        for (destination, _), (status, _) in statuses.items()
-    ):
-        hands_off = [s.id for s in b.snapshot.subnets_governed_by(managed) if s.id not in enforced]
+    if managed is not None:
+        missing = {d for (d, _), (status, _) in statuses.items() if status is RouteStatus.MISSING}
+        hands_off = [
+            s.id
+            for s in b.snapshot.subnets_governed_by(managed)
+            if s.id not in enforced and missing & set(destinations(s))
+        ]
         if hands_off:
-            # Its subnets lost the route by a person's hand; another subnet is no reason to
+            # Its subnets lack the route by a person's hand; another subnet is no reason to
             # put it back.
             b.find(
                 FindingCode.MANAGED_ROUTE_REMOVED,
                 managed.id,
-                f"the {IPV4_DEFAULT} route of the managed table {managed.id} was removed by "
-                f"hand (it governs {', '.join(hands_off)}); it is not restored, and {moving} "
-                "are left on the main table",
+                f"the {', '.join(sorted(missing))} route of the managed table {managed.id} was "
+                f"removed by hand (it governs {', '.join(hands_off)}); it is not restored, and "
+                f"{moving} are left on the main table",
                 person=True,
             )
             return
-    table: Ref
-    if managed is None:
-        b.setup.append(
-            CreateRouteTable(
-                vpc_id=vpc_id,
-                ref=MANAGED_ROUTE_TABLE,
-                tags=frozen_tags(
-                    {
-                        MANAGED_TAG_KEY: MANAGED_CREATED,
-                        ROLE_TAG_KEY: ROLE_PUBLIC_ROUTE_TABLE,
-                        "Name": f"vpcr-public-{vpc_id}",
-                    }
-                ),
-                client_token=managed_route_table_token(b.snapshot),
-                reason="public subnets get their own route table; the main table stays private",
-            )
-        )
-        table = MANAGED_ROUTE_TABLE
-        b.carries.extend(carry.actions)
-        b.carries.extend(
-            CopyRoute(
-                route_table=table,
-                destination=destination,
-                target=target,
-                source_table=main.id,
-                reason=f"subnets moving off {main.id} keep its {destination} route",
-            )
-            for destination, target in carried.items()
-            if destination in (IPV4_DEFAULT, IPV6_DEFAULT)
-        )
-        if carry.record is not None:
-            b.carries.append(
-                RecordCarriedRoutes(
-                    route_table=table,
-                    record=carry.record,
-                    reason="the managed table records which routes it copied",
-                )
-            )
-    else:
-        table = managed.id
+    table = managed.id if managed is not None else _new_managed_table(b, main, carry, carried)
     for (destination, _), (status, target) in sorted(statuses.items()):
         if status is not RouteStatus.OK:
             b.fix_route(table, destination, gateway, status, target)
