@@ -444,32 +444,20 @@ def _plan_subnet_routes(
 
 def _plan_addresses(b: _Builder, subnet: Subnet, *, enforce: bool) -> list[str]:
     """Public addresses on launch: IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+    action: type[SetAssignIpv6AddressOnCreation | SetMapPublicIpOnLaunch]
     if subnet.ipv6_only:
-        if not b.policy.assign_ipv6_on_creation or subnet.assign_ipv6_address_on_creation:
-            return []
-        if not enforce:
-            return ["IPv6 address assignment on creation"]
-        b.set_attribute(
-            subnet.id,
-            SetAssignIpv6AddressOnCreation(
-                subnet_id=subnet.id,
-                enabled=True,
-                reason="instances in a public IPv6-only subnet need an IPv6 address",
-            ),
-        )
-        return []
-    if not b.policy.map_public_ip or subnet.map_public_ip_on_launch:
+        wanted, has = b.policy.assign_ipv6_on_creation, subnet.assign_ipv6_address_on_creation
+        gap, action = "IPv6 address assignment on creation", SetAssignIpv6AddressOnCreation
+        reason = "instances in a public IPv6-only subnet need an IPv6 address"
+    else:
+        wanted, has = b.policy.map_public_ip, subnet.map_public_ip_on_launch
+        gap, action = "public IPv4 mapping on launch", SetMapPublicIpOnLaunch
+        reason = "instances in a public subnet need a public IPv4 address"
+    if not wanted or has:
         return []
     if not enforce:
-        return ["public IPv4 mapping on launch"]
-    b.set_attribute(
-        subnet.id,
-        SetMapPublicIpOnLaunch(
-            subnet_id=subnet.id,
-            enabled=True,
-            reason="instances in a public subnet need a public IPv4 address",
-        ),
-    )
+        return [gap]
+    b.set_attribute(subnet.id, action(subnet_id=subnet.id, enabled=True, reason=reason))
     return []
 
 
