@@ -124,7 +124,8 @@ def test_egress_only_ipv6_is_a_design_and_never_blocks_the_ipv4_fix(aws: Aws) ->
     assert not any(f["code"] == "route-conflict" for f in notice_findings(aws))
 
 
-def test_an_ipv6_only_public_subnet_gets_an_ipv6_route_and_address_not_ipv4(aws: Aws) -> None:
+def ipv6_only_public_subnet(aws: Aws) -> tuple[str, str, str]:
+    """An IPv6-only subnet (`Ipv6Native`) tagged public, in a VPC with a gateway attached."""
     vpc, block = dual_stack_vpc(aws)
     subnet = aws.ec2.create_subnet(
         VpcId=vpc, Ipv6Native=True, Ipv6CidrBlock=block.replace("00::/56", "01::/64")
@@ -132,7 +133,11 @@ def test_an_ipv6_only_public_subnet_gets_an_ipv6_route_and_address_not_ipv4(aws:
     aws.ec2.modify_subnet_attribute(SubnetId=subnet, AssignIpv6AddressOnCreation={"Value": False})
     tag(aws, subnet, "public")
     aws.like_aws()
-    igw = attach(aws, vpc)
+    return vpc, subnet, attach(aws, vpc)
+
+
+def test_an_ipv6_only_public_subnet_gets_an_ipv6_route_and_address_not_ipv4(aws: Aws) -> None:
+    vpc, subnet, igw = ipv6_only_public_subnet(aws)
     aws.log.clear()
     aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
     held = routes(governing(aws, subnet))
@@ -148,14 +153,7 @@ def test_the_ipv6_address_on_creation_is_a_setting(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(monkeypatch, VPCR_ASSIGN_IPV6_ON_CREATION="false")
-    vpc, block = dual_stack_vpc(aws)
-    subnet = aws.ec2.create_subnet(
-        VpcId=vpc, Ipv6Native=True, Ipv6CidrBlock=block.replace("00::/56", "01::/64")
-    )["Subnet"]["SubnetId"]
-    aws.ec2.modify_subnet_attribute(SubnetId=subnet, AssignIpv6AddressOnCreation={"Value": False})
-    tag(aws, subnet, "public")
-    aws.like_aws()
-    igw = attach(aws, vpc)
+    vpc, subnet, igw = ipv6_only_public_subnet(aws)
     aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert ("::/0", igw) in routes(governing(aws, subnet))
     assert "ModifySubnetAttribute" not in aws.log.writes

@@ -136,11 +136,16 @@ class _Builder:
     def intent(self, subnet: Subnet) -> SubnetIntent:
         return self.intents[subnet.id]
 
-    def only_public_subnets(self, table: RouteTable) -> bool:
-        return all(
-            self.intents[s.id].intent is Intent.PUBLIC
+    def not_public(self, table: RouteTable) -> list[str]:
+        """The subnets a table governs that are not meant to be public."""
+        return [
+            s.id
             for s in self.snapshot.subnets_governed_by(table)
-        )
+            if self.intents[s.id].intent is not Intent.PUBLIC
+        ]
+
+    def only_public_subnets(self, table: RouteTable) -> bool:
+        return not self.not_public(table)
 
     def may_route(self, table: RouteTable) -> bool:
         if table.is_main and self.policy.route_strategy is RouteStrategy.DEDICATED:
@@ -331,13 +336,9 @@ def _keep_in_step(b: _Builder, main: RouteTable | None, managed: RouteTable | No
     if main is None or managed is None:
         return CarryPlan()
     carry = plan_carry(b.snapshot, main, managed, managed.id)
-    if (carry.actions or carry.record) and not b.only_public_subnets(managed):
+    others = b.not_public(managed)
+    if (carry.actions or carry.record) and others:
         # An ignored (or private, or undecided) subnet's table is never changed.
-        others = [
-            s.id
-            for s in b.snapshot.subnets_governed_by(managed)
-            if b.intents[s.id].intent is not Intent.PUBLIC
-        ]
         b.find(
             FindingCode.ROUTES_NOT_CARRIED,
             managed.id,
@@ -426,16 +427,11 @@ def _plan_subnet_routes(
             else:
                 gaps.append(f"a {destination} route to the internet gateway")
         else:
-            others = [
-                s.id
-                for s in b.snapshot.subnets_governed_by(table)
-                if b.intents[s.id].intent is not Intent.PUBLIC
-            ]
             b.find(
                 FindingCode.SHARED_ROUTE_TABLE,
                 subnet.id,
                 f"{subnet.id} needs {destination} -> internet gateway, but {table.id} also "
-                f"governs {', '.join(others)}, which must not become public",
+                f"governs {', '.join(b.not_public(table))}, which must not become public",
                 person=explicit or enforce,
             )
             blocked = True
