@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from .domain.policy import AutoScope, Mode, Policy, RouteStrategy
 from .domain.report import Report, notice_document, report_lines
-from .settings import Settings, SettingsError, parse_words
+from .settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 
 RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 1
@@ -72,6 +72,16 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         help="comma-separated words of a subnet Name that mark it public",
     )
     how.add_argument(
+        "--auto-intent-from",
+        default=",".join(sorted(policy.auto_intent_from)) or "none",
+        help="whose changes auto intent finishes: console, cli, iac, aws-service, automation",
+    )
+    how.add_argument(
+        "--iac-tag-keys",
+        default=",".join(sorted(policy.iac_tag_keys)) or "none",
+        help="tag keys that say a tool owns a resource (besides aws:cloudformation:*)",
+    )
+    how.add_argument(
         "--assign-ipv6-on-creation",
         action=argparse.BooleanOptionalAction,
         default=policy.assign_ipv6_on_creation,
@@ -100,6 +110,8 @@ def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
     try:
         private = parse_words(args.private_name_words, "--private-name-words")
         public = parse_words(args.public_name_words, "--public-name-words")
+        callers = parse_callers(args.auto_intent_from, "--auto-intent-from")
+        iac_keys = parse_tag_keys(args.iac_tag_keys, "--iac-tag-keys")
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     return dataclasses.replace(
@@ -113,6 +125,8 @@ def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
         private_name_words=private,
         public_name_words=public,
         assign_ipv6_on_creation=args.assign_ipv6_on_creation,
+        auto_intent_from=callers,
+        iac_tag_keys=iac_keys,
     )
 
 

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .domain.provenance import CallerFields
 from .domain.triggers import ApiCall, InvalidEventError
 
 M = TypeVar("M", bound=EventBridgeModel)
@@ -21,6 +22,7 @@ M = TypeVar("M", bound=EventBridgeModel)
 class SessionIssuer(BaseModel):
     model_config = ConfigDict(extra="ignore")
     arn: str | None = None
+    user_name: str | None = Field(default=None, alias="userName", max_length=512)
 
 
 class SessionContext(BaseModel):
@@ -30,8 +32,9 @@ class SessionContext(BaseModel):
 
 class UserIdentity(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    type: str | None = None
-    arn: str | None = None
+    type: str | None = Field(default=None, max_length=128)
+    arn: str | None = Field(default=None, max_length=2048)
+    invoked_by: str | None = Field(default=None, alias="invokedBy", max_length=512)
     session_context: SessionContext | None = Field(default=None, alias="sessionContext")
 
 
@@ -46,6 +49,9 @@ class CloudTrailDetail(BaseModel):
     error_code: str | None = Field(default=None, alias="errorCode", max_length=256)
     request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
     response_elements: dict[str, Any] | None = Field(default=None, alias="responseElements")
+    # Who made the call, and how (domain/provenance.py reads them).
+    user_agent: str | None = Field(default=None, alias="userAgent", max_length=2048)
+    from_console: str | bool | None = Field(default=None, alias="sessionCredentialFromConsole")
 
 
 class CloudTrailApiCallEvent(EventBridgeModel):
@@ -83,6 +89,14 @@ def parse_api_call(event: Any) -> ApiCall:
         error_code=detail.error_code,
         request=detail.request_parameters,
         response=detail.response_elements,
+        caller_fields=CallerFields(
+            user_agent=detail.user_agent or "",
+            invoked_by=identity.invoked_by or "",
+            identity_type=identity.type or "",
+            principal=identity.arn or "",
+            issuer=(issuer.arn if issuer else None) or "",
+            from_console=str(detail.from_console).lower() == "true",
+        ),
     )
 
 

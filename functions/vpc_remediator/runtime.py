@@ -65,6 +65,7 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
             own_role_arns=config.own_role_arns,
             account=_account_of(context),
             region=os.environ.get("AWS_REGION"),
+            auto_intent_from=config.policy.auto_intent_from,
         )
     except InvalidEventError:
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)

@@ -19,6 +19,7 @@ from .domain.policy import (
     Policy,
     RouteStrategy,
 )
+from .domain.provenance import CallerKind
 
 ENV_MODE = "VPCR_MODE"
 ENV_ROUTE_STRATEGY = "VPCR_ROUTE_STRATEGY"
@@ -29,6 +30,8 @@ ENV_INTENT_TAG_KEY = "VPCR_INTENT_TAG_KEY"
 ENV_PRIVATE_NAME_WORDS = "VPCR_PRIVATE_NAME_WORDS"
 ENV_PUBLIC_NAME_WORDS = "VPCR_PUBLIC_NAME_WORDS"
 ENV_ASSIGN_IPV6 = "VPCR_ASSIGN_IPV6_ON_CREATION"
+ENV_AUTO_INTENT_FROM = "VPCR_AUTO_INTENT_FROM"
+ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 # Read by earlier versions (a regular expression matched anywhere in a Name): refused, so that
 # a stack updated half way does not silently lose its setting.
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
@@ -80,6 +83,8 @@ class Settings:
                 private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS),
                 public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS),
                 assign_ipv6_on_creation=_bool(env, ENV_ASSIGN_IPV6, default=True),
+                iac_tag_keys=_tag_keys(env),
+                auto_intent_from=_callers(env),
             ),
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
@@ -137,6 +142,42 @@ def parse_words(raw: str, name: str) -> frozenset[str]:
             f"{name}={shown!r}: must be comma-separated words of letters and digits (or none)"
         )
     return words
+
+
+def parse_callers(raw: str, name: str) -> frozenset[CallerKind]:
+    """Comma-separated caller kinds (console, cli, iac, aws-service, automation); none for none."""
+    if raw.strip().lower() == "none":
+        return frozenset()
+    kinds = {k.strip().lower() for k in raw.split(",") if k.strip()}
+    known = {k.value: k for k in CallerKind if k is not CallerKind.UNKNOWN}
+    bad = sorted(kinds - set(known))
+    if bad or not kinds:
+        raise SettingsError(
+            f"{name}={(bad[0] if bad else raw)!r}: must be comma-separated callers among "
+            f"{', '.join(known)} (or none)"
+        )
+    return frozenset(known[k] for k in kinds)
+
+
+def _callers(env: Mapping[str, str]) -> frozenset[CallerKind]:
+    raw = _raw(env, ENV_AUTO_INTENT_FROM)
+    return Policy().auto_intent_from if raw is None else parse_callers(raw, ENV_AUTO_INTENT_FROM)
+
+
+def parse_tag_keys(raw: str, name: str) -> frozenset[str]:
+    """Comma-separated tag keys; none for none."""
+    if raw.strip().lower() == "none":
+        return frozenset()
+    keys = frozenset(k.strip() for k in raw.split(",") if k.strip())
+    bad = sorted(k for k in keys if not _TAG_KEY.match(k))
+    if bad:
+        raise SettingsError(f"{name}: {bad[0]!r} is not a valid EC2 tag key")
+    return keys
+
+
+def _tag_keys(env: Mapping[str, str]) -> frozenset[str]:
+    raw = _raw(env, ENV_IAC_TAG_KEYS)
+    return frozenset() if raw is None else parse_tag_keys(raw, ENV_IAC_TAG_KEYS)
 
 
 def _words(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:

@@ -264,6 +264,8 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         "PrivateNameWords",
         "PublicNameWords",
         "AssignIpv6AddressOnCreation",
+        "AutoIntentFrom",
+        "IacTagKeys",
         "NotificationEmail",
         "LogRetentionDays",
         "CreateTrail",
@@ -280,6 +282,8 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         "VPCR_PRIVATE_NAME_WORDS",
         "VPCR_PUBLIC_NAME_WORDS",
         "VPCR_ASSIGN_IPV6_ON_CREATION",
+        "VPCR_AUTO_INTENT_FROM",
+        "VPCR_IAC_TAG_KEYS",
         "VPCR_TOPIC_ARN",
         "VPCR_OWN_ROLE_ARNS",
     ):

@@ -341,3 +341,24 @@ def test_every_action_declares_its_iam_actions() -> None:
 def test_pending_references_read_well() -> None:
     assert str(Pending("public route table")) == "<new public route table>"
     assert Vpc("vpc-1", tags={"Name": "x"}).name == "x"
+
+
+def test_mapping_is_turned_on_only_where_the_remediator_finishes_the_routing() -> None:
+    # terraform-aws-modules' default, and what Security Hub's EC2.15 asks for: a subnet routed
+    # to the internet gateway with public-IP mapping left off is a choice, not a gap.
+    routed = table("rtb-00000000000user1", route(IGW), subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1), tables=(routed,))
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert plan.actions == () and plan.findings == ()
+    # Explicit public intent asks for it.
+    tagged = vpc_snapshot(subnet(S1, tags={KEY: "public"}), tables=(routed,))
+    assert kinds(plan_vpc(tagged, Policy(), AutoScope.none())) == [
+        "TagResources",
+        "SetMapPublicIpOnLaunch",
+    ]
+    # Where the remediator finishes the routing, it finishes the mapping too.
+    unrouted = table(
+        "rtb-00000000000user1", route("igw-0dead0dead0dead00", blackhole=True), subnets=(S1,)
+    )
+    repaired = plan_vpc(vpc_snapshot(subnet(S1), tables=(unrouted,)), Policy(), ALL)
+    assert kinds(repaired) == ["TagResources", "ReplaceRoute", "SetMapPublicIpOnLaunch"]

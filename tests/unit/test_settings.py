@@ -22,6 +22,8 @@ def test_defaults_are_safe_and_remediate() -> None:
     assert {"private", "intra", "db", "database"} <= policy.private_name_words
     assert policy.public_name_words == {"public", "pub", "dmz"}
     assert policy.assign_ipv6_on_creation is True
+    assert {str(k) for k in policy.auto_intent_from} == {"console", "cli"}
+    assert policy.iac_tag_keys == frozenset()
     assert settings.topic_arn == TOPIC
     assert settings.own_role_arns == frozenset()
 
@@ -37,6 +39,8 @@ def test_every_setting_is_read() -> None:
         "VPCR_PRIVATE_NAME_WORDS": "Backend, internal",
         "VPCR_PUBLIC_NAME_WORDS": "none",
         "VPCR_ASSIGN_IPV6_ON_CREATION": "off",
+        "VPCR_AUTO_INTENT_FROM": "console, iac",
+        "VPCR_IAC_TAG_KEYS": "ManagedBy, terraform:workspace",
         "VPCR_TOPIC_ARN": TOPIC,
         "VPCR_OWN_ROLE_ARNS": "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/path/b",
     }
@@ -48,6 +52,8 @@ def test_every_setting_is_read() -> None:
     assert p.private_name_words == {"backend", "internal"}
     assert p.public_name_words == frozenset()
     assert p.assign_ipv6_on_creation is False
+    assert {str(k) for k in p.auto_intent_from} == {"console", "iac"}
+    assert p.iac_tag_keys == {"ManagedBy", "terraform:workspace"}
     assert settings.own_role_arns == {
         "arn:aws:iam::123456789012:role/a",
         "arn:aws:iam::123456789012:role/path/b",
@@ -66,6 +72,8 @@ def test_every_setting_is_read() -> None:
         ("VPCR_PRIVATE_NAME_WORDS", "private,db-*"),
         ("VPCR_PUBLIC_NAME_WORDS", ",,"),
         ("VPCR_ASSIGN_IPV6_ON_CREATION", "perhaps"),
+        ("VPCR_AUTO_INTENT_FROM", "console,robots"),
+        ("VPCR_IAC_TAG_KEYS", "aws:bad key!"),
         ("VPCR_TOPIC_ARN", "arn:aws:sqs:eu-south-1:123456789012:queue"),
         ("VPCR_OWN_ROLE_ARNS", "arn:aws:iam::123456789012:user/alice"),
         ("VPCR_DEAD_LETTER_QUEUE_URL", "ftp://queue.example/123456789012/dlq"),

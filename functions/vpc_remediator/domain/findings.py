@@ -29,6 +29,9 @@ class FindingCode(StrEnum):
     BLOCKED_BY_PUBLIC_ACCESS = "blocked-by-public-access"
     # An explicit intent tag that the subnet's Name contradicts (informational).
     NAME_CONTRADICTS_INTENT = "name-contradicts-intent"
+    # Made (or owned, by its tags) by infrastructure-as-code or another tool: auto intent is
+    # not applied; that tool finishes it, or explicit intent does.
+    OWNED_BY_TOOL = "owned-by-tool"
 
 
 class Severity(StrEnum):

@@ -70,6 +70,7 @@ from .policy import (
     Policy,
     RouteStrategy,
 )
+from .provenance import FINISH_ADVICE, CallerKind, iac_owner
 from .routing import RouteStatus, destinations, route_status
 
 MANAGED_ROUTE_TABLE = Pending("public route table")
@@ -208,7 +209,12 @@ def plan_vpc(
     _report_intents(b)
 
     public = _reachable(b, [s for s in snapshot.subnets if intents[s.id].intent is Intent.PUBLIC])
-    enforced = {s.id for s in public if intents[s.id].is_explicit or auto.covers(s.id)}
+    owners = {s.id: _owner(snapshot, s, policy) for s in public}
+    enforced = {
+        s.id
+        for s in public
+        if intents[s.id].is_explicit or (auto.covers(s.id) and not owners[s.id])
+    }
     _plan_gateway(b, public, enforced, restoring=restoring)
 
     managed_tables = managed_route_tables(snapshot)
@@ -219,31 +225,72 @@ def plan_vpc(
         _plan_merge_duplicates(b, managed, managed_tables[1:], carry, enforced)
 
     to_move: list[Subnet] = []
+    gaps: dict[str, list[str]] = {}
+    routable: list[Subnet] = []
     for subnet in public:
-        gaps, blocked, move = _plan_subnet_routes(b, subnet, enforce=subnet.id in enforced)
+        gaps[subnet.id], blocked, move = _plan_subnet_routes(
+            b, subnet, enforce=subnet.id in enforced
+        )
         if move:
             to_move.append(subnet)
         if not blocked:
-            gaps += _plan_addresses(b, subnet, enforce=subnet.id in enforced)
-        if gaps and subnet.id not in enforced:
-            b.find(
-                FindingCode.AUTO_INTENT_NOT_ENFORCED,
-                subnet.id,
-                f"{subnet.id} looks public ({intents[subnet.id].reason}) but lacks "
-                f"{' and '.join(gaps)}; auto intent is applied only when resources are created "
-                "or a gateway is attached, so a change made by hand is left as it is",
-                person=False,
-            )
+            routable.append(subnet)
     if to_move and main is not None:
         _plan_dedicated_table(b, main, managed, to_move, enforced, carry)
-    for subnet in to_move:
-        if not any(getattr(a, "subnet_id", None) == subnet.id for a in b.associations):
-            # Not moved after all: no public addresses on a subnet with no route out.
-            b.attributes.pop(subnet.id, None)
-            b.changed.discard(subnet.id)
+    moved = {a.subnet_id for a in b.associations if isinstance(a, AssociateRouteTable)}
+    routed = {str(table) for table, _ in b.routes}
+    for subnet in routable:
+        if subnet in to_move and subnet.id not in moved:
+            continue  # not moved after all: no public addresses on a subnet with no route out
+        governing = snapshot.governing_route_table(subnet.id)
+        # Only what is left half done is finished: public addresses for a subnet whose routing
+        # the remediator finishes (in this plan, or earlier: it is on the managed table), or
+        # whose intent says public; a subnet someone else routed with the mapping off keeps it
+        # off (a choice: Security Hub's EC2.15 asks for it).
+        finishing = subnet.id in moved or (
+            governing is not None
+            and (
+                governing.id in routed
+                or governing.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE
+            )
+        )
+        if intents[subnet.id].is_explicit or finishing:
+            gaps[subnet.id] += _plan_addresses(b, subnet, enforce=subnet.id in enforced)
+    for subnet in public:
+        if gaps[subnet.id] and subnet.id not in enforced:
+            _report_gaps(b, subnet, gaps[subnet.id], owners[subnet.id], auto)
     _plan_private(b)
     plan = _assemble(b, policy)
     return _read_only(plan, snapshot) if _is_shared(snapshot) else plan
+
+
+def _owner(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
+    """The tool that owns the subnet (or its VPC) by its tags, or ""."""
+    keys = policy.iac_tag_keys
+    return iac_owner(subnet.tags, keys) or iac_owner(snapshot.vpc.tags, keys)
+
+
+def _report_gaps(b: _Builder, subnet: Subnet, gaps: list[str], owner: str, auto: AutoScope) -> None:
+    reason = b.intent(subnet).reason
+    lacks = f"{subnet.id} looks public ({reason}) but lacks {' and '.join(gaps)}"
+    advice = FINISH_ADVICE[CallerKind.IAC].format(key=b.policy.intent_tag_key)
+    if owner:
+        message = f"{lacks}; it is owned by {owner}, so only explicit intent changes it: {advice}"
+    elif auto.withheld and auto.would_cover(subnet.id):
+        message = (
+            f"{lacks}; it was made by {auto.withheld}, not by a person in the console or at "
+            f"the CLI, so it is that tool's to finish: {advice}"
+        )
+    else:
+        b.find(
+            FindingCode.AUTO_INTENT_NOT_ENFORCED,
+            subnet.id,
+            f"{lacks}; auto intent is applied only when resources are created or a gateway is "
+            "attached, so a change made by hand is left as it is",
+            person=False,
+        )
+        return
+    b.find(FindingCode.OWNED_BY_TOOL, subnet.id, message, person=True)
 
 
 def _report_intents(b: _Builder) -> None:

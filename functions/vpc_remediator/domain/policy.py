@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .provenance import CallerKind
+
 DEFAULT_INTENT_TAG_KEY = "vpc-remediator:intent"
 # Whole words of a subnet's Name (DESIGN.md section 4): what IaC modules and the console's
 # "VPC and more" call subnets without internet access, and those with it.
@@ -59,6 +61,11 @@ class Policy:
     public_name_words: frozenset[str] = DEFAULT_PUBLIC_NAME_WORDS
     # IPv6-only public subnets: give instances an IPv6 address on creation.
     assign_ipv6_on_creation: bool = True
+    # Tag keys (besides aws:cloudformation:*) that say a tool owns a resource: only explicit
+    # intent changes it.
+    iac_tag_keys: frozenset[str] = frozenset()
+    # Whose changes auto intent finishes (DESIGN.md section 4): a person's, by default.
+    auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,14 @@ class AutoScope:
 
     everything: bool = False
     subnet_ids: frozenset[str] = frozenset()
+    # Who made the change, when auto intent is withheld because of it (a tool, not a person).
+    withheld: str = ""
 
     def covers(self, subnet_id: str) -> bool:
+        return not self.withheld and self.would_cover(subnet_id)
+
+    def would_cover(self, subnet_id: str) -> bool:
+        """Whether the trigger speaks of the subnet at all (withheld or not)."""
         return self.everything or subnet_id in self.subnet_ids
 
     @classmethod

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .policy import AutoScope
+from .policy import AutoScope, Policy
+from .provenance import Caller, CallerFields, CallerKind, classify
 
 EC2_EVENT_SOURCE = "ec2.amazonaws.com"
 
@@ -34,6 +35,11 @@ class ApiCall:
     error_code: str | None = None
     request: Mapping[str, Any] | None = None
     response: Mapping[str, Any] | None = None
+    caller_fields: CallerFields = field(default_factory=CallerFields)
+
+    @property
+    def caller(self) -> Caller:
+        return classify(self.caller_fields)
 
 
 @dataclass(frozen=True)
@@ -188,8 +194,13 @@ def trigger_for(
     own_role_arns: frozenset[str],
     account: str | None = None,
     region: str | None = None,
+    auto_intent_from: frozenset[CallerKind] = Policy().auto_intent_from,
 ) -> Trigger | Skip:
-    """What this call asks to reconcile, or why it is skipped. Raises InvalidEventError."""
+    """What this call asks to reconcile, or why it is skipped. Raises InvalidEventError.
+
+    Auto intent comes only with a caller in `auto_intent_from` (a person in the console or at
+    the CLI, by default): what a tool makes, that tool finishes.
+    """
     # Values from the event are quoted and cut short: they are whatever the sender wrote.
     if call.event_source != EC2_EVENT_SOURCE:
         return Skip(f"event source {call.event_source!r:.80} is not {EC2_EVENT_SOURCE}")
@@ -204,7 +215,11 @@ def trigger_for(
     if region and call.region != region:
         return Skip(f"event from region {call.region!r:.40}; this function guards {region}")
     target, auto = HANDLED_EVENTS[call.event_name]
-    return Trigger(call, target(call), auto(call), _created(call))
+    scope = auto(call)
+    caller = call.caller
+    if scope != AutoScope.none() and caller.kind not in auto_intent_from:
+        scope = replace(scope, withheld=caller.described)
+    return Trigger(call, target(call), scope, _created(call))
 
 
 # event name -> where the id of what it created is
