@@ -269,7 +269,10 @@ def bench_latency(emu: Emulator, runs: int) -> list[dict[str, Any]]:
     sqs = boto3.client("sqs", region_name=REGION)
     topic = boto3.client("sns", region_name=REGION).create_topic(Name="bench")["TopicArn"]
     dead_letter = sqs.create_queue(QueueName="bench-dlq")["QueueUrl"]
-    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter)
+    from local_aws.emulator import create_memory_table
+
+    memory = create_memory_table(boto3.client("dynamodb", region_name=REGION))
+    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, memory_table=memory)
     ids = {
         "vpc": vpc,
         "subnet": subnet,

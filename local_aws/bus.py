@@ -43,6 +43,7 @@ class LocalEventBus:
     topic_arn: str
     dead_letter_url: str
     parameters: Mapping[str, str] = field(default_factory=dict)
+    memory_table: str = "vpc-remediator-memory"
     routes: list[FunctionRoute] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +56,7 @@ class LocalEventBus:
         refs: dict[str, str] = {
             "NoticeTopic": self.topic_arn,
             "DeadLetterQueue": self.dead_letter_url,
+            "MemoryTable": self.memory_table,
         }
         for name in functions:
             refs[f"{name}Role.Arn"] = f"arn:aws:iam::{self.account}:role/vpc-remediator-{name}Role"

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .bus import Delivery, LocalEventBus
-from .emulator import delete_default_vpc, drain, moto_server, subscribed_topic, use_emulator
+from .emulator import (
+    create_memory_table,
+    delete_default_vpc,
+    drain,
+    moto_server,
+    subscribed_topic,
+    use_emulator,
+)
 from .events import load_event
 
 REGION = "eu-south-1"
@@ -215,7 +222,8 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
     sqs = boto3.client("sqs", region_name=REGION)
     topic, queue = subscribed_topic(sns, sqs, "vpc-remediator-notices")
     dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
-    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters)
+    memory = create_memory_table(boto3.client("dynamodb", region_name=REGION))
+    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters, memory)
 
     print(
         style.bold("vpc-remediator demo") + ": the seed story (SkyPilot in eu-south-1), "

@@ -82,3 +82,17 @@ def subscribed_topic(sns: Any, sqs: Any, name: str) -> tuple[str, str]:
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["QueueArn"])
     return str(topic), str(queue)
+
+
+def create_memory_table(dynamodb: Any, name: str = "vpc-remediator-memory") -> str:
+    """The stack's memory table (template.yaml's MemoryTable: its keys, as deployed)."""
+    from .template import load_template
+
+    props = load_template()["Resources"]["MemoryTable"]["Properties"]
+    dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        BillingMode=props["BillingMode"],
+    )
+    return name

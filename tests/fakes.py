@@ -223,3 +223,26 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
             case _:
                 raise FakeEc2Error(f"the fake does not know {type(action).__name__}")
     return snapshot
+
+
+class FakeMemory:
+    """The domain's Memory port in a dict (domain/memory.py), for pure tests."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], dict[str, object]] = {}
+        self.writes = 0
+
+    def recall(self, kind: str, key: str) -> dict[str, object] | None:
+        return self.records.get((kind, key))
+
+    def remember(self, kind: str, key: str, value: dict[str, object], *, days: int) -> None:
+        assert days > 0
+        self.records[(kind, key)] = dict(value)
+        self.writes += 1
+
+    def forget(self, kind: str, key: str) -> None:
+        self.records.pop((kind, key), None)
+        self.writes += 1
+
+    def recall_all(self, kind: str) -> dict[str, dict[str, object]]:
+        return {k: v for (kind_, k), v in self.records.items() if kind_ == kind}

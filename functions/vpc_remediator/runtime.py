@@ -44,6 +44,7 @@ def build_remediator(config: Settings, region: str, context: Any, account: str) 
         account=_account_of(context) or account,
         topic_arn=config.topic_arn,
         dead_letter_queue_url=config.dead_letter_queue_url,
+        memory_table=config.memory_table,
         # The service stops before the invocation's timeout; the retry carries on.
         time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .domain.actions import Action, CreateDefaultVpc
+from .domain.memory import Memory, Recollection
 from .domain.model import RegionSnapshot
 from .domain.planner import Plan, plan_for_vpc, plan_region
 from .domain.policy import AutoScope, Mode, Policy
@@ -101,6 +102,9 @@ class Remediator:
     fallback: Notifier | None = None  # where a notice goes when the notifier refuses it
     # Seconds left in this invocation (the Lambda context's), or None for no limit.
     time_left: Callable[[], float] | None = None
+    # What was said before (DynamoDB in the stack): the same thing is said once. None: the
+    # command line, which prints everything.
+    memory: Memory | None = None
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -238,19 +242,28 @@ class Remediator:
         return self._report(REGION_SCOPE, plans, outcomes, region, call, verified=verified)
 
     def finish(self, reports: list[Report]) -> list[Report]:
-        """Notify what needs it; then fail if anything is left undone (after notifying)."""
+        """Notify what is news; then fail if anything is left undone (after notifying)."""
+        recollection = Recollection(self.memory, reports)
         notices = []
         for report in reports:
-            if report.should_notify:
+            if recollection.news(report):
                 notices.append(render_notice(report, intent_tag_key=self.policy.intent_tag_key))
+            elif report.should_notify:
+                logger.info("said before; no notice", extra={"scope": report.scope})
             else:
                 logger.info("compliant; no notice", extra={"scope": report.scope})
-        return self._send(notices, reports)
+        return self._send(notices, reports, recollection)
 
     def finish_sweep(self, reports: list[Report]) -> list[Report]:
-        """One digest for a whole sweep, only when something is not compliant or was changed."""
+        """One digest for a whole sweep, only when one of its reports has news."""
+        recollection = Recollection(self.memory, reports)
         notices = []
-        if digest_wanted(reports):
+        news = (
+            any(recollection.news(r) for r in reports)
+            if self.memory is not None
+            else digest_wanted(reports)
+        )
+        if news:
             notices.append(
                 render_digest(
                     self.reader.region,
@@ -260,10 +273,12 @@ class Remediator:
                 )
             )
         else:
-            logger.info("sweep: every VPC compliant; no digest", extra={"vpcs": len(reports) - 1})
-        return self._send(notices, reports)
+            logger.info("sweep: nothing new; no digest", extra={"vpcs": len(reports) - 1})
+        return self._send(notices, reports, recollection)
 
-    def _send(self, notices: list[Notice], reports: list[Report]) -> list[Report]:
+    def _send(
+        self, notices: list[Notice], reports: list[Report], recollection: Recollection
+    ) -> list[Report]:
         unsent = []
         for notice in notices:
             if self.notifier is None:
@@ -276,6 +291,8 @@ class Remediator:
                 self._park(notice)
                 continue
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
+        if not unsent:
+            recollection.commit()  # what could not be said is news the next time
         if any(r.failed for r in reports):
             raise RemediationIncomplete(reports)
         if any(r.in_progress for r in reports):

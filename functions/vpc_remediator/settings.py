@@ -15,6 +15,7 @@ from .domain.policy import (
     DEFAULT_INTENT_TAG_KEY,
     DEFAULT_PRIVATE_NAME_WORDS,
     DEFAULT_PUBLIC_NAME_WORDS,
+    DefaultVpc,
     Mode,
     Policy,
     RouteStrategy,
@@ -31,6 +32,8 @@ ENV_PRIVATE_NAME_WORDS = "VPCR_PRIVATE_NAME_WORDS"
 ENV_PUBLIC_NAME_WORDS = "VPCR_PUBLIC_NAME_WORDS"
 ENV_ASSIGN_IPV6 = "VPCR_ASSIGN_IPV6_ON_CREATION"
 ENV_AUTO_INTENT_FROM = "VPCR_AUTO_INTENT_FROM"
+ENV_DEFAULT_VPC = "VPCR_DEFAULT_VPC"
+ENV_MEMORY_TABLE = "VPCR_MEMORY_TABLE"
 ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 # Read by earlier versions (a regular expression matched anywhere in a Name): refused, so that
 # a stack updated half way does not silently lose its setting.
@@ -62,6 +65,8 @@ class Settings:
     sweep_applies_auto_intent: bool = False
     # Where a notice goes when SNS refuses it, so that it is not lost with the invocation.
     dead_letter_queue_url: str | None = None
+    # The DynamoDB table that remembers what was said and done (None: say everything).
+    memory_table: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -70,26 +75,32 @@ class Settings:
                 f"{ENV_RETIRED_PRIVATE_NAME_PATTERN} is no longer read: names are matched as "
                 f"words; set {ENV_PRIVATE_NAME_WORDS} (comma-separated words) instead"
             )
+        policy = Policy(
+            mode=_enum(env, ENV_MODE, Mode, Mode.REMEDIATE),
+            route_strategy=_enum(env, ENV_ROUTE_STRATEGY, RouteStrategy, RouteStrategy.DEDICATED),
+            map_public_ip=_bool(env, ENV_MAP_PUBLIC_IP, default=True),
+            create_internet_gateway=_bool(env, ENV_CREATE_INTERNET_GATEWAY, default=False),
+            restore_default_vpc=_bool(env, ENV_RESTORE_DEFAULT_VPC, default=False),
+            intent_tag_key=_tag_key(env),
+            private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS),
+            public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS),
+            assign_ipv6_on_creation=_bool(env, ENV_ASSIGN_IPV6, default=True),
+            iac_tag_keys=_tag_keys(env),
+            auto_intent_from=_callers(env),
+            default_vpc=_enum(env, ENV_DEFAULT_VPC, DefaultVpc, DefaultVpc.EXPECTED),
+        )
+        if policy.restore_default_vpc and policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:
+            raise SettingsError(
+                f"{ENV_RESTORE_DEFAULT_VPC}=true contradicts {ENV_DEFAULT_VPC}=absent-by-policy: "
+                "a default VPC absent by policy is not recreated"
+            )
         return cls(
-            policy=Policy(
-                mode=_enum(env, ENV_MODE, Mode, Mode.REMEDIATE),
-                route_strategy=_enum(
-                    env, ENV_ROUTE_STRATEGY, RouteStrategy, RouteStrategy.DEDICATED
-                ),
-                map_public_ip=_bool(env, ENV_MAP_PUBLIC_IP, default=True),
-                create_internet_gateway=_bool(env, ENV_CREATE_INTERNET_GATEWAY, default=False),
-                restore_default_vpc=_bool(env, ENV_RESTORE_DEFAULT_VPC, default=False),
-                intent_tag_key=_tag_key(env),
-                private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS),
-                public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS),
-                assign_ipv6_on_creation=_bool(env, ENV_ASSIGN_IPV6, default=True),
-                iac_tag_keys=_tag_keys(env),
-                auto_intent_from=_callers(env),
-            ),
+            policy=policy,
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
             sweep_applies_auto_intent=_bool(env, ENV_SWEEP_AUTO_INTENT, default=False),
             dead_letter_queue_url=_queue_url(env),
+            memory_table=_table_name(env),
         )
 
 
@@ -98,7 +109,7 @@ def _raw(env: Mapping[str, str], name: str) -> str | None:
     return value.strip() if value is not None and value.strip() else None
 
 
-E = TypeVar("E", Mode, RouteStrategy)
+E = TypeVar("E", Mode, RouteStrategy, DefaultVpc)
 
 
 def _enum(env: Mapping[str, str], name: str, kind: type[E], default: E) -> E:
@@ -193,6 +204,16 @@ def _topic(env: Mapping[str, str], *, required: bool) -> str | None:
         return None
     if not _TOPIC_ARN.match(raw):
         raise SettingsError(f"{ENV_TOPIC_ARN}={raw!r}: not an SNS topic ARN")
+    return raw
+
+
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+
+
+def _table_name(env: Mapping[str, str]) -> str | None:
+    raw = _raw(env, ENV_MEMORY_TABLE)
+    if raw is not None and not _TABLE_NAME.match(raw):
+        raise SettingsError(f"{ENV_MEMORY_TABLE}={raw!r}: not a DynamoDB table name")
     return raw
 
 

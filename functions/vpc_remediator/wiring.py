@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .aws.clients import AwsClients
+from .aws.memory import DynamoMemory
 from .aws.notifier import DeadLetterNotifier, SnsNotifier
 from .aws.reader import SnapshotReader
 from .aws.writer import ActionWriter
@@ -23,6 +24,7 @@ def remediator_for(
     topic_arn: str | None = None,
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
+    memory_table: str | None = None,
 ) -> Remediator:
     """A Remediator on these clients; in audit mode it gets no writer at all.
 
@@ -38,4 +40,5 @@ def remediator_for(
         if dead_letter_queue_url
         else None,
         time_left=time_left,
+        memory=DynamoMemory(clients, memory_table) if memory_table else None,
     )

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from local_aws.context import FakeContext
-from local_aws.emulator import drain, subscribed_topic
+from local_aws.emulator import create_memory_table, drain, subscribed_topic
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
@@ -152,7 +152,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         sns = boto3.client("sns", region_name=REGION)
         sqs = boto3.client("sqs", region_name=REGION)
         topic_arn, queue_url = subscribed_topic(sns, sqs, "vpc-remediator-notices")
+        memory_table = create_memory_table(boto3.client("dynamodb", region_name=REGION))
         monkeypatch.setenv("VPCR_TOPIC_ARN", topic_arn)
+        monkeypatch.setenv("VPCR_MEMORY_TABLE", memory_table)
         monkeypatch.setenv("VPCR_OWN_ROLE_ARNS", OWN_ROLE)
         own_ec2 = boto3.client("ec2", region_name=REGION)
 
@@ -164,7 +166,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
         log = CallLog(tags_of=tags_of)
         clients = clients_for(REGION)
-        for client in (clients.ec2, clients.sns):
+        for client in (clients.ec2, clients.sns, clients.dynamodb):
             client.meta.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
         handler = logging.StreamHandler(logs)
@@ -221,6 +223,8 @@ def assert_calls_allowed(
         statements = function_statements(resolver, by_module[module])
         if service == "sns":
             checks = [(f"sns:{operation}", params["TopicArn"], {})]
+        elif service == "dynamodb":
+            checks = [(f"dynamodb:{operation}", "MemoryTable.Arn", {})]
         elif service == "sqs":
             checks = [(f"sqs:{operation}", "DeadLetterQueue.Arn", {})]
         else:

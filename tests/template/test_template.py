@@ -294,3 +294,36 @@ def test_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:
     assert {"NoticeTopicArn", "DeadLetterQueueUrl", "FunctionNames", "RuleNames"} <= set(
         template["Outputs"]
     )
+
+
+def test_the_memory_table_is_on_demand_encrypted_recoverable_and_forgets(
+    template: dict[str, Any],
+) -> None:
+    table = template["Resources"]["MemoryTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["VPCR_MEMORY_TABLE"] == {"Ref": "MemoryTable"}
+    # Every function's grants on DynamoDB name that table and nothing else.
+    resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
+    for function in functions(template):
+        for statement in function_statements(resolver, function):
+            actions = (
+                statement["Action"]
+                if isinstance(statement["Action"], list)
+                else [statement["Action"]]
+            )
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert statement["Resource"] == "MemoryTable.Arn", statement
+
+
+def test_a_default_vpc_absent_by_policy_cannot_be_set_to_be_restored(
+    template: dict[str, Any],
+) -> None:
+    (rule,) = template["Rules"].values()
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "DefaultVpc"}, "absent-by-policy"]}
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Equals": [{"Ref": "RestoreDefaultVpc"}, "false"]
+    }

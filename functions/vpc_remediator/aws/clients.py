@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -43,6 +44,10 @@ class AwsClients:
     @cached_property
     def sqs(self) -> SQSClient:
         return self._session.client("sqs", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def dynamodb(self) -> DynamoDBClient:
+        return self._session.client("dynamodb", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def sts(self) -> STSClient:

@@ -16,6 +16,8 @@ class FindingCode(StrEnum):
     AUTO_INTENT_NOT_ENFORCED = "auto-intent-not-enforced"
     DUPLICATE_MANAGED_ROUTE_TABLE = "duplicate-managed-route-table"
     NO_DEFAULT_VPC = "no-default-vpc"
+    # No default VPC, and that is the organisation's policy (DefaultVpc=absent-by-policy).
+    DEFAULT_VPC_ABSENT_BY_POLICY = "default-vpc-absent-by-policy"
     VPC_GONE = "vpc-gone"
     # A subnet already public over IPv4 that lacks ::/0: never moved just for IPv6.
     IPV6_ROUTE_MISSING = "ipv6-route-missing"

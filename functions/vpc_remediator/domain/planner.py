@@ -66,6 +66,7 @@ from .policy import (
     ROLE_PUBLIC_ROUTE_TABLE,
     ROLE_TAG_KEY,
     AutoScope,
+    DefaultVpc,
     Mode,
     Policy,
     RouteStrategy,
@@ -885,6 +886,14 @@ def plan_region(region: RegionSnapshot, policy: Policy) -> Plan:
     """The region-level rule: the default VPC (DESIGN.md section 5, 'For the region')."""
     if region.default_vpc is not None:
         return Plan(policy.mode, region.region)
+    if policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:
+        quiet = Finding(
+            FindingCode.DEFAULT_VPC_ABSENT_BY_POLICY,
+            region.region,
+            f"{region.region} has no default VPC, by policy: tools that only look at the "
+            "default VPC (SkyPilot without aws.vpc_name) find no subnet there",
+        )
+        return Plan(policy.mode, region.region, findings=(quiet,))
     finding = Finding(
         FindingCode.NO_DEFAULT_VPC,
         region.region,

@@ -44,6 +44,11 @@ class Mode(StrEnum):
     AUDIT = "audit"
 
 
+class DefaultVpc(StrEnum):
+    EXPECTED = "expected"  # its absence breaks tools: said, once
+    ABSENT_BY_POLICY = "absent-by-policy"  # deleted on purpose: a quiet, informational fact
+
+
 class RouteStrategy(StrEnum):
     DEDICATED = "dedicated"
     MAIN = "main"
@@ -64,6 +69,7 @@ class Policy:
     # Tag keys (besides aws:cloudformation:*) that say a tool owns a resource: only explicit
     # intent changes it.
     iac_tag_keys: frozenset[str] = frozenset()
+    default_vpc: DefaultVpc = DefaultVpc.EXPECTED
     # Whose changes auto intent finishes (DESIGN.md section 4): a person's, by default.
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
 

@@ -34,6 +34,7 @@ NORMAL_STATES = frozenset(
         FindingCode.SHARED_VPC,
         FindingCode.BLOCKED_BY_PUBLIC_ACCESS,
         FindingCode.NAME_CONTRADICTS_INTENT,
+        FindingCode.DEFAULT_VPC_ABSENT_BY_POLICY,
     }
 )
 
