@@ -7,7 +7,7 @@ given no writer at all, so no code path can change anything.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .domain.actions import Action, CreateDefaultVpc
@@ -26,6 +26,7 @@ from .domain.report import (
 )
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from .domain.verdict import readiness
+from .holdbook import HoldBook
 from .observability import logger
 
 REGION_SCOPE = "default VPC"
@@ -102,13 +103,21 @@ class Remediator:
     fallback: Notifier | None = None  # where a notice goes when the notifier refuses it
     # Seconds left in this invocation (the Lambda context's), or None for no limit.
     time_left: Callable[[], float] | None = None
-    # What was said before (DynamoDB in the stack): the same thing is said once. None: the
-    # command line, which prints everything.
+    # What was said and done before (DynamoDB in the stack): the same thing is said once, and
+    # a change someone keeps undoing is put on hold. None: the command line.
     memory: Memory | None = None
+    holds: HoldBook = field(init=False)
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
             raise ValueError("remediate mode needs a writer")
+        self.holds = HoldBook(self.memory, self.reader.region)
+
+    def _plan(
+        self, region: RegionSnapshot, vpc_id: str, auto: AutoScope, call: ApiCall | None
+    ) -> Plan:
+        """The planner's plan, with what someone keeps undoing put on hold instead."""
+        return self.holds.review(plan_for_vpc(region, vpc_id, self.policy, auto), call)
 
     def _out_of_time(self) -> bool:
         return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
@@ -181,7 +190,7 @@ class Remediator:
         call: ApiCall | None,
     ) -> list[Report]:
         targets = sorted(vpc_ids) if vpc_ids is not None else sorted(region.details)
-        plans = {v: plan_for_vpc(region, v, self.policy, auto) for v in targets}
+        plans = {v: self._plan(region, v, auto, call) for v in targets}
         for plan in plans.values():
             _log_plan(plan)
         writer = self._writing
@@ -199,9 +208,11 @@ class Remediator:
             if not todo:
                 break
             for v in todo:
-                outcomes[v] += self._apply(writer, current[v].writes)
+                applied = self._apply(writer, current[v].writes)
+                self.holds.applied(v, applied)
+                outcomes[v] += applied
             after = self.reader.read(vpc_ids)
-            current = {v: plan_for_vpc(after, v, self.policy, auto) for v in targets}
+            current = {v: self._plan(after, v, auto, call) for v in targets}
             if self._out_of_time():
                 break  # what is left is the retry's, from live state
         return [

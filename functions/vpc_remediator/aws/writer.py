@@ -34,8 +34,10 @@ from ..domain.actions import (
     DisableRoutePropagation,
     EnableRoutePropagation,
     Pending,
+    PlaceHold,
     RecordCarriedRoutes,
     Ref,
+    ReleaseHold,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
     SetAssignIpv6AddressOnCreation,
@@ -45,6 +47,7 @@ from ..domain.actions import (
     UpdateCopiedRoute,
 )
 from ..domain.model import TargetKind
+from ..domain.policy import HOLD_TAG_KEY
 from ..domain.report import ActionOutcome, ActionStatus
 from .visibility import DEFAULT_WAIT, is_waitable, wait_visible
 
@@ -118,6 +121,8 @@ class ActionWriter:
             DisableRoutePropagation: self._disable_propagation,
             SetEndpointRouteTable: self._endpoint_route_table,
             RecordCarriedRoutes: self._record_carried,
+            PlaceHold: self._place_hold,
+            ReleaseHold: self._release_hold,
             AssociateRouteTable: self._associate,
             ReplaceRouteTableAssociation: self._reassociate,
             DeleteRouteTable: self._delete_route_table,
@@ -283,6 +288,14 @@ class ActionWriter:
 
     def _record_carried(self, action: RecordCarriedRoutes) -> str:
         self._ec2.create_tags(Resources=[self._id(action.route_table)], Tags=_tag_list(action.tags))
+        return ""
+
+    def _place_hold(self, action: PlaceHold) -> str:
+        self._ec2.create_tags(Resources=[action.resource_id], Tags=_tag_list(action.tags))
+        return ""
+
+    def _release_hold(self, action: ReleaseHold) -> str:
+        self._ec2.delete_tags(Resources=[action.resource_id], Tags=[{"Key": HOLD_TAG_KEY}])
         return ""
 
     def _associate(self, action: AssociateRouteTable) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .model import frozen_tags
-from .policy import CARRIED_TAG_KEY
+from .policy import CARRIED_TAG_KEY, HOLD_TAG_KEY
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,44 @@ class RecordCarriedRoutes(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PlaceHold(Action):
+    """Tags a resource `vpc-remediator:hold`: another principal keeps undoing what the
+    remediator does there, so it stops (domain/holds.py)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
+    resource_id: str
+    note: str
+
+    @property
+    def tags(self) -> Mapping[str, str]:
+        return frozen_tags({HOLD_TAG_KEY: self.note[:256]})
+
+    @property
+    def summary(self) -> str:
+        return f"put {self.resource_id} on hold: {self.note}"
+
+    @property
+    def resource(self) -> Ref:
+        return self.resource_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReleaseHold(Action):
+    """Removes the hold tag: a person's `vpc-remediator release`, never a function's."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteTags",)
+    resource_id: str
+
+    @property
+    def summary(self) -> str:
+        return f"release {self.resource_id} from hold"
+
+    @property
+    def resource(self) -> Ref:
+        return self.resource_id
+
+
+@dataclass(frozen=True, kw_only=True)
 class AssociateRouteTable(Action):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:AssociateRouteTable",)
     needs_ready_table: ClassVar[bool] = True
@@ -416,6 +454,7 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     DisableRoutePropagation,
     SetEndpointRouteTable,
     RecordCarriedRoutes,
+    PlaceHold,
     AssociateRouteTable,
     ReplaceRouteTableAssociation,
     DeleteRouteTable,

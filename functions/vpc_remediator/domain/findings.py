@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .policy import HOLD_TAG_KEY
+from .provenance import EXEMPTION
+
 
 class FindingCode(StrEnum):
     UNDECIDED_SUBNET = "undecided-subnet"
@@ -34,6 +37,8 @@ class FindingCode(StrEnum):
     # Made (or owned, by its tags) by infrastructure-as-code or another tool: auto intent is
     # not applied; that tool finishes it, or explicit intent does.
     OWNED_BY_TOOL = "owned-by-tool"
+    # Another principal kept undoing a change of the remediator's: the resource is on hold.
+    HELD = "held"
 
 
 class Severity(StrEnum):
@@ -51,3 +56,18 @@ class Finding:
     # DESIGN.md section 9: conflicts, explicit intent that cannot be met, the default VPC
     # deleted. A normal state on the way to being finished is logged, not sent.
     needs_person: bool = False
+
+
+def held_finding(resource_id: str, note: str) -> Finding:
+    """A resource on hold, in the same words whether the hold is placed now or read from its
+    tag, so that it is said once."""
+    advice = next((a for tool, a in EXEMPTION.items() if tool in note), "")
+    return Finding(
+        FindingCode.HELD,
+        resource_id,
+        f"{resource_id} is on hold ({note}): the remediator leaves it alone until a person "
+        f"removes its tag {HOLD_TAG_KEY} or runs `vpc-remediator release {resource_id}`"
+        + (f"; {advice}" if advice else ""),
+        Severity.WARNING,
+        needs_person=True,
+    )

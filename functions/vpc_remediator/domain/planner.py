@@ -45,7 +45,7 @@ from .actions import (
     TagResources,
 )
 from .carry import CarryPlan, plan_carry
-from .findings import Finding, FindingCode, Severity
+from .findings import Finding, FindingCode, Severity, held_finding
 from .intent import Intent, SubnetIntent, resolve_intents
 from .model import (
     IPV4_DEFAULT,
@@ -55,10 +55,12 @@ from .model import (
     RouteTable,
     Subnet,
     TargetKind,
+    Vpc,
     VpcSnapshot,
     frozen_tags,
 )
 from .policy import (
+    HOLD_TAG_KEY,
     MANAGED_CHANGED,
     MANAGED_CREATED,
     MANAGED_TAG_KEY,
@@ -134,6 +136,18 @@ class _Builder:
     changed: set[str] = field(default_factory=set)
     # The managed table -> the routes it carries once its planned copies are applied.
     carried: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Resources on hold (tag vpc-remediator:hold) -> the tag's note: never written.
+    held: dict[str, str] = field(default_factory=dict)
+
+    def on_hold(self, resource_id: str) -> bool:
+        """Whether a resource is on hold; the first time, a finding says so."""
+        if resource_id not in self.held:
+            return False
+        if not any(
+            f.code is FindingCode.HELD and f.resource_id == resource_id for f in self.findings
+        ):
+            self.findings.append(held_finding(resource_id, self.held[resource_id]))
+        return True
 
     def intent(self, subnet: Subnet) -> SubnetIntent:
         return self.intents[subnet.id]
@@ -206,10 +220,19 @@ def plan_vpc(
     """`restoring`: the VPC is a default VPC the remediator itself has just recreated, which
     (as AWS's own default VPCs do) gets an internet gateway."""
     intents = resolve_intents(snapshot, policy)
-    b = _Builder(snapshot, policy, intents)
+    b = _Builder(snapshot, policy, intents, held=_holds(snapshot))
     _report_intents(b)
+    if b.on_hold(snapshot.vpc.id):
+        return replace(_assemble(b, policy), actions=())
 
-    public = _reachable(b, [s for s in snapshot.subnets if intents[s.id].intent is Intent.PUBLIC])
+    public = _reachable(
+        b,
+        [
+            s
+            for s in snapshot.subnets
+            if intents[s.id].intent is Intent.PUBLIC and not b.on_hold(s.id)
+        ],
+    )
     owners = {s.id: _owner(snapshot, s, policy) for s in public}
     enforced = {
         s.id
@@ -263,6 +286,15 @@ def plan_vpc(
     _plan_private(b)
     plan = _assemble(b, policy)
     return _read_only(plan, snapshot) if _is_shared(snapshot) else plan
+
+
+def _holds(snapshot: VpcSnapshot) -> dict[str, str]:
+    tagged: list[Vpc | Subnet | RouteTable] = [
+        snapshot.vpc,
+        *snapshot.subnets,
+        *snapshot.route_tables,
+    ]
+    return {r.id: r.tags[HOLD_TAG_KEY] for r in tagged if HOLD_TAG_KEY in r.tags}
 
 
 def _owner(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
@@ -343,10 +375,19 @@ def _plan_gateway(
     if not public:
         return
     explicit = sorted(s.id for s in public if b.intent(s).is_explicit and s.id in enforced)
+    # Routes to a gateway no longer attached: one was here, and someone detached it.
+    detached = sorted(
+        {
+            r.target_id
+            for t in b.snapshot.route_tables
+            for r in t.routes
+            if r.target_kind is TargetKind.IGW
+        }
+    )
     # A gateway is created for explicit intent when the setting allows it, or for a default
     # VPC the remediator has just recreated (AWS gives those one). A gateway that was removed
-    # on purpose is not replaced on auto intent.
-    if restoring or (explicit and b.policy.create_internet_gateway):
+    # on purpose is not replaced on auto intent, and one a person detached never is.
+    if restoring or (explicit and b.policy.create_internet_gateway and not detached):
         b.setup.append(
             CreateInternetGateway(
                 ref=NEW_INTERNET_GATEWAY,
@@ -369,12 +410,17 @@ def _plan_gateway(
         )
         b.gateway = NEW_INTERNET_GATEWAY
         return
+    why = (
+        f"its gateway {', '.join(detached)} was detached, and the remediator does not replace "
+        "it behind anyone's back: attach one again"
+        if detached
+        else "attach one (or tag the subnets public and allow the remediator to create it)"
+    )
     b.find(
         FindingCode.NO_INTERNET_GATEWAY,
         vpc.id,
         f"{vpc.id} has no internet gateway attached, so {', '.join(s.id for s in public)} "
-        "cannot be public; attach one (or tag the subnets public and allow the remediator to "
-        "create it)",
+        f"cannot be public; {why}",
         person=bool(explicit),
     )
 
@@ -383,6 +429,8 @@ def _keep_in_step(b: _Builder, main: RouteTable | None, managed: RouteTable | No
     """The managed table follows every change to the main table's routes, on every reconcile."""
     if main is None or managed is None:
         return CarryPlan()
+    if b.on_hold(managed.id):
+        return CarryPlan(problems=("on hold",))
     carry = plan_carry(b.snapshot, main, managed, managed.id)
     others = b.not_public(managed)
     if (carry.actions or carry.record) and others:
@@ -433,6 +481,8 @@ def _plan_subnet_routes(
         )
         return [], True, False
     carried = b.carried.get(table.id, {})
+    if b.on_hold(table.id):
+        return [], True, False
     statuses = {d: _will_route(table, carried, d, subnet) for d in destinations(subnet)}
     public_over_ipv4 = statuses.get(IPV4_DEFAULT, (None, ""))[0] is RouteStatus.OK
     gaps: list[str] = []
@@ -601,6 +651,8 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
     only where they keep every route they had and gain the route to the internet gateway."""
     gateway = b.gateway
     if gateway is None:  # subnets are only moved once a gateway is known
+        return
+    if managed is not None and b.on_hold(managed.id):
         return
     moving = ", ".join(s.id for s in subnets)
     if managed is None:
@@ -776,7 +828,7 @@ def _plan_merge_duplicates(
 def _plan_private(b: _Builder) -> None:
     for subnet in b.snapshot.subnets:
         intent = b.intent(subnet)
-        if intent.intent is not Intent.PRIVATE or not intent.is_explicit:
+        if intent.intent is not Intent.PRIVATE or not intent.is_explicit or b.on_hold(subnet.id):
             continue
         if subnet.map_public_ip_on_launch:
             b.set_attribute(

@@ -34,6 +34,9 @@ MANAGED_CHANGED = "changed"
 ROLE_TAG_KEY = "vpc-remediator:role"
 ROLE_PUBLIC_ROUTE_TABLE = "public-route-table"
 ROLE_INTERNET_GATEWAY = "internet-gateway"
+# On a resource whose change by the remediator another principal undid (twice): hands off until
+# a person removes the tag (or runs `vpc-remediator release`). Its value says who and when.
+HOLD_TAG_KEY = "vpc-remediator:hold"
 # On the managed public table: a fingerprint of what it last copied from the main table, so
 # that a change made to it by hand is told apart from a change to the main table.
 CARRIED_TAG_KEY = "vpc-remediator:carried"

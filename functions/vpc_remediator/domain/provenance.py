@@ -91,6 +91,21 @@ FINISH_ADVICE = {
 }
 
 
+# What to do in a tool that undoes the remediator's changes so that it leaves a resource alone
+# (by the tool's name in the markers above).
+EXEMPTION = {
+    "Security Hub automated response": (
+        "to keep it public, exempt it in Security Hub: suppress control EC2.15's finding for "
+        "this subnet, or turn off the automated response for EC2.15"
+    ),
+    "AWS Config remediation": (
+        "to keep the route, exempt the route table in the AWS Config rule "
+        "no-unrestricted-route-to-igw (its routeTableIds parameter lists the tables allowed a "
+        "route to an internet gateway), or turn off the rule's automatic remediation"
+    ),
+}
+
+
 def _value(fields: CallerFields, name: str) -> str:
     value = getattr(fields, name)
     return ("true" if value else "") if isinstance(value, bool) else str(value).lower()

@@ -1,0 +1,193 @@
+"""Back off instead of fighting (DESIGN.md section 8).
+
+When another principal undoes a change the remediator made (public-IP mapping turned off, its
+route deleted, a subnet moved off its table, its gateway detached), the remediator re-applies
+it at most once; the next time it puts the resource on hold instead: a tag on the resource
+(`vpc-remediator:hold`, naming who undid it and when) that the planner honours everywhere
+(events, the sweep, the command line) until a person removes it or runs `vpc-remediator
+release`. A gateway is never re-applied at all: one a person detached is not replaced.
+
+What the remediator applied, and how often it re-applied it, is remembered per VPC (one record:
+resource and change -> count, held, run). Pure: the service reads and writes the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from .actions import (
+    Action,
+    AssociateRouteTable,
+    AttachInternetGateway,
+    CreateInternetGateway,
+    CreateRoute,
+    Pending,
+    PlaceHold,
+    ReplaceRoute,
+    SetAssignIpv6AddressOnCreation,
+    SetMapPublicIpOnLaunch,
+    TagResources,
+)
+from .findings import Finding, held_finding
+from .planner import Plan
+from .provenance import Caller
+from .report import ActionOutcome, ActionStatus
+
+APPLIED = "applied"  # memory kind: one record per VPC
+APPLIED_DAYS = 90
+GATEWAY = "its internet gateway"
+# How often a change undone by someone else is made again before the resource is held.
+REAPPLY = {GATEWAY: 0}
+DEFAULT_REAPPLY = 1
+# A change planned again this soon after it was applied is EC2's eventual consistency (a read
+# that does not show the write yet), not someone undoing it.
+SETTLED_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Change:
+    resource: str
+    what: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.resource}|{self.what}"
+
+
+def change_of(action: Action, vpc_id: str) -> Change | None:
+    """The change an action makes that someone else could undo (None: not such a change)."""
+    match action:
+        case SetMapPublicIpOnLaunch(subnet_id=subnet, enabled=True):
+            return Change(subnet, "public-IP mapping")
+        case SetAssignIpv6AddressOnCreation(subnet_id=subnet, enabled=True):
+            return Change(subnet, "IPv6 address assignment")
+        case AssociateRouteTable(subnet_id=subnet):
+            return Change(subnet, "association with the managed public table")
+        case (
+            CreateRoute(route_table=str(table), destination=destination)
+            | ReplaceRoute(route_table=str(table), destination=destination)
+        ):
+            return Change(table, f"route {destination} to the internet gateway")
+        case CreateInternetGateway() | AttachInternetGateway():
+            return Change(vpc_id, GATEWAY)
+    return None
+
+
+def _written(action: Action, vpc_id: str) -> set[str]:
+    """The subnets, route tables and VPC an action writes."""
+    written = {
+        str(value)
+        for name in ("subnet_id", "route_table", "vpc_id")
+        if isinstance(value := getattr(action, name, None), str)
+    }
+    if isinstance(action, CreateInternetGateway):
+        written.add(vpc_id)
+    return written
+
+
+@dataclass(frozen=True)
+class Review:
+    plan: Plan
+    record: dict[str, dict[str, Any]] = field(default_factory=dict)  # the VPC's, updated
+
+
+def review(
+    plan: Plan,
+    record: Mapping[str, Mapping[str, Any]],
+    *,
+    caller: Caller | None,
+    run: str,
+    now: float,
+) -> Review:
+    """Keep the actions that are first applications or an allowed re-application; put on hold
+    the resources someone else keeps undoing. (The planner plans nothing for a resource that
+    carries a hold tag, so a held change planned again means a person released it.)"""
+    after = {k: dict(v) for k, v in record.items()}
+    holds: dict[str, str] = {}
+    findings: list[Finding] = []
+    who = caller.described if caller else "someone (seen by a later reconcile)"
+    when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for action in plan.actions:
+        change = change_of(action, plan.scope)
+        if change is None:
+            continue
+        past = after.get(change.key)
+        if past is None or past.get("run") == run or now - past.get("at", 0) < SETTLED_SECONDS:
+            continue  # first time, this reconcile's own earlier round, or not settled yet
+        if past.get("held"):
+            after[change.key] = {"count": 1, "run": run, "at": now, "by": who}  # released
+            continue
+        if past.get("count", 0) < REAPPLY.get(change.what, DEFAULT_REAPPLY):
+            after[change.key] = {
+                "count": past.get("count", 0) + 1,
+                "run": run,
+                "at": now,
+                "by": who,
+            }
+            continue
+        if change.resource not in holds:
+            note = f"{change.what} undone by {who} at {when}, after it was made again once"
+            holds[change.resource] = note[:256]
+            findings.append(held_finding(change.resource, holds[change.resource]))
+        after[change.key] = {**past, "held": True, "by": who, "run": run, "at": now}
+    if not holds:
+        return Review(plan, after)
+    kept = [
+        _untagged(a, holds)
+        for a in plan.actions
+        if plan.scope not in holds  # the VPC held: nothing in it is written
+        and (isinstance(a, TagResources) or not _written(a, plan.scope) & set(holds))
+    ]
+    placed = [
+        PlaceHold(
+            resource_id=resource,
+            note=note,
+            reason="another principal keeps undoing this change: the remediator stops",
+        )
+        for resource, note in sorted(holds.items())
+    ]
+    return Review(
+        replace(
+            plan,
+            actions=(*placed, *(a for a in kept if a is not None)),
+            findings=(*plan.findings, *findings),
+        ),
+        after,
+    )
+
+
+def _untagged(action: Action, holds: Mapping[str, str]) -> Action | None:
+    if not isinstance(action, TagResources):
+        return action
+    ids = tuple(r for r in action.resource_ids if r not in holds)
+    return replace(action, resource_ids=ids) if ids else None
+
+
+def applied(
+    vpc_id: str,
+    outcomes: tuple[ActionOutcome, ...],
+    record: Mapping[str, Mapping[str, Any]],
+    *,
+    run: str,
+    now: float,
+) -> dict[str, dict[str, Any]]:
+    """The record after applying: when each change was (last) made, and how often again."""
+    after = {k: dict(v) for k, v in record.items()}
+    # A route to a table this plan created is remembered on the table's id.
+    created = {
+        ref: o.resource_id
+        for o in outcomes
+        if o.resource_id and isinstance(ref := getattr(o.action, "ref", None), Pending)
+    }
+    for outcome in outcomes:
+        action = outcome.action
+        table = getattr(action, "route_table", None)
+        if isinstance(table, Pending) and table in created:
+            action = replace(action, route_table=created[table])  # type: ignore[call-arg]
+        change = change_of(action, vpc_id)
+        if outcome.status is ActionStatus.APPLIED and change is not None:
+            after[change.key] = {"count": 0, **after.get(change.key, {}), "run": run, "at": now}
+    return after

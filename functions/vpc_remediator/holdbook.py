@@ -1,0 +1,56 @@
+"""The service's keeper of what it applied and re-applied (domain/holds.py), one memory record
+per VPC. Without a memory (the command line) it judges nothing: holds already placed, being
+tags, are honoured by the planner everywhere."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from .domain import holds
+from .domain.memory import Memory
+from .domain.planner import Plan
+from .domain.report import ActionOutcome
+from .domain.triggers import ApiCall
+
+
+class HoldBook:
+    def __init__(self, memory: Memory | None, region: str) -> None:
+        self._memory = memory
+        self._region = region
+        self.run = uuid.uuid4().hex  # this reconcile: its own rounds are not someone undoing
+
+    def _key(self, vpc_id: str) -> str:
+        return f"{self._region}:{vpc_id}"
+
+    def _record(self, vpc_id: str) -> dict[str, dict[str, Any]]:
+        assert self._memory is not None  # noqa: S101 - callers check
+        stored = self._memory.recall(holds.APPLIED, self._key(vpc_id)) or {}
+        return {k: dict(v) for k, v in stored.get("changes", {}).items()}
+
+    def _store(self, vpc_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+        if after != before and self._memory is not None:
+            self._memory.remember(
+                holds.APPLIED, self._key(vpc_id), {"changes": after}, days=holds.APPLIED_DAYS
+            )
+
+    def review(self, plan: Plan, call: ApiCall | None) -> Plan:
+        if self._memory is None or not plan.actions or not plan.scope.startswith("vpc-"):
+            return plan
+        record = self._record(plan.scope)
+        judged = holds.review(
+            plan, record, caller=call.caller if call else None, run=self.run, now=time.time()
+        )
+        self._store(plan.scope, record, judged.record)
+        return judged.plan
+
+    def applied(self, vpc_id: str, outcomes: tuple[ActionOutcome, ...]) -> None:
+        if self._memory is None or not outcomes or not vpc_id.startswith("vpc-"):
+            return
+        record = self._record(vpc_id)
+        self._store(
+            vpc_id,
+            record,
+            holds.applied(vpc_id, outcomes, record, run=self.run, now=time.time()),
+        )

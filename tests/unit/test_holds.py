@@ -1,0 +1,122 @@
+"""Back off instead of fighting (domain/holds.py), rule by rule."""
+
+from __future__ import annotations
+
+from tests.builders import IGW, subnet, vpc_snapshot
+from vpc_remediator.domain.actions import PlaceHold, SetMapPublicIpOnLaunch
+from vpc_remediator.domain.findings import FindingCode
+from vpc_remediator.domain.holds import SETTLED_SECONDS, applied, review
+from vpc_remediator.domain.planner import plan_vpc
+from vpc_remediator.domain.policy import HOLD_TAG_KEY, AutoScope, Policy
+from vpc_remediator.domain.provenance import Caller, CallerKind
+from vpc_remediator.domain.report import ActionOutcome, ActionStatus
+
+S1 = "subnet-00000000000000001"
+KEY = "vpc-remediator:intent"
+SHARR = Caller(
+    CallerKind.AWS_SERVICE,
+    "Security Hub automated response",
+    "arn:aws:sts::123456789012:assumed-role/SO0111-DisablePublicIPAutoAssign/remediation",
+)
+
+
+def mapping_plan():  # type: ignore[no-untyped-def]
+    """An explicitly public subnet on the managed table, whose public-IP mapping is off."""
+    from tests.builders import route, table
+
+    managed = table("rtb-0000000000managed", route(IGW), managed=True, subnets=(S1,))
+    snap = vpc_snapshot(
+        subnet(S1, tags={KEY: "public", "vpc-remediator:managed": "changed"}), tables=(managed,)
+    )
+    plan = plan_vpc(snap, Policy(), AutoScope.none())
+    assert [type(a).__name__ for a in plan.actions] == ["SetMapPublicIpOnLaunch"]
+    return plan
+
+
+def test_a_change_undone_by_someone_else_is_made_again_once_then_held() -> None:
+    plan = mapping_plan()
+    assert any(isinstance(a, SetMapPublicIpOnLaunch) for a in plan.actions)
+    record = applied(
+        plan.scope,
+        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
+        {},
+        run="r1",
+        now=0,
+    )
+    # Undone once: made again.
+    again = review(plan, record, caller=SHARR, run="r2", now=SETTLED_SECONDS + 1)
+    assert again.plan == plan
+    # Undone twice: held, and said with the way to exempt it in Security Hub.
+    held = review(plan, again.record, caller=SHARR, run="r3", now=2 * SETTLED_SECONDS + 2)
+    assert [type(a).__name__ for a in held.plan.actions] == ["PlaceHold"]
+    (hold,) = held.plan.actions
+    assert isinstance(hold, PlaceHold) and hold.resource_id == S1
+    assert "Security Hub automated response" in hold.note and "1970-01-01T00:04" in hold.note
+    (finding,) = [f for f in held.plan.findings if f.code is FindingCode.HELD]
+    assert finding.needs_person and "EC2.15" in finding.message
+    assert f"vpc-remediator release {S1}" in finding.message
+
+
+def test_its_own_rounds_and_a_write_not_yet_visible_are_not_someone_undoing_it() -> None:
+    plan = mapping_plan()
+    record = applied(
+        plan.scope,
+        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
+        {},
+        run="r1",
+        now=0,
+    )
+    for run, now in (("r1", 500.0), ("r2", SETTLED_SECONDS - 1)):
+        same = review(plan, record, caller=SHARR, run=run, now=now)
+        assert same.plan == plan and same.record == record
+
+
+def test_once_held_and_released_by_a_person_it_may_be_made_again_once() -> None:
+    plan = mapping_plan()
+    record = {f"{S1}|public-IP mapping": {"count": 1, "held": True, "run": "r3", "at": 0}}
+    released = review(plan, record, caller=SHARR, run="r4", now=10_000)
+    assert released.plan == plan
+    assert released.record[f"{S1}|public-IP mapping"]["count"] == 1
+    assert not released.record[f"{S1}|public-IP mapping"].get("held")
+
+
+def test_a_detached_gateway_is_never_made_again() -> None:
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public"}), igw=False)
+    plan = plan_vpc(snap, Policy(create_internet_gateway=True), AutoScope.none())
+    assert [type(a).__name__ for a in plan.actions][:2] == [
+        "CreateInternetGateway",
+        "AttachInternetGateway",
+    ]
+    record = applied(
+        plan.scope,
+        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
+        {},
+        run="r1",
+        now=0,
+    )
+    person = Caller(CallerKind.CONSOLE, "AWS Management Console", "arn:aws:sts::1:assumed-role/A/b")
+    held = review(plan, record, caller=person, run="r2", now=1_000)
+    assert [type(a).__name__ for a in held.plan.actions] == ["PlaceHold"]
+    assert held.plan.actions[0].resource_id == plan.scope  # type: ignore[attr-defined]
+
+
+def test_the_planner_leaves_a_held_resource_alone_and_says_so() -> None:
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public", HOLD_TAG_KEY: "public-IP mapping undone"}))
+    plan = plan_vpc(snap, Policy(), AutoScope.all())
+    assert plan.actions == ()
+    (finding,) = plan.findings
+    assert finding.code is FindingCode.HELD and finding.needs_person
+    held_vpc = vpc_snapshot(subnet(S1), vpc_tags={HOLD_TAG_KEY: "its internet gateway undone"})
+    plan = plan_vpc(held_vpc, Policy(), AutoScope.all())
+    assert plan.actions == () and [f.code for f in plan.findings] == [FindingCode.HELD]
+
+
+def test_a_gateway_someone_detached_is_not_replaced_even_when_creation_is_allowed() -> None:
+    from tests.builders import route, table
+
+    mine = table("rtb-00000000000user1", route(IGW, blackhole=True), subnets=(S1,))
+    snap = vpc_snapshot(subnet(S1, tags={KEY: "public"}), tables=(mine,), igw=False)
+    plan = plan_vpc(snap, Policy(create_internet_gateway=True), AutoScope.all())
+    assert not any(type(a).__name__ == "CreateInternetGateway" for a in plan.actions)
+    (finding,) = [f for f in plan.findings if f.code is FindingCode.NO_INTERNET_GATEWAY]
+    assert "was detached" in finding.message and IGW in finding.message
