@@ -40,12 +40,12 @@ def _import(module: str) -> dict[str, float]:
 def _reconcile(event_path: str) -> dict[str, Any]:
     from local_aws.context import FakeContext
 
-    from vpc_remediator.handlers import routing_change
+    from vpc_remediator.handlers import vpc_changes
 
     with open(event_path) as f:
         event = json.load(f)
     started = time.perf_counter()
-    result = routing_change.lambda_handler(
+    result = vpc_changes.lambda_handler(
         event, FakeContext.of("bench", "eu-south-1", "123456789012")
     )
     return {

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from .bus import Delivery, LocalEventBus
 from .emulator import (
+    create_changes_queue,
     create_memory_table,
     delete_default_vpc,
     drain,
@@ -32,6 +33,7 @@ from .events import load_event
 REGION = "eu-south-1"
 ACCOUNT = "123456789012"  # moto's account
 ZONE = f"{REGION}a"
+DEMO_SETTLE_SECONDS = 3
 
 
 class Style:
@@ -173,8 +175,10 @@ def _deliver(
     sqs: Any,
     queue: str,
     logs: Path,
+    settle_seconds: int,
 ) -> None:
-    """Each event through the bus, then what the function said and what the subscriber got."""
+    """Each event through the bus, then what the function said and what the subscriber got;
+    then the VPC, quiet for the settle time, reconciled once."""
     with logs.open("w") as log:
         for n, (name, event_ids) in enumerate(events, 1):
             event = load_event(name, **event_ids)
@@ -186,20 +190,41 @@ def _deliver(
                 print(f"{head} -> {quiet}", file=out)
             for delivery in deliveries:
                 print(f"{head} -> {delivery.function}: {_outcome(style, delivery)}", file=out)
-            notices = drain(sqs, queue)
-            for envelope in notices:
-                _show_notice(out, style, envelope)
-            if deliveries and not notices:
-                print(
-                    style.dim("       no notice: nothing changed and nothing needs a person"),
-                    file=out,
-                )
+            # A queued event is only noted: its VPC is reconciled once it has settled.
+            _show_notices(out, style, sqs, queue, shown=any(not d.records for d in deliveries))
+        if not bus.waiting():
+            return
+        print(
+            f"   ... no change for {settle_seconds} s (SettleSeconds={settle_seconds}; "
+            "the stack's default is 90): the VPC has settled",
+            file=out,
+        )
+        with contextlib.redirect_stdout(log):
+            settled = bus.settle()
+        for delivery in settled:
+            print(
+                f"   settle messages -> {delivery.function}: {_outcome(style, delivery)}", file=out
+            )
+        _show_notices(out, style, sqs, queue, shown=True)
+
+
+def _show_notices(out: TextIO, style: Style, sqs: Any, queue: str, *, shown: bool) -> None:
+    notices = drain(sqs, queue)
+    for envelope in notices:
+        _show_notice(out, style, envelope)
+    if shown and not notices:
+        print(style.dim("       no notice: nothing changed and nothing needs a person"), file=out)
 
 
 def _outcome(style: Style, delivery: Delivery) -> str:
     if delivery.error is not None:
         return f"{style.bad(type(delivery.error).__name__)}: {delivery.error}"
     result = delivery.result
+    if delivery.records:
+        failed = len(result.get("batchItemFailures", []))
+        plural = "s" if delivery.records > 1 else ""
+        taken = f"{delivery.records} message{plural} from the changes queue"
+        return taken + (f", {style.bad(f'{failed} failed')}" if failed else "")
     if result["status"] == "skipped":
         return f"skipped ({result['reason']})"
     return ", ".join(r["outcome"] for r in result["reports"]) or "nothing to do"
@@ -223,7 +248,13 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
     topic, queue = subscribed_topic(sns, sqs, "vpc-remediator-notices")
     dead_letter = sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
     memory = create_memory_table(boto3.client("dynamodb", region_name=REGION))
-    bus = LocalEventBus(REGION, ACCOUNT, topic, dead_letter, parameters, memory)
+    changes = create_changes_queue(sqs, dead_letter)
+    # A short settle time, so that the story is told in seconds (deployed, it is 90 s).
+    parameters = {"SettleSeconds": str(DEMO_SETTLE_SECONDS), **parameters}
+    settle_seconds = int(parameters["SettleSeconds"])
+    bus = LocalEventBus(
+        REGION, ACCOUNT, topic, dead_letter, parameters, memory, changes_queue_url=changes, sqs=sqs
+    )
 
     print(
         style.bold("vpc-remediator demo") + ": the seed story (SkyPilot in eu-south-1), "
@@ -254,10 +285,22 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
         file=out,
     )
     print(
-        style.dim("   each handler reads live state: the event is a trigger, not the truth"),
+        style.dim(
+            "   each handler reads live state: the event is a trigger, not the truth; VPC "
+            "changes wait on the changes queue until the VPC settles"
+        ),
         file=out,
     )
-    _deliver(out, style, bus, events, sqs=sqs, queue=queue, logs=logs)
+    _deliver(
+        out,
+        style,
+        bus,
+        events,
+        sqs=sqs,
+        queue=queue,
+        logs=logs,
+        settle_seconds=settle_seconds,
+    )
 
     print("\n" + style.bold("4. After"), file=out)
     fixed = _show_state(out, style, ec2, ids["subnet"])

@@ -96,3 +96,27 @@ def create_memory_table(dynamodb: Any, name: str = "vpc-remediator-memory") -> s
         BillingMode=props["BillingMode"],
     )
     return name
+
+
+def create_changes_queue(
+    sqs: Any, dead_letter_url: str, name: str = "vpc-remediator-changes"
+) -> str:
+    """The stack's changes queue (template.yaml's ChangesQueue: its visibility timeout, and its
+    redrive to the dead-letter queue after maxReceiveCount deliveries), as deployed."""
+    from .template import load_template
+
+    props = load_template()["Resources"]["ChangesQueue"]["Properties"]
+    dead_letter = sqs.get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])
+    redrive = {
+        "deadLetterTargetArn": dead_letter["Attributes"]["QueueArn"],
+        "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"],
+    }
+    queue = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(props["VisibilityTimeout"]),
+            "MessageRetentionPeriod": str(props["MessageRetentionPeriod"]),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )
+    return str(queue["QueueUrl"])

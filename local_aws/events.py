@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,18 @@ EVENT_IDS = {
 }
 
 
-def load_event(name: str, **ids: str) -> dict[str, Any]:
-    """events/<name>.json, with its placeholder ids replaced (vpc=..., subnet=..., ...)."""
+def load_event(name: str, *, event_id: str | None = None, **ids: str) -> dict[str, Any]:
+    """events/<name>.json, with its placeholder ids replaced (vpc=..., subnet=..., ...).
+
+    Each load is a new API call, with an id of its own (CloudTrail's eventID, and EventBridge's
+    event id), as AWS gives every call; `event_id` gives one (a redelivery names the first's).
+    """
     text = (EVENTS_DIR / f"{name}.json").read_text()
     for kind, real in ids.items():
         text = text.replace(EVENT_IDS[kind], real)
     event: dict[str, Any] = copy.deepcopy(json.loads(text))
+    call_id = event_id or str(uuid.uuid4())
+    if isinstance(event.get("detail"), dict) and "eventID" in event["detail"]:
+        event["detail"]["eventID"] = call_id
+        event["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, call_id))
     return event

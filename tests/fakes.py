@@ -244,5 +244,7 @@ class FakeMemory:
         self.records.pop((kind, key), None)
         self.writes += 1
 
-    def recall_all(self, kind: str) -> dict[str, dict[str, object]]:
-        return {k: v for (kind_, k), v in self.records.items() if kind_ == kind}
+    def recall_all(self, kind: str, prefix: str = "") -> dict[str, dict[str, object]]:
+        return {
+            k: v for (kind_, k), v in self.records.items() if kind_ == kind and k.startswith(prefix)
+        }

@@ -41,7 +41,7 @@ def build_remediator(config: Settings, region: str, context: Any, account: str) 
     return remediator_for(
         config.policy,
         clients_for(region),
-        account=_account_of(context) or account,
+        account=account_of(context) or account,
         topic_arn=config.topic_arn,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
@@ -50,7 +50,7 @@ def build_remediator(config: Settings, region: str, context: Any, account: str) 
     )
 
 
-def _account_of(context: Any) -> str | None:
+def account_of(context: Any) -> str | None:
     arn = getattr(context, "invoked_function_arn", "") or ""
     parts = arn.split(":")
     return parts[4] if len(parts) > 4 and parts[4] else None
@@ -64,7 +64,7 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
             call,
             accepted=accepted,
             own_role_arns=config.own_role_arns,
-            account=_account_of(context),
+            account=account_of(context),
             region=os.environ.get("AWS_REGION"),
             auto_intent_from=config.policy.auto_intent_from,
         )
@@ -81,8 +81,8 @@ def handle_event(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[
         "reconciling", extra={"event_name": call.event_name, "target": str(decision.target)}
     )
     remediator = build_remediator(config, call.region, context, call.account)
-    reports = _counted(lambda: remediator.handle(decision))
-    return {"status": "done", "reports": [_summary(r) for r in reports]}
+    reports = counted(lambda: remediator.handle(decision))
+    return {"status": "done", "reports": [summary(r) for r in reports]}
 
 
 def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         raise
     region = os.environ.get("AWS_REGION") or scheduled.region
-    account = _account_of(context)
+    account = account_of(context)
     if account and scheduled.account != account:
         reason = f"event from account {scheduled.account}; this function guards {account}"
         logger.info("event skipped", extra={"reason": reason})
@@ -102,11 +102,11 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         return {"status": "skipped", "reason": reason}
     auto = AutoScope.all() if config.sweep_applies_auto_intent else AutoScope.none()
     remediator = build_remediator(config, region, context, scheduled.account)
-    reports = _counted(lambda: remediator.finish_sweep(remediator.sweep(None, auto)))
-    return {"status": "done", "reports": [_summary(r) for r in reports]}
+    reports = counted(lambda: remediator.finish_sweep(remediator.sweep(None, auto)))
+    return {"status": "done", "reports": [summary(r) for r in reports]}
 
 
-def _counted(work: Callable[[], list[Report]]) -> list[Report]:
+def counted(work: Callable[[], list[Report]]) -> list[Report]:
     """Run the service; count what it did, whether it succeeded or not."""
     try:
         reports = work()
@@ -137,7 +137,7 @@ def _count(reports: list[Report]) -> None:
     )
 
 
-def _summary(report: Report) -> dict[str, Any]:
+def summary(report: Report) -> dict[str, Any]:
     return {
         "scope": report.scope,
         "outcome": str(report.outcome),

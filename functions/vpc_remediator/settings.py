@@ -21,6 +21,7 @@ from .domain.policy import (
     RouteStrategy,
 )
 from .domain.provenance import CallerKind
+from .domain.settle import MAX_SETTLE_SECONDS
 
 ENV_MODE = "VPCR_MODE"
 ENV_ROUTE_STRATEGY = "VPCR_ROUTE_STRATEGY"
@@ -42,6 +43,9 @@ ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
 ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
 ENV_DEAD_LETTER_QUEUE_URL = "VPCR_DEAD_LETTER_QUEUE_URL"
+ENV_SETTLE_SECONDS = "VPCR_SETTLE_SECONDS"
+ENV_SETTLE_QUEUE_URL = "VPCR_SETTLE_QUEUE_URL"
+DEFAULT_SETTLE_SECONDS = 90
 
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -67,6 +71,10 @@ class Settings:
     dead_letter_queue_url: str | None = None
     # The DynamoDB table that remembers what was said and done (None: say everything).
     memory_table: str | None = None
+    # Auto intent waits until a VPC has been quiet this long (0: reconcile every event at once);
+    # the settle messages go to this queue (the one EventBridge delivers the VPC events to).
+    settle_seconds: int = DEFAULT_SETTLE_SECONDS
+    settle_queue_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -99,9 +107,23 @@ class Settings:
             topic_arn=_topic(env, required=require_topic),
             own_role_arns=_role_arns(env),
             sweep_applies_auto_intent=_bool(env, ENV_SWEEP_AUTO_INTENT, default=False),
-            dead_letter_queue_url=_queue_url(env),
+            dead_letter_queue_url=_queue_url(env, ENV_DEAD_LETTER_QUEUE_URL),
             memory_table=_table_name(env),
+            settle_seconds=_settle_seconds(env),
+            settle_queue_url=_queue_url(env, ENV_SETTLE_QUEUE_URL),
         )
+
+    def settling(self) -> tuple[int, str, str] | None:
+        """The settle time, queue and table, or None to reconcile at once (settle time 0).
+        Raises SettingsError when a settle time has no queue or table to settle with."""
+        if self.settle_seconds == 0:
+            return None
+        if self.settle_queue_url is None or self.memory_table is None:
+            raise SettingsError(
+                f"{ENV_SETTLE_SECONDS}={self.settle_seconds} needs {ENV_SETTLE_QUEUE_URL} and "
+                f"{ENV_MEMORY_TABLE} (the template sets both); set it to 0 to reconcile at once"
+            )
+        return self.settle_seconds, self.settle_queue_url, self.memory_table
 
 
 def _raw(env: Mapping[str, str], name: str) -> str | None:
@@ -217,11 +239,23 @@ def _table_name(env: Mapping[str, str]) -> str | None:
     return raw
 
 
-def _queue_url(env: Mapping[str, str]) -> str | None:
-    raw = _raw(env, ENV_DEAD_LETTER_QUEUE_URL)
+def _queue_url(env: Mapping[str, str], name: str) -> str | None:
+    raw = _raw(env, name)
     if raw is not None and not _QUEUE_URL.match(raw):
-        raise SettingsError(f"{ENV_DEAD_LETTER_QUEUE_URL}={raw!r}: not an SQS queue URL")
+        raise SettingsError(f"{name}={raw!r}: not an SQS queue URL")
     return raw
+
+
+def _settle_seconds(env: Mapping[str, str]) -> int:
+    raw = _raw(env, ENV_SETTLE_SECONDS)
+    if raw is None:
+        return DEFAULT_SETTLE_SECONDS
+    if not raw.isdigit() or int(raw) > MAX_SETTLE_SECONDS:
+        raise SettingsError(
+            f"{ENV_SETTLE_SECONDS}={raw!r}: must be whole seconds from 0 to {MAX_SETTLE_SECONDS} "
+            "(SQS's longest message delay)"
+        )
+    return int(raw)
 
 
 def _role_arns(env: Mapping[str, str]) -> frozenset[str]:

@@ -118,9 +118,10 @@ def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     dead_letter = sqs.create_queue(QueueName="dead-letter")["QueueUrl"]
     monkeypatch.setenv("VPCR_TOPIC_ARN", topic)
     monkeypatch.setenv("VPCR_DEAD_LETTER_QUEUE_URL", dead_letter)
+    monkeypatch.setenv("VPCR_SETTLE_SECONDS", "0")
     monkeypatch.setenv(
         "VPCR_OWN_ROLE_ARNS",
-        "arn:aws:iam::123456789012:role/vpc-remediator-RoutingChangeFunctionRole",
+        "arn:aws:iam::123456789012:role/vpc-remediator-VpcChangesFunctionRole",
     )
     # botocore's standard retry mode does the waiting; the test only shortens each wait.
     retries: list[float] = []

@@ -29,10 +29,15 @@ def test_the_demo_fixes_the_seed_story() -> None:
     assert "public per SkyPilot  no" in before
     assert "fails with 'No usable subnets found'" in before
     assert "[1/5] DeleteVpc -> DeleteVpcFunction: needs-attention" in out
-    assert "[2/5] CreateVpc -> CreateVpcFunction: changed" in out
+    # The console's events wait on the changes queue; once the VPC has settled (the demo's
+    # short settle time), it is reconciled once: one notice for the whole burst.
+    assert "[2/5] CreateVpc -> VpcChangesFunction: 1 message from the changes queue" in out
     assert "[4/5] CreateInternetGateway -> no rule matches" in out
-    assert "[5/5] AttachInternetGateway -> RoutingChangeFunction: compliant" in out
+    assert "[5/5] AttachInternetGateway -> VpcChangesFunction: 1 message" in out
+    assert "no change for 3 s (SettleSeconds=3" in out
+    assert "settle messages -> VpcChangesFunction" in out
     assert out.count("SNS notice (as the SQS subscriber receives it") == 2
+    assert out.count("fixed (") == 1
     assert "public per SkyPilot  yes" in after and "public IP on launch  yes" in after
     assert "aws: vpc_name: skypilot-vpc" in after
     assert "FIXED:" in out

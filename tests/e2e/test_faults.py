@@ -10,7 +10,7 @@ import pytest
 from tests.e2e.conftest import Deployment
 from tests.e2e.test_cli import seed_story
 from tests.faults import always, every, first
-from vpc_remediator.handlers import create_subnet, create_vpc, routing_change
+from vpc_remediator.handlers import vpc_changes
 from vpc_remediator.service import NotificationFailed, RemediationIncomplete
 
 
@@ -28,9 +28,9 @@ def maps_public_ip(deployment: Deployment, subnet_id: str) -> bool:
 
 
 def deliver_story(deployment: Deployment, ids: dict[str, str]) -> None:
-    deployment.invoke(create_vpc, "CreateVpc", vpc=ids["vpc"])
-    deployment.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
-    deployment.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    deployment.invoke(vpc_changes, "CreateVpc", vpc=ids["vpc"])
+    deployment.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
 
 
 def test_throttling_on_a_share_of_calls_still_converges(deployment: Deployment) -> None:
@@ -58,7 +58,7 @@ def test_throttling_on_a_share_of_calls_still_converges(deployment: Deployment) 
 def test_an_event_that_outruns_ec2s_listing_waits_then_succeeds(deployment: Deployment) -> None:
     ids = seed_story(deployment.emulator)
     deployment.injector.hide(ids["subnet"], times=3)
-    deployment.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    deployment.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
     assert skypilot_public(deployment, ids["subnet"]) and maps_public_ip(deployment, ids["subnet"])
     assert deployment.injector.injected["hidden from a listing"] >= 1
     assert deployment.injector.injected["InvalidSubnetID.NotFound"] >= 1
@@ -70,7 +70,7 @@ def test_a_table_just_created_and_not_yet_found_is_waited_for(deployment: Deploy
     deployment.injector.fail(
         first(1, 400, "InvalidRouteTableID.NotFound", service="ec2", operation="CreateRoute")
     )
-    deployment.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     assert deployment.injector.injected["InvalidRouteTableID.NotFound"] == 1
     assert skypilot_public(deployment, ids["subnet"])
     (notice,) = deployment.notices()
@@ -81,7 +81,7 @@ def test_a_table_just_created_and_not_yet_found_is_waited_for(deployment: Deploy
 def test_a_resource_that_really_is_gone_ends_quietly(deployment: Deployment) -> None:
     ids = seed_story(deployment.emulator)
     deployment.emulator.client("ec2").delete_subnet(SubnetId=ids["subnet"])
-    result = deployment.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    result = deployment.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
     assert result["status"] == "done"
     assert deployment.notices() == []
 
@@ -94,7 +94,7 @@ def test_one_denied_action_the_rest_applied_the_notice_names_it_the_invocation_f
         always(403, "UnauthorizedOperation", service="ec2", operation="ModifySubnetAttribute")
     )
     with pytest.raises(RemediationIncomplete):
-        deployment.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+        deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     assert skypilot_public(deployment, ids["subnet"])  # the route and association went through
     assert not maps_public_ip(deployment, ids["subnet"])
     (notice,) = deployment.notices()
@@ -113,7 +113,7 @@ def test_sns_failing_the_change_is_made_the_notice_parked_the_invocation_fails(
     deployment.injector.fail(always(403, "AuthorizationError", service="sns", operation="Publish"))
     capsys.readouterr()
     with pytest.raises(NotificationFailed):
-        deployment.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+        deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     assert skypilot_public(deployment, ids["subnet"])
     assert deployment.notices() == []
     (parked,) = deployment.parked()

@@ -14,7 +14,7 @@ from vpc_remediator.domain.policy import Policy
 from vpc_remediator.domain.report import Report
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, Trigger, trigger_for
 from vpc_remediator.events import parse_api_call
-from vpc_remediator.handlers import create_subnet, delete_vpc, routing_change
+from vpc_remediator.handlers import delete_vpc, vpc_changes
 from vpc_remediator.service import Remediator
 from vpc_remediator.wiring import remediator_for
 
@@ -94,7 +94,7 @@ def test_twenty_concurrent_invocations_for_one_vpc_converge_on_one_table(
 def test_the_same_event_five_times_changes_and_tells_once(deployment: Deployment) -> None:
     ids = seed_story(deployment.emulator)
     results = [
-        deployment.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+        deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
         for _ in range(5)
     ]
     outcomes = [r["reports"][0]["outcome"] for r in results]
@@ -110,10 +110,8 @@ def test_events_out_of_order_do_not_crash_or_repeat(deployment: Deployment) -> N
     ec2.delete_vpc(VpcId=ids["vpc"])
     # DeleteVpc arrives first, the earlier CreateSubnet and AttachInternetGateway after it.
     first = deployment.invoke(delete_vpc, "DeleteVpc", vpc=ids["vpc"])
-    late = deployment.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
-    later = deployment.invoke(
-        routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"]
-    )
+    late = deployment.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    later = deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     assert first["reports"][0]["findings"] == ["no-default-vpc"]
     assert late["reports"][0]["findings"] == ["vpc-gone"]
     assert later["reports"][0]["findings"] == ["vpc-gone"]
@@ -122,7 +120,7 @@ def test_events_out_of_order_do_not_crash_or_repeat(deployment: Deployment) -> N
 
 def test_events_made_by_the_remediators_own_role_never_trigger_work(deployment: Deployment) -> None:
     for name in ("AssociateRouteTable-by-remediator", "CreateRoute-by-remediator"):
-        result = deployment.invoke(routing_change, name)
+        result = deployment.invoke(vpc_changes, name)
         assert result == {"status": "skipped", "reason": result["reason"]}
     assert deployment.injector.seen == {}
 

@@ -22,7 +22,7 @@ from local_aws.throttle import TokenBucket
 from tests.conftest import ACCOUNT, REGION
 from tests.e2e.conftest import Deployment
 from tests.faults import VirtualClock, mutating_rate_limit, round_trips
-from vpc_remediator.handlers import routing_change
+from vpc_remediator.handlers import vpc_changes
 from vpc_remediator.service import STOP_MARGIN_SECONDS, RemediationInProgress
 
 SUBNETS = 200  # EC2's default quota of subnets per VPC
@@ -93,7 +93,7 @@ def invoke_until_done(setup: dict[str, Any], timeout: float) -> list[dict[str, A
         )
         started = clock()
         try:
-            routing_change.lambda_handler(event, context)
+            vpc_changes.lambda_handler(event, context)
             done = True
         except RemediationInProgress:
             done = False

@@ -26,7 +26,7 @@ from vpc_remediator.aws.clients import clients_for
 from vpc_remediator.observability import logger
 
 READ_PREFIXES = ("Describe", "Get", "List")
-OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRole"
+OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-VpcChangesFunctionRole"
 
 
 @dataclass
@@ -81,17 +81,20 @@ class Aws:
     log: CallLog
     context: FakeContext = field(default_factory=fake_context)
     logs: io.StringIO = field(default_factory=io.StringIO)  # the Powertools log lines
+    last_event: dict[str, Any] = field(default_factory=dict)  # the last one invoked
 
     def notices(self) -> list[dict[str, Any]]:
         """Every message the subscribed queue received so far (drained)."""
         return drain(self.sqs, self.queue_url)
 
-    def invoke(self, handler: Any, event_name: str, **ids: str) -> dict[str, Any]:
+    def invoke(
+        self, handler: Any, event_name: str, *, event_id: str | None = None, **ids: str
+    ) -> dict[str, Any]:
+        """The handler on a sample event: a new API call, or `event_id`'s redelivered."""
         self.log.function = handler.__name__
+        self.last_event = load_event(event_name, event_id=event_id, **ids)
         try:
-            result: dict[str, Any] = handler.lambda_handler(
-                load_event(event_name, **ids), self.context
-            )
+            result: dict[str, Any] = handler.lambda_handler(self.last_event, self.context)
         finally:
             self.log.function = None
         return result
@@ -156,6 +159,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         monkeypatch.setenv("VPCR_TOPIC_ARN", topic_arn)
         monkeypatch.setenv("VPCR_MEMORY_TABLE", memory_table)
         monkeypatch.setenv("VPCR_OWN_ROLE_ARNS", OWN_ROLE)
+        # Each event reconciled at once; tests/integration/test_settle.py settles.
+        monkeypatch.setenv("VPCR_SETTLE_SECONDS", "0")
         own_ec2 = boto3.client("ec2", region_name=REGION)
 
         def tags_of(resource_id: str) -> dict[str, str]:
@@ -166,7 +171,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
         log = CallLog(tags_of=tags_of)
         clients = clients_for(REGION)
-        for client in (clients.ec2, clients.sns, clients.dynamodb):
+        for client in (clients.ec2, clients.sns, clients.dynamodb, clients.sqs):
             client.meta.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
         handler = logging.StreamHandler(logs)
@@ -226,7 +231,8 @@ def assert_calls_allowed(
         elif service == "dynamodb":
             checks = [(f"dynamodb:{operation}", "MemoryTable.Arn", {})]
         elif service == "sqs":
-            checks = [(f"sqs:{operation}", "DeadLetterQueue.Arn", {})]
+            queue = "ChangesQueue" if "changes" in params["QueueUrl"] else "DeadLetterQueue"
+            checks = [(f"sqs:{operation}", f"{queue}.Arn", {})]
         else:
 
             def resource_tags(

@@ -31,9 +31,7 @@ def test_clients_are_reused_per_region() -> None:
 
 
 def test_importing_a_handler_creates_no_client_and_does_not_import_boto3() -> None:
-    code = (
-        "import sys; import vpc_remediator.handlers.routing_change; print('boto3' in sys.modules)"
-    )
+    code = "import sys; import vpc_remediator.handlers.vpc_changes; print('boto3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")}
     result = subprocess.run(  # noqa: S603 - this interpreter, our own code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
 from vpc_remediator.domain.triggers import InvalidEventError
-from vpc_remediator.handlers import create_subnet, create_vpc, delete_vpc, routing_change, sweep
+from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
 
 SAMPLES = {p.stem: json.loads(p.read_text()) for p in sorted(EVENTS_DIR.glob("*.json"))}
-HANDLERS = [create_vpc, create_subnet, delete_vpc, routing_change, sweep]
+HANDLERS = [delete_vpc, vpc_changes, sweep]
 JUNK = st.one_of(
     st.none(),
     st.booleans(),

@@ -15,7 +15,7 @@ from tests.integration.test_routes_kept import governing
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator import holdbook
 from vpc_remediator.domain.policy import HOLD_TAG_KEY
-from vpc_remediator.handlers import routing_change, sweep
+from vpc_remediator.handlers import sweep, vpc_changes
 
 KEY = "vpc-remediator:intent"
 
@@ -43,7 +43,7 @@ def public_subnet_fixed(aws: Aws) -> dict[str, str]:
     aws.ec2.create_tags(Resources=[subnet], Tags=[{"Key": KEY, "Value": "public"}])
     igw = new_gateway(aws)
     aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
     aws.notices()
     aws.log.clear()
@@ -68,7 +68,7 @@ def undo_four_times(
         clock.now += 600  # the tool runs minutes later
         undo()
         aws.log.clear()
-        aws.invoke(routing_change, event, **ids)
+        aws.invoke(vpc_changes, event, **ids)
         writes.append(list(aws.log.writes))
     return writes
 
@@ -145,7 +145,7 @@ def test_a_person_releases_the_hold_and_the_remediator_tries_once_more(
     aws.ec2.delete_tags(Resources=[ids["subnet"]], Tags=[{"Key": HOLD_TAG_KEY}])  # released
     clock.now += 600
     aws.log.clear()
-    aws.invoke(routing_change, "ModifySubnetAttribute", subnet=ids["subnet"])
+    aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet=ids["subnet"])
     assert aws.log.writes == ["ModifySubnetAttribute"] and aws.maps_public_ip(ids["subnet"])
 
 
@@ -158,9 +158,9 @@ def test_a_gateway_a_person_detached_is_not_replaced(
     vpc = new_vpc(aws)
     subnet = new_subnet(aws, vpc)
     aws.ec2.create_tags(Resources=[subnet], Tags=[{"Key": KEY, "Value": "public"}])
-    from vpc_remediator.handlers import create_subnet
+    from vpc_remediator.handlers import vpc_changes
 
-    aws.invoke(create_subnet, "CreateSubnet", vpc=vpc, subnet=subnet)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
     (igw,) = aws.ec2.describe_internet_gateways(
         Filters=[{"Name": "attachment.vpc-id", "Values": [vpc]}]
     )["InternetGateways"]
@@ -168,7 +168,7 @@ def test_a_gateway_a_person_detached_is_not_replaced(
     aws.ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc)
     aws.like_aws(gone={igw["InternetGatewayId"]})  # its routes are blackholes now
     aws.log.clear()
-    aws.invoke(routing_change, "DetachInternetGateway", vpc=vpc, igw=igw["InternetGatewayId"])
+    aws.invoke(vpc_changes, "DetachInternetGateway", vpc=vpc, igw=igw["InternetGatewayId"])
     aws.invoke(sweep, "ScheduledEvent")
     assert "CreateInternetGateway" not in aws.log.writes
     assert "AttachInternetGateway" not in aws.log.writes

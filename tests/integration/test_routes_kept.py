@@ -12,7 +12,7 @@ import pytest
 from tests.aws_behaviour import AwsBehaviour
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import create_subnet, routing_change
+from vpc_remediator.handlers import vpc_changes
 
 S3 = "com.amazonaws.eu-south-1.s3"
 
@@ -124,7 +124,7 @@ def test_a_moved_subnet_keeps_every_route_of_the_main_table(
     aws: Aws, network: dict[str, str]
 ) -> None:
     before = routes(governing(aws, network["subnet"]))
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     table = governing(aws, network["subnet"])
     after = routes(table)
     assert table["RouteTableId"] != network["main"]  # moved to the managed table
@@ -161,7 +161,7 @@ def governing_main(aws: Aws, network: dict[str, str]) -> dict[str, Any]:
 def test_the_managed_table_follows_the_main_table_later(aws: Aws, network: dict[str, str]) -> None:
     from vpc_remediator.aws.clients import clients_for
 
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     aws.notices()
     person = clients_for("eu-south-1").ec2
     main = network["main"]
@@ -173,25 +173,25 @@ def test_the_managed_table_follows_the_main_table_later(aws: Aws, network: dict[
     person.create_route(
         RouteTableId=main, DestinationCidrBlock="10.128.0.0/9", TransitGatewayId=network["tgw"]
     )
-    aws.invoke(routing_change, "CreateRoute", rtb=main)
+    aws.invoke(vpc_changes, "CreateRoute", rtb=main)
     assert ("10.128.0.0/9", network["tgw"]) in managed_routes()
     # One pointed elsewhere (ReplaceRoute) is pointed there too.
     person.replace_route(
         RouteTableId=main, DestinationCidrBlock="10.9.0.0/16", TransitGatewayId=network["tgw"]
     )
-    aws.invoke(routing_change, "ReplaceRoute", rtb=main)
+    aws.invoke(vpc_changes, "ReplaceRoute", rtb=main)
     assert ("10.9.0.0/16", network["tgw"]) in managed_routes()
     assert ("10.9.0.0/16", network["pcx"]) not in managed_routes()
     # One deleted (DeleteRoute) goes from the managed table: it follows the main table.
     person.delete_route(RouteTableId=main, DestinationCidrBlock="10.128.0.0/9")
-    aws.invoke(routing_change, "DeleteRoute", rtb=main)
+    aws.invoke(vpc_changes, "DeleteRoute", rtb=main)
     assert ("10.128.0.0/9", network["tgw"]) not in managed_routes()
     # Propagation turned off, and the endpoint taken off the main table.
     person.disable_vgw_route_propagation(RouteTableId=main, GatewayId=network["vgw"])
-    aws.invoke(routing_change, "DisableVgwRoutePropagation", rtb=main, vgw=network["vgw"])
+    aws.invoke(vpc_changes, "DisableVgwRoutePropagation", rtb=main, vgw=network["vgw"])
     assert ("propagation", network["vgw"]) not in managed_routes()
     aws.ec2.modify_vpc_endpoint(VpcEndpointId=network["endpoint"], RemoveRouteTableIds=[main])
-    aws.invoke(routing_change, "ModifyVpcEndpoint", vpce=network["endpoint"])
+    aws.invoke(vpc_changes, "ModifyVpcEndpoint", vpce=network["endpoint"])
     endpoint = aws.ec2.describe_vpc_endpoints(VpcEndpointIds=[network["endpoint"]])
     assert endpoint["VpcEndpoints"][0]["RouteTableIds"] == []
     # The main table and the managed table hold the same routes but the default one.
@@ -208,7 +208,7 @@ def test_the_sweep_catches_up_a_change_whose_event_was_lost(
     from vpc_remediator.aws.clients import clients_for
     from vpc_remediator.handlers import sweep
 
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     clients_for("eu-south-1").ec2.create_route(
         RouteTableId=network["main"],
         DestinationCidrBlock="10.200.0.0/16",
@@ -223,14 +223,14 @@ def test_a_copy_a_person_removes_from_the_managed_table_is_reported_not_restored
 ) -> None:
     from vpc_remediator.aws.clients import clients_for
 
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     aws.notices()
     managed = governing(aws, network["subnet"])["RouteTableId"]
     clients_for("eu-south-1").ec2.delete_route(
         RouteTableId=managed, DestinationCidrBlock="10.64.0.0/10"
     )
     aws.log.clear()
-    aws.invoke(routing_change, "DeleteRoute", rtb=managed)
+    aws.invoke(vpc_changes, "DeleteRoute", rtb=managed)
     assert aws.log.writes == []
     assert ("10.64.0.0/10", network["tgw"]) not in routes(governing(aws, network["subnet"]))
     (notice,) = aws.notices()
@@ -239,7 +239,7 @@ def test_a_copy_a_person_removes_from_the_managed_table_is_reported_not_restored
     assert "removed from the managed table by hand" in finding["message"]
     # And no further subnet is moved onto a table that no longer equals the main table.
     second = new_subnet(aws, network["vpc"], cidr="10.0.2.0/24")
-    aws.invoke(create_subnet, "CreateSubnet", vpc=network["vpc"], subnet=second)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=network["vpc"], subnet=second)
     assert governing(aws, second)["RouteTableId"] == network["main"]
 
 
@@ -248,14 +248,14 @@ def test_a_route_a_person_adds_to_the_managed_table_is_theirs_to_keep(
 ) -> None:
     from vpc_remediator.aws.clients import clients_for
 
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     managed = governing(aws, network["subnet"])["RouteTableId"]
     clients_for("eu-south-1").ec2.create_route(
         RouteTableId=managed, DestinationCidrBlock="10.250.0.0/16", TransitGatewayId=network["tgw"]
     )
     aws.notices()
     aws.log.clear()
-    aws.invoke(routing_change, "CreateRoute", rtb=managed)
+    aws.invoke(vpc_changes, "CreateRoute", rtb=managed)
     assert aws.log.writes == []
     assert ("10.250.0.0/16", network["tgw"]) in routes(governing(aws, network["subnet"]))
     assert aws.notices() == []
@@ -277,7 +277,7 @@ def test_a_route_that_cannot_be_copied_keeps_the_subnet_where_it_is(aws: Aws) ->
     igw = new_gateway(aws)
     aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.log.writes == []
     assert governing(aws, subnet)["RouteTableId"] == main
     (notice,) = aws.notices()
@@ -291,7 +291,7 @@ def test_the_main_strategy_is_the_way_out_and_loses_nothing(
 ) -> None:
     configure(monkeypatch, VPCR_ROUTE_STRATEGY="main")
     before = routes(governing(aws, network["subnet"]))
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     table = governing(aws, network["subnet"])
     assert table["RouteTableId"] == network["main"]
     assert routes(table) == {*before, ("0.0.0.0/0", network["igw"])}
@@ -310,7 +310,7 @@ def test_a_subnet_public_over_ipv4_is_never_moved_just_for_ipv6(aws: Aws) -> Non
     aws.ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     aws.like_aws()  # AWS's IPv6 block state: the reader sees the subnet's IPv6
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc["VpcId"], igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc["VpcId"], igw=igw)
     assert [w for w in aws.log.writes if w != "ModifySubnetAttribute"] in ([], ["CreateTags"])
     assert governing(aws, subnet)["RouteTableId"] == main
     (notice,) = aws.notices()

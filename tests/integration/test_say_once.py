@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import delete_default_vpc, new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import delete_vpc, routing_change, sweep
+from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
 
 
 @pytest.mark.parametrize(("policy", "notices"), [("expected", 1), ("absent-by-policy", 0)])
@@ -61,14 +61,14 @@ def conflicted_vpc(aws: Aws) -> tuple[str, str, str]:
 def test_a_finding_is_said_once_and_again_when_it_comes_back(aws: Aws) -> None:
     vpc, table, igw = conflicted_vpc(aws)
     for _ in range(3):
-        aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+        aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     (first,) = aws.notices()
     assert "route-conflict" in first["Subject"]
     # Resolved (the route is gone; the subnet stays explicitly public, fixed by a later event)
     route = aws.ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
     target = next(r for r in route if r.get("DestinationCidrBlock") == "0.0.0.0/0")
     aws.ec2.delete_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0")
-    aws.invoke(routing_change, "DeleteRoute", rtb=table)
+    aws.invoke(vpc_changes, "DeleteRoute", rtb=table)
     fixed = aws.notices()
     assert [json.loads(n["Message"])["outcome"] for n in fixed] == ["changed"]
     # ... and back: a person points it at the transit gateway again.
@@ -78,7 +78,7 @@ def test_a_finding_is_said_once_and_again_when_it_comes_back(aws: Aws) -> None:
         TransitGatewayId=target["TransitGatewayId"],
     )
     for _ in range(2):
-        aws.invoke(routing_change, "ReplaceRoute", rtb=table)
+        aws.invoke(vpc_changes, "ReplaceRoute", rtb=table)
     (again,) = aws.notices()
     assert "route-conflict" in again["Subject"]
 
@@ -101,7 +101,7 @@ def test_audit_mode_says_what_it_would_change_once(
     igw = new_gateway(aws)
     aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     for _ in range(3):
-        aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+        aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     (notice,) = aws.notices()
     assert json.loads(notice["Message"])["outcome"] == "would-change"
     assert aws.log.writes == []
@@ -121,8 +121,8 @@ def test_a_notice_that_could_not_be_sent_is_news_the_next_time(
 
     monkeypatch.setattr(SnsNotifier, "publish", refuse)
     with pytest.raises(NotificationFailed):
-        aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+        aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     monkeypatch.setattr(SnsNotifier, "publish", original)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     (notice,) = aws.notices()
     assert "route-conflict" in notice["Subject"]

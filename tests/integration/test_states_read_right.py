@@ -11,7 +11,7 @@ import pytest
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_routes_kept import governing, main_table, routes
 from tests.integration.test_story import delete_default_vpc, new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import create_subnet, delete_vpc, routing_change, sweep
+from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
 
 OTHER_ACCOUNT = "210987654321"
 KEY = "vpc-remediator:intent"
@@ -60,7 +60,7 @@ def test_a_blackhole_nat_route_never_turns_private_subnets_public(aws: Aws) -> N
     aws.like_aws(gone={nat})
     igw = attach(aws, vpc)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.log.writes == []
     assert not aws.skypilot_says_public(subnet)
     assert routes(governing(aws, subnet)) >= {("0.0.0.0/0", nat)}  # never replaced
@@ -75,7 +75,7 @@ def test_a_blackhole_nat_route_under_explicit_public_intent_is_a_conflict_not_a_
     aws.like_aws(gone={nat})
     igw = attach(aws, vpc)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert "ReplaceRoute" not in aws.log.writes and "CreateRoute" not in aws.log.writes
     codes = {f["code"] for f in notice_findings(aws)}
     assert "route-conflict" in codes
@@ -92,7 +92,7 @@ def test_only_a_blackhole_route_to_an_internet_gateway_is_repaired(aws: Aws) -> 
     aws.like_aws(gone={old})
     new = attach(aws, vpc)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=new)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=new)
     assert "ReplaceRoute" in aws.log.writes
     assert ("0.0.0.0/0", new) in routes(governing(aws, subnet))
 
@@ -116,7 +116,7 @@ def test_egress_only_ipv6_is_a_design_and_never_blocks_the_ipv4_fix(aws: Aws) ->
     )
     aws.like_aws()  # AWS's IPv6 block state: the reader sees the subnet's IPv6
     igw = attach(aws, vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     held = routes(governing(aws, subnet))
     assert ("0.0.0.0/0", igw) in held and ("::/0", eigw) in held
     assert ("::/0", igw) not in held
@@ -139,7 +139,7 @@ def ipv6_only_public_subnet(aws: Aws) -> tuple[str, str, str]:
 def test_an_ipv6_only_public_subnet_gets_an_ipv6_route_and_address_not_ipv4(aws: Aws) -> None:
     vpc, subnet, igw = ipv6_only_public_subnet(aws)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     held = routes(governing(aws, subnet))
     assert ("::/0", igw) in held and not any(d == "0.0.0.0/0" for d, _ in held)
     described = aws.ec2.describe_subnets(SubnetIds=[subnet])["Subnets"][0]
@@ -154,7 +154,7 @@ def test_the_ipv6_address_on_creation_is_a_setting(
 ) -> None:
     configure(monkeypatch, VPCR_ASSIGN_IPV6_ON_CREATION="false")
     vpc, subnet, igw = ipv6_only_public_subnet(aws)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert ("::/0", igw) in routes(governing(aws, subnet))
     assert "ModifySubnetAttribute" not in aws.log.writes
 
@@ -170,7 +170,7 @@ def test_a_shared_vpc_is_read_and_reported_never_written(aws: Aws) -> None:
     # participant's changes to the owner's VPC, subnets and route tables.
     behaviour = aws.like_aws(owners={vpc: OTHER_ACCOUNT})
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     result = aws.invoke(sweep, "ScheduledEvent")
     assert result["status"] == "done"
     assert aws.log.writes == [] and behaviour.refused == []
@@ -234,9 +234,9 @@ def test_a_default_vpc_whose_gateway_was_removed_gets_none(
     if event == "sweep":
         aws.invoke(sweep, "ScheduledEvent")
     elif event == "CreateSubnet":
-        aws.invoke(create_subnet, "CreateSubnet", vpc=default, subnet=subnet)
+        aws.invoke(vpc_changes, "CreateSubnet", vpc=default, subnet=subnet)
     else:
-        aws.invoke(routing_change, event, vpc=default, igw="igw-0123456789abcdef0")
+        aws.invoke(vpc_changes, event, vpc=default, igw="igw-0123456789abcdef0")
     assert "CreateInternetGateway" not in aws.log.writes
     assert (
         aws.ec2.describe_internet_gateways(
@@ -253,7 +253,7 @@ def test_explicit_intent_with_gateway_creation_allowed_does_create_one(
     vpc = new_vpc(aws)
     subnet = new_subnet(aws, vpc)
     tag(aws, subnet, "public")
-    aws.invoke(create_subnet, "CreateSubnet", vpc=vpc, subnet=subnet)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
     assert aws.log.writes[:2] == ["CreateInternetGateway", "AttachInternetGateway"]
     assert aws.skypilot_says_public(subnet)
 
@@ -267,13 +267,13 @@ def test_a_route_a_person_deleted_from_the_managed_table_is_not_restored_for_ano
     vpc = new_vpc(aws)
     first = new_subnet(aws, vpc)
     igw = attach(aws, vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     managed = governing(aws, first)["RouteTableId"]
     aws.ec2.delete_route(RouteTableId=managed, DestinationCidrBlock="0.0.0.0/0")
     aws.notices()
     second = new_subnet(aws, vpc, cidr="10.0.2.0/24")
     aws.log.clear()
-    aws.invoke(create_subnet, "CreateSubnet", vpc=vpc, subnet=second)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=second)
     assert "CreateRoute" not in aws.log.writes and "AssociateRouteTable" not in aws.log.writes
     assert not aws.skypilot_says_public(first) and not aws.skypilot_says_public(second)
     assert governing(aws, second)["RouteTableId"] == main_table(aws, vpc)
@@ -295,7 +295,7 @@ def test_block_public_access_means_no_route_or_mapping_in_vain(aws: Aws, mode: s
     vpc, subnet, igw = seed_vpc(aws)
     aws.like_aws(block=(mode, {}))
     aws.log.clear()
-    result = aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    result = aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.log.writes == []
     assert not aws.maps_public_ip(subnet)
     (report,) = result["reports"]
@@ -313,14 +313,14 @@ def test_an_exclusion_lets_a_vpc_through_only_both_ways(
     vpc, subnet, igw = seed_vpc(aws)
     arn = f"arn:aws:ec2:eu-south-1:123456789012:vpc/{vpc}"
     aws.like_aws(block=("block-bidirectional", {arn: exclusion}))
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnet) is fixed
     assert aws.maps_public_ip(subnet) is fixed
 
 
 def test_an_emulator_without_block_public_access_leaves_the_verdict_as_it_was(aws: Aws) -> None:
     vpc, subnet, igw = seed_vpc(aws)  # plain moto: the call is not implemented
-    result = aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    result = aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnet)
     (report,) = result["reports"]
     assert "Block Public Access" not in report["verdict"]
@@ -341,7 +341,7 @@ def test_a_terraform_aws_modules_layout_mid_apply_moves_only_its_public_subnets(
         for i, kind in enumerate(("public", "private", "intra", "db"), 1)
     }
     igw = attach(aws, vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnets["public"]) and aws.maps_public_ip(subnets["public"])
     for kind in ("private", "intra", "db"):
         assert not aws.skypilot_says_public(subnets[kind]), kind
@@ -354,7 +354,7 @@ def test_a_vpc_called_public_and_private_does_not_make_its_public_subnets_privat
     vpc = new_vpc(aws, name="Public and Private")
     public = new_subnet(aws, vpc, name="Public and Private - PublicSubnet1")
     igw = attach(aws, vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(public)
 
 
@@ -363,7 +363,7 @@ def test_a_public_tag_on_a_private_name_is_noted_once_and_honoured(aws: Aws) -> 
     subnet = new_subnet(aws, vpc, name="db-a")
     tag(aws, subnet, "public")
     igw = attach(aws, vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnet)
     (finding,) = [f for f in notice_findings(aws) if f["code"] == "name-contradicts-intent"]
     assert not finding["needs_person"] and "db-a" in finding["message"]

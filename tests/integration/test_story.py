@@ -13,10 +13,9 @@ import logging
 import pytest
 from local_aws.emulator import delete_default_vpc as delete_default_vpc_of
 
-from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
 from vpc_remediator.domain.triggers import InvalidEventError
-from vpc_remediator.handlers import create_subnet, create_vpc, delete_vpc, routing_change
+from vpc_remediator.handlers import delete_vpc, vpc_changes
 from vpc_remediator.service import RemediationIncomplete
 
 ZONE = "eu-south-1a"
@@ -60,14 +59,14 @@ def replay_story(aws: Aws) -> dict[str, str]:
     subnet, a gateway created and attached, and no route."""
     delete_default_vpc(aws)
     ids: dict[str, str] = {"vpc": new_vpc(aws)}
-    aws.invoke(create_vpc, "CreateVpc", vpc=ids["vpc"])
+    aws.invoke(vpc_changes, "CreateVpc", vpc=ids["vpc"])
     ids["subnet"] = new_subnet(aws, ids["vpc"])
-    aws.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
     ids["igw"] = new_gateway(aws)
-    skipped = aws.invoke(routing_change, "CreateInternetGateway", igw=ids["igw"])
+    skipped = aws.invoke(vpc_changes, "CreateInternetGateway", igw=ids["igw"])
     assert skipped["status"] == "skipped"
     aws.ec2.attach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     return ids
 
 
@@ -128,9 +127,9 @@ def test_the_same_events_again_write_nothing_and_send_nothing(aws: Aws) -> None:
     aws.notices()
     aws.log.clear()
     for _ in range(2):
-        aws.invoke(create_vpc, "CreateVpc", vpc=ids["vpc"])
-        aws.invoke(create_subnet, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
-        aws.invoke(routing_change, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+        aws.invoke(vpc_changes, "CreateVpc", vpc=ids["vpc"])
+        aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+        aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
     assert aws.log.writes == []
     assert "Publish" not in aws.log.names
     assert aws.notices() == []
@@ -138,13 +137,13 @@ def test_the_same_events_again_write_nothing_and_send_nothing(aws: Aws) -> None:
 
 def test_a_subnet_created_after_the_gateway_is_fixed_on_its_create_event(aws: Aws) -> None:
     vpc = new_vpc(aws)
-    aws.invoke(create_vpc, "CreateVpc", vpc=vpc)
+    aws.invoke(vpc_changes, "CreateVpc", vpc=vpc)
     igw = new_gateway(aws)
     aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.notices() == []  # nothing to fix yet: no subnet
     subnet = new_subnet(aws, vpc)
-    aws.invoke(create_subnet, "CreateSubnet", vpc=vpc, subnet=subnet)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
     assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
     assert len(aws.notices()) == 1
 
@@ -155,7 +154,7 @@ def _story_with(aws: Aws, prepare) -> dict[str, str]:  # type: ignore[no-untyped
     igw = new_gateway(aws)
     aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
     aws.log.clear()
-    aws.invoke(routing_change, "AttachInternetGateway", vpc=vpc, igw=igw)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     return ids
 
 
@@ -279,7 +278,7 @@ def test_audit_mode_changes_nothing_and_lists_what_it_would_do(
 def test_a_malformed_event_fails_before_any_aws_call(aws: Aws) -> None:
     aws.log.clear()
     with pytest.raises(InvalidEventError, match="must be a subnet- id"):
-        aws.invoke(routing_change, "ModifySubnetAttribute", subnet="sg-0123456789abcdef0")
+        aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet="sg-0123456789abcdef0")
     assert aws.log.calls == []
 
 
@@ -288,8 +287,8 @@ def test_events_for_things_already_gone_are_quiet(aws: Aws) -> None:
     subnet = new_subnet(aws, vpc)
     aws.ec2.delete_subnet(SubnetId=subnet)
     aws.ec2.delete_vpc(VpcId=vpc)
-    aws.invoke(create_subnet, "CreateSubnet", vpc=vpc, subnet=subnet)
-    aws.invoke(routing_change, "ModifySubnetAttribute", subnet=subnet)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
+    aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet=subnet)
     assert aws.log.writes == [] and aws.notices() == []
 
 
@@ -336,10 +335,10 @@ def test_logs_carry_the_cloudtrail_event_id_as_correlation_id(
     logger.addHandler(handler)
     try:
         capsys.readouterr()
-        aws.invoke(create_vpc, "CreateVpc", vpc=vpc)
+        aws.invoke(vpc_changes, "CreateVpc", vpc=vpc)
     finally:
         logger.removeHandler(handler)
-    event_id = json.loads((EVENTS_DIR / "CreateVpc.json").read_text())["detail"]["eventID"]
+    event_id = aws.last_event["detail"]["eventID"]
     logs = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert logs
     assert {line["correlation_id"] for line in logs} == {event_id}
@@ -353,7 +352,7 @@ def test_a_persons_later_change_to_an_auto_public_subnet_is_respected(aws: Aws) 
     aws.notices()
     aws.ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": False})
     aws.log.clear()
-    aws.invoke(routing_change, "ModifySubnetAttribute", subnet=ids["subnet"])
+    aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet=ids["subnet"])
     assert aws.log.writes == []
     assert not aws.maps_public_ip(ids["subnet"])
     assert aws.notices() == []  # reported in the logs (and the sweep's digest), not sent
@@ -375,7 +374,7 @@ def test_explicit_intent_is_enforced_after_a_disassociation(aws: Aws) -> None:
     ]
     aws.ec2.disassociate_route_table(AssociationId=association)
     assert not aws.skypilot_says_public(subnet)
-    aws.invoke(routing_change, "DisassociateRouteTable", assoc=association)
+    aws.invoke(vpc_changes, "DisassociateRouteTable", assoc=association)
     assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
     (notice,) = aws.notices()
     assert json.loads(notice["Message"])["trigger"]["event_name"] == "DisassociateRouteTable"

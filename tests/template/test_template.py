@@ -83,9 +83,15 @@ def test_the_sam_transform_runs_offline_and_its_output_lints(
         packaged, parameters, NoManagedPolicies(), boto3.session.Session(region_name=REGION)
     )
     kinds = [r["Type"] for r in out["Resources"].values()]
-    assert kinds.count("AWS::Lambda::Function") == 5
-    assert kinds.count("AWS::Events::Rule") == 5
-    assert kinds.count("AWS::Lambda::EventInvokeConfig") == 5
+    assert kinds.count("AWS::Lambda::Function") == 3
+    # The VPC changes rule (to the queue), DeleteVpc's rule and the sweep's schedule.
+    assert kinds.count("AWS::Events::Rule") == 3
+    assert kinds.count("AWS::Lambda::EventInvokeConfig") == 2
+    (mapping,) = [
+        r for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
     assert "AWS::Serverless::Function" not in kinds
     path = tmp_path / "transformed.json"
     path.write_text(json.dumps(out, default=str))
@@ -99,6 +105,28 @@ def _sample_events() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in samples.items() if v["detail-type"] == "AWS API Call via CloudTrail"}
 
 
+def _rule_to_queue(template: dict[str, Any], queue: str) -> dict[str, Any]:
+    """The one rule whose target is the queue."""
+    (rule,) = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Events::Rule"
+        and any(t["Arn"] == {"Fn::GetAtt": [queue, "Arn"]} for t in r["Properties"]["Targets"])
+    ]
+    return rule
+
+
+def _pattern_of(template: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    """The pattern of the rule that reaches a function: its own, or its queue's."""
+    if event["Type"] == "EventBridgeRule":
+        pattern: dict[str, Any] = event["Properties"]["Pattern"]
+        return pattern
+    assert event["Type"] == "SQS"
+    queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+    queued: dict[str, Any] = _rule_to_queue(template, queue)["EventPattern"]
+    return queued
+
+
 def test_each_rule_matches_the_events_its_function_handles_and_no_other(
     template: dict[str, Any],
 ) -> None:
@@ -109,8 +137,7 @@ def test_each_rule_matches_the_events_its_function_handles_and_no_other(
         (event,) = props["Events"].values()
         if event["Type"] == "Schedule":
             continue
-        assert event["Type"] == "EventBridgeRule"
-        pattern = EventPattern.load(json.dumps(event["Properties"]["Pattern"]))
+        pattern = EventPattern.load(json.dumps(_pattern_of(template, event)))
         for name, sample in samples.items():
             detail = sample["detail"]
             handles = detail["eventName"] in module.EVENT_NAMES and "errorCode" not in detail
@@ -211,13 +238,27 @@ def test_every_function_has_a_log_group_an_on_failure_destination_and_powertools
         group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-        on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
-        assert on_failure["Type"] == "SQS"
-        queue = on_failure["Destination"]["Fn::GetAtt"][0]
-        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True
         (event,) = props["Events"].values()
-        assert event["Properties"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] == queue
-        assert event["Properties"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        if event["Type"] == "SQS":
+            # Polled from a queue: what fails for good is redriven to the dead-letter queue,
+            # and what EventBridge cannot deliver to the queue goes there too.
+            source = resources[event["Properties"]["Queue"]["Fn::GetAtt"][0]]["Properties"]
+            queue = source["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            assert source["RedrivePolicy"]["maxReceiveCount"] >= 5
+            timeout = props.get("Timeout", template["Globals"]["Function"]["Timeout"])
+            assert source["VisibilityTimeout"] >= 6 * timeout  # Lambda's advice for pollers
+            assert source["SqsManagedSseEnabled"] is True
+            assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+            rule = _rule_to_queue(template, event["Properties"]["Queue"]["Fn::GetAtt"][0])
+            (target,) = rule["Targets"]
+        else:
+            on_failure = props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+            assert on_failure["Type"] == "SQS"
+            queue = on_failure["Destination"]["Fn::GetAtt"][0]
+            target = event["Properties"]
+        assert resources[queue]["Properties"]["SqsManagedSseEnabled"] is True
+        assert target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] == queue
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
         assert "Environment" not in props or not POWERTOOLS_VARIABLES & set(
             props["Environment"]["Variables"]
         )
@@ -267,6 +308,8 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         "AutoIntentFrom",
         "IacTagKeys",
         "NotificationEmail",
+        "SettleSeconds",
+        "ReservedConcurrency",
         "LogRetentionDays",
         "CreateTrail",
     ):
@@ -327,3 +370,51 @@ def test_a_default_vpc_absent_by_policy_cannot_be_set_to_be_restored(
     assert rule["Assertions"][0]["Assert"] == {
         "Fn::Equals": [{"Ref": "RestoreDefaultVpc"}, "false"]
     }
+
+
+def test_the_changes_queue_takes_only_the_rule_and_the_function_settle_messages(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    statements = resources["ChangesQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage"
+    assert allow["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["VpcChangesRule", "Arn"]}}
+    }
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Only the VpcChanges function sends (its settle messages), to that queue alone.
+    resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
+    for function in functions(template):
+        sends = [
+            s
+            for s in function_statements(resolver, function)
+            if "sqs:SendMessage"
+            in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        ]
+        resources_sent_to = {s["Resource"] for s in sends}
+        if function == "VpcChangesFunction":
+            assert resources_sent_to == {"DeadLetterQueue.Arn", "ChangesQueue.Arn"}
+        else:
+            assert resources_sent_to == {"DeadLetterQueue.Arn"}, function
+
+
+def test_the_settle_time_and_concurrency_reach_the_changes_function(
+    template: dict[str, Any],
+) -> None:
+    from vpc_remediator.domain.settle import MAX_SETTLE_SECONDS
+    from vpc_remediator.settings import DEFAULT_SETTLE_SECONDS
+
+    settle = template["Parameters"]["SettleSeconds"]
+    assert (settle["MinValue"], settle["MaxValue"]) == (0, MAX_SETTLE_SECONDS)
+    assert settle["Default"] == DEFAULT_SETTLE_SECONDS == 90
+    props = functions(template)["VpcChangesFunction"]
+    variables = props["Environment"]["Variables"]
+    assert variables["VPCR_SETTLE_SECONDS"] == {"Ref": "SettleSeconds"}
+    assert variables["VPCR_SETTLE_QUEUE_URL"] == {"Ref": "ChangesQueue"}
+    for parameters, reserved in (({}, 2), ({"ReservedConcurrency": "0"}, None)):
+        resolver = Resolver(template, parameters, REGION, ACCOUNT)
+        value = resolver.value({"x": props["ReservedConcurrentExecutions"]}).get("x")
+        assert (None if value is None else int(value)) == reserved

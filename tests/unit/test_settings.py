@@ -7,6 +7,7 @@ import pytest
 from vpc_remediator.domain.policy import Mode, RouteStrategy
 from vpc_remediator.settings import Settings, SettingsError
 
+QUEUE = "https://sqs.eu-south-1.amazonaws.com/123456789012/vpc-remediator-changes"
 TOPIC = "arn:aws:sns:eu-south-1:123456789012:vpc-remediator-notices"
 
 
@@ -26,6 +27,7 @@ def test_defaults_are_safe_and_remediate() -> None:
     assert policy.iac_tag_keys == frozenset()
     assert settings.topic_arn == TOPIC
     assert settings.own_role_arns == frozenset()
+    assert settings.settle_seconds == 90
 
 
 def test_every_setting_is_read() -> None:
@@ -43,8 +45,12 @@ def test_every_setting_is_read() -> None:
         "VPCR_IAC_TAG_KEYS": "ManagedBy, terraform:workspace",
         "VPCR_TOPIC_ARN": TOPIC,
         "VPCR_OWN_ROLE_ARNS": "arn:aws:iam::123456789012:role/a, arn:aws:iam::123456789012:role/path/b",
+        "VPCR_SETTLE_SECONDS": "30",
+        "VPCR_SETTLE_QUEUE_URL": QUEUE,
+        "VPCR_MEMORY_TABLE": "memory",
     }
     settings = Settings.from_env(env)
+    assert settings.settling() == (30, QUEUE, "memory")
     p = settings.policy
     assert (p.mode, p.route_strategy, p.map_public_ip) == (Mode.AUDIT, RouteStrategy.MAIN, False)
     assert (p.create_internet_gateway, p.restore_default_vpc) == (True, True)
@@ -78,6 +84,10 @@ def test_every_setting_is_read() -> None:
         ("VPCR_OWN_ROLE_ARNS", "arn:aws:iam::123456789012:user/alice"),
         ("VPCR_DEAD_LETTER_QUEUE_URL", "ftp://queue.example/123456789012/dlq"),
         ("VPCR_SWEEP_APPLIES_AUTO_INTENT", "sometimes"),
+        ("VPCR_SETTLE_SECONDS", "901"),
+        ("VPCR_SETTLE_SECONDS", "-1"),
+        ("VPCR_SETTLE_SECONDS", "1.5"),
+        ("VPCR_SETTLE_QUEUE_URL", "changes"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -95,3 +105,12 @@ def test_a_topic_is_required_for_the_lambdas_but_not_for_a_dry_run() -> None:
     with pytest.raises(SettingsError, match="VPCR_TOPIC_ARN is not set"):
         Settings.from_env({})
     assert Settings.from_env({}, require_topic=False).topic_arn is None
+
+
+def test_a_settle_time_needs_its_queue_and_table_and_zero_needs_neither() -> None:
+    settings = Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_SETTLE_QUEUE_URL": QUEUE})
+    with pytest.raises(SettingsError, match=r"VPCR_SETTLE_SECONDS=90 needs .*VPCR_MEMORY_TABLE"):
+        settings.settling()
+    assert (
+        Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_SETTLE_SECONDS": "0"}).settling() is None
+    )

@@ -23,7 +23,7 @@ from vpc_remediator.domain.triggers import (
 from vpc_remediator.events import parse_api_call
 
 EVERYTHING = frozenset(HANDLED_EVENTS)
-OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-RoutingChangeFunctionRole"
+OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-VpcChangesFunctionRole"
 VPC, SUBNET, RTB = EVENT_IDS["vpc"], EVENT_IDS["subnet"], EVENT_IDS["rtb"]
 VPCE = EVENT_IDS["vpce"]
 

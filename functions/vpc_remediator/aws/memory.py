@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
     from .clients import AwsClients
 
 DAY = 86_400
@@ -22,6 +24,11 @@ class DynamoMemory:
     def __init__(self, clients: AwsClients, table_name: str) -> None:
         self._clients = clients
         self.table_name = table_name
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The client it uses (Powertools Idempotency shares it, and the table)."""
+        return self._clients.dynamodb
 
     def recall(self, kind: str, key: str) -> Mapping[str, Any] | None:
         item = self._clients.dynamodb.get_item(
@@ -50,13 +57,17 @@ class DynamoMemory:
             TableName=self.table_name, Key={"pk": {"S": kind}, "sk": {"S": key}}
         )
 
-    def recall_all(self, kind: str) -> dict[str, Mapping[str, Any]]:
+    def recall_all(self, kind: str, prefix: str = "") -> dict[str, Mapping[str, Any]]:
         paginator = self._clients.dynamodb.get_paginator("query")
         records: dict[str, Mapping[str, Any]] = {}
+        condition, values = "pk = :kind", {":kind": {"S": kind}}
+        if prefix:
+            condition += " AND begins_with(sk, :prefix)"
+            values[":prefix"] = {"S": prefix}
         for page in paginator.paginate(
             TableName=self.table_name,
-            KeyConditionExpression="pk = :kind",
-            ExpressionAttributeValues={":kind": {"S": kind}},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
         ):
             for item in page.get("Items", ()):

@@ -29,7 +29,9 @@ class Memory(Protocol):
 
     def forget(self, kind: str, key: str) -> None: ...
 
-    def recall_all(self, kind: str) -> dict[str, Mapping[str, Any]]: ...
+    def recall_all(self, kind: str, prefix: str = "") -> dict[str, Mapping[str, Any]]:
+        """Every record of a kind whose key starts with `prefix`."""
+        ...
 
 
 def _digest(*parts: str) -> str:

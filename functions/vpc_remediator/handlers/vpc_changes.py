@@ -1,17 +1,20 @@
-"""Lambda: reconcile when routing or a subnet attribute changes.
+"""Lambda: reconcile a VPC once it has settled after changes (DESIGN.md section 4).
 
-Explicit intent is enforced; an attached internet gateway also applies auto intent. A change
-to the main table's routes, propagation or gateway endpoints is followed by the managed table.
+Created VPCs and subnets (auto intent applies to them), an attached gateway (auto intent applies
+to the VPC), and changes to routes, associations, propagation, gateway endpoints and subnet
+attributes (explicit intent is enforced; the managed table follows the main table). EventBridge
+delivers them to the changes queue; the queue to this function in batches (changes.py).
 """
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..changes import handle_changes
 from ..observability import logger, metrics
-from ..runtime import handle_event
 
-EVENT_NAMES = frozenset(
+CREATIONS = frozenset({"CreateVpc", "CreateDefaultVpc", "CreateSubnet"})
+ROUTING = frozenset(
     {
         "AttachInternetGateway",
         "DetachInternetGateway",
@@ -29,12 +32,11 @@ EVENT_NAMES = frozenset(
         "ModifySubnetAttribute",
     }
 )
+EVENT_NAMES = CREATIONS | ROUTING
 
 
 @metrics.log_metrics
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry access key ids.
-@logger.inject_lambda_context(
-    correlation_id_path="detail.eventID", clear_state=True, log_event=False
-)
+@logger.inject_lambda_context(clear_state=True, log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle_event(event, context, accepted=EVENT_NAMES)
+    return handle_changes(event, context, accepted=EVENT_NAMES)

@@ -1,0 +1,311 @@
+"""What the VpcChanges function does: EventBridge delivers the VPC events to a queue, the queue
+to the function in batches (or, for `sam local invoke -e events/...`, one bare event).
+
+1. Each CloudTrail event is validated and noted for the VPC(s) it touches, once (Powertools
+   Idempotency on its CloudTrail event id: a redelivered event is not noted again).
+2. With a settle time, one settle message per VPC goes back on the queue, delayed by it; with
+   none (VPCR_SETTLE_SECONDS=0), the VPCs are due at once.
+3. Each VPC that is due and quiet (domain/settle.py) is reconciled once, for all its notes.
+
+A record that fails (a malformed event, a reconcile that did not finish) is reported as a
+partial batch failure (Powertools batch processing): SQS delivers it again, and after
+maxReceiveCount puts it in the dead-letter queue. The notes of a VPC are dropped only once its
+reconcile succeeded, so nothing noted is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .domain.report import Report
+from .domain.settle import SETTLE_MESSAGE, keys_for, settled
+from .domain.triggers import InvalidEventError, Skip, Trigger, trigger_for
+from .events import parse_api_call
+from .observability import logger, metrics
+from .runtime import account_of, build_remediator, counted, settings, summary
+from .service import Remediator
+from .settings import Settings
+from .settling import Settler
+
+# A redelivered event is recognised for this long (EventBridge retries for an hour here, and
+# Lambda's own retries of a failed batch come within the queue's retention).
+IDEMPOTENCY_SECONDS = 24 * 3600
+_KEY = re.compile(r"^(vpc-[0-9a-f]{8,17}|\*)$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+def _is_batch(event: Any) -> bool:
+    return isinstance(event, Mapping) and isinstance(event.get("Records"), list)
+
+
+@dataclass
+class _Run:
+    """One invocation: the records taken, the VPCs they touch, what is due."""
+
+    config: Settings
+    context: Any
+    accepted: frozenset[str]
+    region: str
+    settler: Settler
+    account: str | None
+    noted: Callable[..., dict[str, list[str]]]
+    remediators: dict[str, Remediator] = field(default_factory=dict)
+    by_key: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    fresh: set[str] = field(default_factory=set)  # keys noted by this invocation
+    due: set[str] = field(default_factory=set)  # keys settle messages asked about
+    failed: dict[str, BaseException] = field(default_factory=dict)  # message id -> why
+    reports: list[Report] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def remediator(self, account: str) -> Remediator:
+        if account not in self.remediators:
+            self.remediators[account] = build_remediator(
+                self.config, self.region, self.context, account
+            )
+        return self.remediators[account]
+
+    def take(self, body: Mapping[str, Any], message_id: str) -> None:
+        """Validate and note one record (raises InvalidEventError for a malformed one)."""
+        if body.get("kind") == SETTLE_MESSAGE:
+            self._take_settle(body, message_id)
+            return
+        call = parse_api_call(body)
+        logger.set_correlation_id(call.event_id)
+        decision = self.decide(body)
+        if isinstance(decision, Skip):
+            logger.info(
+                "event skipped", extra={"reason": decision.reason, "event_name": call.event_name}
+            )
+            metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
+            self.skipped.append(decision.reason)
+            return
+        keys = self.noted(run=self, trigger=decision, event=dict(body))["keys"]
+        logger.info(
+            "event noted",
+            extra={"event_name": call.event_name, "target": str(decision.target), "keys": keys},
+        )
+        metrics.add_metric(name="EventsNoted", unit=MetricUnit.Count, value=1)
+        for key in keys:
+            self.by_key[key].append(message_id)
+            self.fresh.add(key)
+
+    def decide(self, event: Mapping[str, Any]) -> Trigger | Skip:
+        return trigger_for(
+            parse_api_call(event),
+            accepted=self.accepted,
+            own_role_arns=self.config.own_role_arns,
+            account=self.account,
+            region=self.region,
+            auto_intent_from=self.config.policy.auto_intent_from,
+        )
+
+    def _take_settle(self, body: Mapping[str, Any], message_id: str) -> None:
+        key, region, account = (body.get(k) for k in ("key", "region", "account"))
+        if not (isinstance(key, str) and _KEY.match(key)):
+            raise InvalidEventError(f"settle message: key must be a vpc- id or *, got {key!r:.80}")
+        if region != self.region or not (isinstance(account, str) and _ACCOUNT.match(account)):
+            raise InvalidEventError(
+                f"settle message for {region!r:.40}/{account!r:.20}; this function guards "
+                f"{self.region}"
+            )
+        self.by_key[key].append(message_id)
+        self.due.add(key)
+        self.remediator(account)  # the account it settles for
+
+    def note(self, trigger: Trigger, event: Mapping[str, Any]) -> list[str]:
+        """Note the event under each VPC it touches (the body of the idempotent step)."""
+        vpc_ids = self.remediator(trigger.call.account).reader.vpc_ids_for(trigger.target)
+        if vpc_ids is not None and not vpc_ids:
+            logger.info("target no longer exists", extra={"target": str(trigger.target)})
+            return []
+        keys = list(keys_for(vpc_ids))
+        for key in keys:
+            self.settler.note(key, trigger.call.event_id, event)
+        return keys
+
+    def settle(self) -> None:
+        """Send the settle messages, then reconcile each VPC that is due and quiet."""
+        account = self.account or next(iter(self.remediators), "")
+        if self.settler.settle_seconds:
+            for key in sorted(self.fresh):
+                try:
+                    self.settler.later(key, account)
+                except Exception as exc:  # noqa: BLE001 - its records fail; SQS redelivers
+                    logger.exception("settle message not sent", extra={"key": key})
+                    self._fail(key, exc)
+        else:
+            self.due |= self.fresh
+        for key in sorted(self.due):
+            self._reconcile(key)
+
+    def _reconcile(self, key: str) -> None:
+        notes = self.settler.notes(key)
+        if not notes:
+            logger.info("nothing noted (already reconciled)", extra={"key": key})
+            return
+        if not self.settler.quiet(notes):
+            logger.info("not quiet yet: a later settle message follows", extra={"key": key})
+            return
+        triggers = [d for d in (self.decide(n.event) for n in notes) if isinstance(d, Trigger)]
+        if not triggers:
+            self.settler.done(notes)
+            return
+        trigger = settled(key, triggers)
+        logger.set_correlation_id(trigger.call.event_id)
+        logger.info(
+            "reconciling",
+            extra={"key": key, "events": len(notes), "auto": str(trigger.auto)},
+        )
+        remediator = self.remediator(trigger.call.account)
+        try:
+            self.reports += counted(lambda: remediator.handle(trigger))
+        except Exception as exc:  # noqa: BLE001 - its records fail; SQS delivers them again
+            logger.exception("reconcile failed; its records are retried", extra={"key": key})
+            self._fail(key, exc)
+            return
+        self.settler.done(notes)
+
+    def _fail(self, key: str, exc: BaseException) -> None:
+        for message_id in self.by_key[key]:
+            self.failed.setdefault(message_id, exc)
+
+
+def _run(event: Any, context: Any, accepted: frozenset[str]) -> _Run:
+    config = settings()
+    region = os.environ.get("AWS_REGION") or _region_of(event)
+    settling = config.settling()  # SettingsError before any AWS call
+    memory = queue = None
+    if config.memory_table or settling:
+        from .aws.clients import clients_for
+        from .aws.memory import DynamoMemory
+        from .aws.settle_queue import SettleQueue
+
+        clients = clients_for(region)
+        memory = DynamoMemory(clients, config.memory_table) if config.memory_table else None
+        queue = SettleQueue(clients, settling[1]) if settling else None
+    settler = Settler(region, settling[0] if settling else 0, memory, queue)
+    return _Run(
+        config,
+        context,
+        accepted,
+        region,
+        settler,
+        account_of(context),
+        noted=_idempotent(memory, context),
+    )
+
+
+def _region_of(event: Any) -> str:
+    if _is_batch(event):
+        records = event["Records"]
+        region = records[0].get("awsRegion") if records else None
+    else:
+        region = event.get("region") if isinstance(event, Mapping) else None
+    if not isinstance(region, str) or not region:
+        raise InvalidEventError("no region in the event and AWS_REGION is not set")
+    return region
+
+
+def _idempotent(memory: Any, context: Any) -> Callable[..., dict[str, list[str]]]:
+    """`note` once per CloudTrail event id (Powertools Idempotency in the memory table); a
+    redelivered event gets the keys it was noted under the first time."""
+
+    def note(*, run: _Run, trigger: Trigger, event: dict[str, Any]) -> dict[str, list[str]]:
+        return {"keys": run.note(trigger, event)}
+
+    if memory is None:
+        return note
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=memory.table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value="idempotency",
+        expiry_attr="ttl",
+        boto3_client=memory.client,
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="detail.eventID",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_SECONDS,
+    )
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
+    wrapped: Callable[..., dict[str, list[str]]] = idempotent_function(
+        data_keyword_argument="event", persistence_store=persistence, config=config
+    )(note)
+    return wrapped
+
+
+def handle_changes(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[str, Any]:
+    """An SQS batch (partial batch response) or one bare EventBridge event."""
+    if not _is_batch(event):
+        return _bare(event, context, accepted)
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    run = _run(event, context, accepted)
+    metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event["Records"]))
+
+    def record_handler(record: SQSRecord) -> None:
+        try:
+            body = json.loads(record.body)
+        except ValueError as exc:
+            raise InvalidEventError(f"message {record.message_id}: not JSON") from exc
+        if not isinstance(body, Mapping):
+            raise InvalidEventError(f"message {record.message_id}: not a JSON object")
+        try:
+            run.take(body, record.message_id)
+        except InvalidEventError:
+            metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+            logger.exception("record rejected", extra={"message_id": record.message_id})
+            raise
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    with processor(records=event["Records"], handler=record_handler, lambda_context=context):
+        processor.process()
+    run.settle()
+    failures = [f["itemIdentifier"] for f in processor.response()["batchItemFailures"]]
+    failures += [m for m in run.failed if m not in failures]
+    logger.info(
+        "batch done",
+        extra={
+            "records": len(event["Records"]),
+            "reconciled": len(run.reports),
+            "failed": failures,
+        },
+    )
+    return {"batchItemFailures": [{"itemIdentifier": m} for m in failures]}
+
+
+def _bare(event: Any, context: Any, accepted: frozenset[str]) -> dict[str, Any]:
+    """One EventBridge event (no queue): noted and, without a settle time, reconciled at once.
+    A failure raises, as the handlers always did, so that Lambda retries."""
+    try:
+        parse_api_call(event)
+    except InvalidEventError:
+        metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
+        raise
+    run = _run(event, context, accepted)
+    run.take(event, "event")
+    if run.skipped:
+        return {"status": "skipped", "reason": run.skipped[0]}
+    run.settle()
+    if run.failed:
+        raise next(iter(run.failed.values()))
+    if run.settler.settle_seconds:
+        return {"status": "settling", "vpcs": sorted(run.fresh)}
+    return {"status": "done", "reports": [summary(r) for r in run.reports]}
