@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -54,9 +55,7 @@ class _Run:
     context: Any
     accepted: frozenset[str]
     region: str
-    settler: Settler
     account: str | None
-    noted: Callable[..., dict[str, list[str]]]
     remediators: dict[str, Remediator] = field(default_factory=dict)
     by_key: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     fresh: set[str] = field(default_factory=set)  # keys noted by this invocation
@@ -64,6 +63,31 @@ class _Run:
     failed: dict[str, BaseException] = field(default_factory=dict)  # message id -> why
     reports: list[Report] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+
+    @cached_property
+    def _adapters(self) -> tuple[Settler, Callable[..., dict[str, list[str]]]]:
+        """The settler and the idempotent note, built when a record needs them (a skipped
+        event never pays for boto3)."""
+        settling = self.config.settling()
+        memory = queue = None
+        if self.config.memory_table or settling:
+            from .aws.clients import clients_for
+            from .aws.memory import DynamoMemory
+            from .aws.settle_queue import SettleQueue
+
+            clients = clients_for(self.region)
+            if self.config.memory_table:
+                memory = DynamoMemory(clients, self.config.memory_table)
+            queue = SettleQueue(clients, settling[1]) if settling else None
+        settler = Settler(self.region, settling[0] if settling else 0, memory, queue)
+        return settler, _idempotent(memory, self.context)
+
+    @property
+    def settler(self) -> Settler:
+        return self._adapters[0]
+
+    def noted(self, **kwargs: Any) -> dict[str, list[str]]:
+        return self._adapters[1](**kwargs)
 
     def remediator(self, account: str) -> Remediator:
         if account not in self.remediators:
@@ -134,7 +158,7 @@ class _Run:
     def settle(self) -> None:
         """Send the settle messages, then reconcile each VPC that is due and quiet."""
         account = self.account or next(iter(self.remediators), "")
-        if self.settler.settle_seconds:
+        if self.config.settle_seconds:
             for key in sorted(self.fresh):
                 try:
                     self.settler.later(key, account)
@@ -180,27 +204,9 @@ class _Run:
 
 def _run(event: Any, context: Any, accepted: frozenset[str]) -> _Run:
     config = settings()
+    config.settling()  # SettingsError before any AWS call
     region = os.environ.get("AWS_REGION") or _region_of(event)
-    settling = config.settling()  # SettingsError before any AWS call
-    memory = queue = None
-    if config.memory_table or settling:
-        from .aws.clients import clients_for
-        from .aws.memory import DynamoMemory
-        from .aws.settle_queue import SettleQueue
-
-        clients = clients_for(region)
-        memory = DynamoMemory(clients, config.memory_table) if config.memory_table else None
-        queue = SettleQueue(clients, settling[1]) if settling else None
-    settler = Settler(region, settling[0] if settling else 0, memory, queue)
-    return _Run(
-        config,
-        context,
-        accepted,
-        region,
-        settler,
-        account_of(context),
-        noted=_idempotent(memory, context),
-    )
+    return _Run(config, context, accepted, region, account_of(context))
 
 
 def _region_of(event: Any) -> str:
@@ -306,6 +312,6 @@ def _bare(event: Any, context: Any, accepted: frozenset[str]) -> dict[str, Any]:
     run.settle()
     if run.failed:
         raise next(iter(run.failed.values()))
-    if run.settler.settle_seconds:
+    if run.config.settle_seconds:
         return {"status": "settling", "vpcs": sorted(run.fresh)}
     return {"status": "done", "reports": [summary(r) for r in run.reports]}

@@ -37,3 +37,30 @@ def test_importing_a_handler_creates_no_client_and_does_not_import_boto3() -> No
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_skipped_event_never_imports_boto3() -> None:
+    """The remediator's own calls come back as events after every fix: skipping them is cheap."""
+    code = (
+        "import sys; from local_aws.events import load_event; "
+        "from local_aws.context import FakeContext; "
+        "from vpc_remediator.handlers import vpc_changes; "
+        "r = vpc_changes.lambda_handler(load_event('CreateRoute-by-remediator'), "
+        "FakeContext.of('f', 'eu-south-1', '123456789012')); "
+        "print(r['status'], 'boto3' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("VPCR_", "AWS_"))},
+        "PYTHONPATH": f"{root}:{root / 'functions'}",
+        "AWS_REGION": "eu-south-1",
+        "POWERTOOLS_METRICS_NAMESPACE": "Test",
+        "VPCR_TOPIC_ARN": "arn:aws:sns:eu-south-1:123456789012:notices",
+        "VPCR_MEMORY_TABLE": "vpc-remediator-memory",
+        "VPCR_SETTLE_SECONDS": "0",
+        "VPCR_OWN_ROLE_ARNS": "arn:aws:iam::123456789012:role/vpc-remediator-VpcChangesFunctionRole",
+    }
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert result.stdout.strip().splitlines()[-1] == "skipped False"
