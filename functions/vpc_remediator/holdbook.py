@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from .domain import holds
 from .domain.memory import Memory
 from .domain.planner import Plan
+from .domain.policy import AutoScope
 from .domain.report import ActionOutcome
 from .domain.triggers import ApiCall
 
@@ -20,20 +22,32 @@ class HoldBook:
         self._memory = memory
         self._region = region
         self.run = uuid.uuid4().hex  # this reconcile: its own rounds are not someone undoing
+        self._records: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _key(self, vpc_id: str) -> str:
         return f"{self._region}:{vpc_id}"
 
     def _record(self, vpc_id: str) -> dict[str, dict[str, Any]]:
+        """The VPC's record: read once per reconcile, then kept up to date here."""
         assert self._memory is not None  # noqa: S101 - callers check
-        stored = self._memory.recall(holds.APPLIED, self._key(vpc_id)) or {}
-        return {k: dict(v) for k, v in stored.get("changes", {}).items()}
+        if vpc_id not in self._records:
+            stored = self._memory.recall(holds.APPLIED, self._key(vpc_id)) or {}
+            self._records[vpc_id] = {k: dict(v) for k, v in stored.get("changes", {}).items()}
+        return {k: dict(v) for k, v in self._records[vpc_id].items()}
 
     def _store(self, vpc_id: str, before: dict[str, Any], after: dict[str, Any]) -> None:
         if after != before and self._memory is not None:
             self._memory.remember(
                 holds.APPLIED, self._key(vpc_id), {"changes": after}, days=holds.APPLIED_DAYS
             )
+            self._records[vpc_id] = after
+
+    def once(self, vpc_id: str, auto: AutoScope) -> AutoScope:
+        """Auto intent without the subnets it already finished in an earlier reconcile."""
+        if self._memory is None or not (auto.everything or auto.subnet_ids):
+            return auto
+        done = holds.finished_before(self._record(vpc_id), run=self.run)
+        return replace(auto, done=auto.done | done) if done else auto
 
     def review(self, plan: Plan, call: ApiCall | None) -> Plan:
         if self._memory is None or not plan.actions or not plan.scope.startswith("vpc-"):

@@ -116,7 +116,9 @@ class Remediator:
     def _plan(
         self, region: RegionSnapshot, vpc_id: str, auto: AutoScope, call: ApiCall | None
     ) -> Plan:
-        """The planner's plan, with what someone keeps undoing put on hold instead."""
+        """The planner's plan, auto intent once per subnet, with what someone keeps undoing put
+        on hold instead."""
+        auto = self.holds.once(vpc_id, auto)
         return self.holds.review(plan_for_vpc(region, vpc_id, self.policy, auto), call)
 
     def _out_of_time(self) -> bool:

@@ -120,3 +120,24 @@ def test_a_gateway_someone_detached_is_not_replaced_even_when_creation_is_allowe
     assert not any(type(a).__name__ == "CreateInternetGateway" for a in plan.actions)
     (finding,) = [f for f in plan.findings if f.code is FindingCode.NO_INTERNET_GATEWAY]
     assert "was detached" in finding.message and IGW in finding.message
+
+
+def test_auto_intent_is_applied_once_per_subnet() -> None:
+    """A subnet an earlier reconcile changed is `done`: auto intent leaves it to whoever changed
+    it since, and says so in the log (a finding for no one)."""
+    from vpc_remediator.domain.holds import finished_before
+
+    record = {
+        f"{S1}|public-IP mapping": {"count": 0, "run": "earlier", "at": 1.0},
+        "subnet-00000000000000002|public-IP mapping": {"count": 0, "run": "now", "at": 2.0},
+        "rtb-0000000000managed|route 0.0.0.0/0 to the internet gateway": {"run": "earlier"},
+    }
+    assert finished_before(record, run="now") == {S1}  # this reconcile's own are not done
+    snap = vpc_snapshot(subnet(S1))  # on the main table, the gateway attached: auto public
+    fresh = plan_vpc(snap, Policy(), AutoScope.all())
+    assert fresh.actions
+    once = plan_vpc(snap, Policy(), AutoScope(everything=True, done=frozenset({S1})))
+    assert once.writes == ()
+    (finding,) = [f for f in once.findings if f.resource_id == S1]
+    assert finding.code is FindingCode.AUTO_INTENT_NOT_ENFORCED and not finding.needs_person
+    assert "finished it once already" in finding.message

@@ -166,6 +166,16 @@ def _untagged(action: Action, holds: Mapping[str, str]) -> Action | None:
     return replace(action, resource_ids=ids) if ids else None
 
 
+def finished_before(record: Mapping[str, Mapping[str, Any]], *, run: str) -> frozenset[str]:
+    """The subnets an earlier reconcile made a change to: auto intent applies once per subnet,
+    so a redelivered or retried event does not redo what someone undid since."""
+    return frozenset(
+        key.split("|", 1)[0]
+        for key, entry in record.items()
+        if key.startswith("subnet-") and entry.get("run") != run
+    )
+
+
 def applied(
     vpc_id: str,
     outcomes: tuple[ActionOutcome, ...],

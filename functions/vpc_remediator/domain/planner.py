@@ -309,6 +309,15 @@ def _report_gaps(b: _Builder, subnet: Subnet, gaps: list[str], owner: str, auto:
     advice = FINISH_ADVICE[CallerKind.IAC].format(key=b.policy.intent_tag_key)
     if owner:
         message = f"{lacks}; it is owned by {owner}, so only explicit intent changes it: {advice}"
+    elif subnet.id in auto.done and auto.would_cover(subnet.id):
+        b.find(
+            FindingCode.AUTO_INTENT_NOT_ENFORCED,
+            subnet.id,
+            f"{lacks}; auto intent finished it once already, so what changed since (by hand, "
+            "or by a tool) is left as it is",
+            person=False,
+        )
+        return
     elif auto.withheld and auto.would_cover(subnet.id):
         message = (
             f"{lacks}; it was made by {auto.withheld}, not by a person in the console or at "

@@ -89,9 +89,12 @@ class AutoScope:
     subnet_ids: frozenset[str] = frozenset()
     # Who made the change, when auto intent is withheld because of it (a tool, not a person).
     withheld: str = ""
+    # Subnets auto intent already finished once (domain/holds.py): what changed since is a
+    # person's (or a tool's) to keep, and is only reported.
+    done: frozenset[str] = frozenset()
 
     def covers(self, subnet_id: str) -> bool:
-        return not self.withheld and self.would_cover(subnet_id)
+        return not self.withheld and self.would_cover(subnet_id) and subnet_id not in self.done
 
     def would_cover(self, subnet_id: str) -> bool:
         """Whether the trigger speaks of the subnet at all (withheld or not)."""
