@@ -20,7 +20,10 @@ Each piece names the AWS behaviour it stands in for:
 - `AssociateRouteTable` for a subnet that already has an explicit association: AWS answers
   `Resource.AlreadyAssociated`; moto silently accepts it;
 - VPC Block Public Access: AWS answers DescribeVpcBlockPublicAccessOptions/Exclusions; moto
-  does not implement them (`block`: None leaves moto's behaviour as it is).
+  does not implement them (`block`: None leaves moto's behaviour as it is);
+- CloudTrail's event history: AWS answers LookupEvents (newest first, 50 a page, at most 2
+  requests a second per account and region, ThrottlingException beyond); moto does not
+  implement it (`EventHistory`).
 
 Calls answered here never reach moto: a `before-call` hook returns the parsed response, as
 botocore's own Stubber does.
@@ -362,3 +365,58 @@ class AwsBehaviour:
         # AWS: the service's own prefix list (com.amazonaws.<region>.s3 -> pl-...).
         digest = hashlib.sha256(endpoint["ServiceName"].encode()).hexdigest()[:8]
         return f"pl-{digest}"
+
+
+@dataclass
+class EventHistory:
+    """CloudTrail's LookupEvents, from the CloudTrail records a test says were logged."""
+
+    clock: Callable[[], float]
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # resource -> records
+    calls: list[float] = field(default_factory=list)  # when each request came
+    throttled: int = 0
+
+    def logged(self, resource_id: str, event: dict[str, Any]) -> None:
+        """An EventBridge sample's CloudTrail record, as the history keeps it."""
+        self.records.setdefault(resource_id, []).insert(0, event["detail"])
+
+    def attach(self, client: Any) -> None:
+        events = client.meta.events
+        events.register("before-parameter-build.cloudtrail.LookupEvents", self._keep_params)
+        events.register("before-call.cloudtrail.LookupEvents", self._lookup)
+
+    def _keep_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["event_history_params"] = dict(params)
+
+    def _lookup(self, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        import json
+        from datetime import UTC, datetime
+
+        params = context["event_history_params"]
+        now = self.clock()
+        self.calls.append(now)
+        if sum(now - t < 1.0 for t in self.calls) > 2:  # CloudTrail: 2 requests a second
+            self.throttled += 1
+            return _error("ThrottlingException", "Rate exceeded")
+        (attribute,) = params["LookupAttributes"]
+        assert attribute["AttributeKey"] == "ResourceName"
+        events = [
+            {
+                "EventId": record["eventID"],
+                "EventName": record["eventName"],
+                "ReadOnly": "false",
+                "EventTime": datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00"))
+                if isinstance(record.get("eventTime"), str)
+                else datetime.now(UTC),
+                "EventSource": record.get("eventSource", "ec2.amazonaws.com"),
+                "Resources": [{"ResourceName": attribute["AttributeValue"]}],
+                "CloudTrailEvent": json.dumps(record),
+            }
+            for record in self.records.get(attribute["AttributeValue"], [])
+        ]
+        size = int(params.get("MaxResults", 50))
+        start = int(params.get("NextToken", "0"))
+        page: dict[str, Any] = {"Events": events[start : start + size]}
+        if start + size < len(events):
+            page["NextToken"] = str(start + size)
+        return _answer(page)

@@ -1,8 +1,11 @@
-"""`vpc-remediator audit|fix`: the Lambdas' service from a terminal.
+"""`vpc-remediator audit|fix|release`: the Lambdas' service from a terminal.
 
-Uses the standard AWS credential chain; AWS_ENDPOINT_URL points it at an emulator. Settings
-default from the same environment variables the Lambdas read; flags override them.
-Exit codes: 0 compliant, 1 findings or actions (audit) / something remains (fix), 2 error.
+Uses the standard AWS credential chain (`--profile` picks a profile); AWS_ENDPOINT_URL points
+it at an emulator. Settings default from the same environment variables the Lambdas read;
+flags override them. `fix` shows its plan and asks before changing anything; `--yes` applies
+without asking; without a terminal and without `--yes` it refuses and changes nothing.
+Exit codes: 0 compliant (released), 1 findings or actions (audit) / something remains or not
+applied (fix) / no hold (release), 2 error or refusal.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from .domain.policy import AutoScope, Mode, Policy, RouteStrategy
+from .domain.creators import subnets_named
+from .domain.planner import Plan
+from .domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
+from .domain.provenance import Caller
 from .domain.report import Report, notice_document, report_lines
 from .settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 
@@ -41,6 +48,7 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     where.add_argument(
         "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
     )
+    where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
     how = common.add_argument_group("settings (default: the VPCR_* environment, as in the Lambdas)")
     how.add_argument(
         "--route-strategy",
@@ -102,7 +110,16 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     commands.add_parser(
         "audit", parents=[common], help="read only: findings, what fix would do, readiness"
     )
-    commands.add_parser("fix", parents=[common], help="apply the plan and print what changed")
+    fix = commands.add_parser(
+        "fix", parents=[common], help="show the plan, ask, apply it and print what changed"
+    )
+    fix.add_argument("--yes", action="store_true", help="apply without asking")
+    release = commands.add_parser(
+        "release", help=f"take a resource off hold (remove its {HOLD_TAG_KEY} tag)"
+    )
+    release.add_argument("resource", help="the subnet, route table or VPC on hold")
+    release.add_argument("--region", action="append", default=[], help="its region")
+    release.add_argument("--profile", help="the AWS profile to use")
     return parser
 
 
@@ -146,13 +163,53 @@ def _regions(args: argparse.Namespace) -> list[str]:
     return regions
 
 
-def _run_region(region: str, policy: Policy, args: argparse.Namespace) -> list[Report]:
+def _run_region(
+    region: str, policy: Policy, args: argparse.Namespace, ask: Callable[[str], bool]
+) -> list[Report]:
     from .aws.clients import clients_for
     from .wiring import remediator_for
 
-    remediator = remediator_for(policy, clients_for(region))  # it prints; it does not notify
     auto = AutoScope.none() if args.explicit_only else AutoScope.all()
+
+    def approve(plans: list[Plan]) -> bool:
+        """`fix` applies only what the person approved (or --yes); audit never applies."""
+        if args.command != "fix":
+            return False
+        return ask(plan_text(region, plans, remediator.makers.makers if remediator.makers else {}))
+
+    # It prints; it does not notify. Who made a subnet is looked up where auto intent would
+    # change it; one whose maker is not known is in the plan, for the person to approve.
+    remediator = remediator_for(
+        policy,
+        clients_for(region),
+        look_up_makers=not args.explicit_only,
+        ask_unknown=True,
+        approve=approve,
+    )
     return remediator.sweep(frozenset(args.vpc_id) if args.vpc_id else None, auto)
+
+
+def plan_text(region: str, plans: list[Plan], makers: Mapping[str, Caller | None]) -> str:
+    """What `fix` would change, and for every subnet it would change what it takes the subnet
+    to be and why: the tag, the name's words, the routing signal, who made it."""
+    lines = [f"{region}: the plan"]
+    for plan in plans:
+        if not plan.writes:
+            continue
+        lines.append(f"  {plan.scope}: {len(plan.writes)} change(s)")
+        lines += [f"    - {a.summary}" for a in plan.writes]
+        intents = {i.subnet_id: i for i in plan.intents}
+        for subnet in sorted(subnets_named(plan.writes)):
+            intent = intents.get(subnet)
+            if intent is None:
+                continue
+            if subnet in makers:
+                maker = makers[subnet]
+                who = maker.described if maker else "not known (not in CloudTrail's 90 days)"
+            else:
+                who = "not looked up (explicit intent)" if intent.is_explicit else "not needed"
+            lines.append(f"    {subnet}: {intent.intent} ({intent.reason}); made by {who}")
+    return "\n".join(lines)
 
 
 def _print_text(region: str, reports: list[Report], out: TextIO) -> None:
@@ -181,8 +238,38 @@ def _aws_error(exc: Exception) -> str | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+def _use_profile(profile: str | None) -> None:
+    """Every client of this run uses the profile (the standard chain reads AWS_PROFILE)."""
+    if not profile:
+        return
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        boto3.session.Session(profile_name=profile)
+    except ProfileNotFound:
+        raise CliError(f"no AWS profile {profile!r} (see `aws configure list-profiles`)") from None
+    os.environ["AWS_PROFILE"] = profile
+
+
+def _asker(stdin: TextIO, shown: TextIO, *, yes: bool) -> Callable[[str], bool]:
+    """Show the plan; with --yes apply it, otherwise ask the person at the terminal."""
+
+    def ask(plan: str) -> bool:
+        print(plan, file=shown)
+        if yes:
+            return True
+        print("Apply these changes? [y/N] ", end="", file=shown, flush=True)
+        return stdin.readline().strip().lower() in {"y", "yes"}
+
+    return ask
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, stdin: TextIO | None = None
+) -> int:
     out = out or sys.stdout
+    stdin = stdin or sys.stdin
     from .observability import logger
 
     # The service's logs are for Lambda; here they would drown the report.
@@ -195,14 +282,26 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
     args = _parser(defaults).parse_args(argv)
+    if args.command == "fix" and not args.yes and not stdin.isatty():
+        print(
+            "vpc-remediator: fix changes your network: not a terminal to ask on, so nothing "
+            "is changed; run it at a terminal, or pass --yes",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     try:
+        _use_profile(args.profile)
+        if args.command == "release":
+            return _release(args, out)
         policy = _policy(args, defaults.policy)
         regions = _regions(args)
         results: list[tuple[str, list[Report]]] = []
         for n, region in enumerate(regions, 1):
             if len(regions) > 1:
                 print(f"[{n}/{len(regions)}] {region}", file=sys.stderr)
-            results.append((region, _run_region(region, policy, args)))
+            # The plan goes where the person reads it (stderr when stdout is --json).
+            ask = _asker(stdin, sys.stderr if args.json else out, yes=getattr(args, "yes", False))
+            results.append((region, _run_region(region, policy, args, ask)))
     except CliError as exc:
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -220,6 +319,37 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         for region, reports in results:
             _print_text(region, reports, out)
     return EXIT_COMPLIANT if compliant else EXIT_NOT_COMPLIANT
+
+
+_HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")
+
+
+def _release(args: argparse.Namespace, out: TextIO) -> int:
+    """Take a resource off hold: the remediator may change it again (and tries once more)."""
+    from .aws.clients import clients_for
+    from .aws.writer import ActionWriter
+    from .domain.actions import ReleaseHold
+    from .domain.report import ActionStatus
+
+    if not _HELD.match(args.resource):
+        raise CliError(f"{args.resource!r} is not a subnet, route table or VPC id")
+    (region,) = _regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    ec2 = clients_for(region).ec2
+    tags = ec2.describe_tags(
+        Filters=[
+            {"Name": "resource-id", "Values": [args.resource]},
+            {"Name": "key", "Values": [HOLD_TAG_KEY]},
+        ]
+    )["Tags"]
+    if not tags:
+        print(f"{args.resource} is not on hold in {region}", file=out)
+        return EXIT_NOT_COMPLIANT
+    action = ReleaseHold(resource_id=args.resource, reason="a person released it")
+    (outcome,) = ActionWriter(ec2).apply([action])
+    if outcome.status is not ActionStatus.APPLIED:
+        raise CliError(f"{args.resource} not released: {outcome.detail}")
+    print(f"released {args.resource} (it was on hold: {tags[0]['Value']})", file=out)
+    return EXIT_COMPLIANT
 
 
 def run_document(command: str, results: list[tuple[str, list[Report]]]) -> dict[str, Any]:

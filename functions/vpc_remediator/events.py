@@ -38,20 +38,24 @@ class UserIdentity(BaseModel):
     session_context: SessionContext | None = Field(default=None, alias="sessionContext")
 
 
-class CloudTrailDetail(BaseModel):
+class CallerRecord(BaseModel):
+    """Who made a call, from a CloudTrail record (LookupEvents' CloudTrailEvent)."""
+
     model_config = ConfigDict(extra="ignore")
+    user_identity: UserIdentity = Field(alias="userIdentity")
+    user_agent: str | None = Field(default=None, alias="userAgent", max_length=2048)
+    from_console: str | bool | None = Field(default=None, alias="sessionCredentialFromConsole")
+
+
+class CloudTrailDetail(CallerRecord):
     event_id: str = Field(alias="eventID", min_length=1, max_length=128)
     event_name: str = Field(alias="eventName", min_length=1, max_length=128)
     event_source: str = Field(alias="eventSource", min_length=1, max_length=128)
     event_time: datetime = Field(alias="eventTime")
     aws_region: str = Field(alias="awsRegion", min_length=1, max_length=64)
-    user_identity: UserIdentity = Field(alias="userIdentity")
     error_code: str | None = Field(default=None, alias="errorCode", max_length=256)
     request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
     response_elements: dict[str, Any] | None = Field(default=None, alias="responseElements")
-    # Who made the call, and how (domain/provenance.py reads them).
-    user_agent: str | None = Field(default=None, alias="userAgent", max_length=2048)
-    from_console: str | bool | None = Field(default=None, alias="sessionCredentialFromConsole")
 
 
 class CloudTrailApiCallEvent(EventBridgeModel):
@@ -78,6 +82,7 @@ def parse_api_call(event: Any) -> ApiCall:
     identity = detail.user_identity
     issuer = identity.session_context.session_issuer if identity.session_context else None
     return ApiCall(
+        caller_fields=_caller_fields(detail),
         event_id=detail.event_id,
         event_name=detail.event_name,
         event_source=detail.event_source,
@@ -89,15 +94,28 @@ def parse_api_call(event: Any) -> ApiCall:
         error_code=detail.error_code,
         request=detail.request_parameters,
         response=detail.response_elements,
-        caller_fields=CallerFields(
-            user_agent=detail.user_agent or "",
-            invoked_by=identity.invoked_by or "",
-            identity_type=identity.type or "",
-            principal=identity.arn or "",
-            issuer=(issuer.arn if issuer else None) or "",
-            from_console=str(detail.from_console).lower() == "true",
-        ),
     )
+
+
+def _caller_fields(detail: CloudTrailDetail | CallerRecord) -> CallerFields:
+    identity = detail.user_identity
+    issuer = identity.session_context.session_issuer if identity.session_context else None
+    return CallerFields(
+        user_agent=detail.user_agent or "",
+        invoked_by=identity.invoked_by or "",
+        identity_type=identity.type or "",
+        principal=identity.arn or "",
+        issuer=(issuer.arn if issuer else None) or "",
+        from_console=str(detail.from_console).lower() == "true",
+    )
+
+
+def caller_fields_of(record: Any) -> CallerFields:
+    """The caller of a CloudTrail record, or InvalidEventError."""
+    try:
+        return _caller_fields(CallerRecord.model_validate(record))
+    except ValidationError as exc:
+        raise InvalidEventError(f"not a CloudTrail record: {exc.errors()[0]['msg']}") from None
 
 
 class ScheduledEvent(EventBridgeModel):

@@ -32,7 +32,9 @@ def settings() -> Settings:
     return Settings.from_env(os.environ)
 
 
-def build_remediator(config: Settings, region: str, context: Any, account: str) -> Remediator:
+def build_remediator(
+    config: Settings, region: str, context: Any, account: str, *, look_up_makers: bool = False
+) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
     from .aws.clients import clients_for
     from .wiring import remediator_for
@@ -45,6 +47,7 @@ def build_remediator(config: Settings, region: str, context: Any, account: str) 
         topic_arn=config.topic_arn,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
+        look_up_makers=look_up_makers,
         # The service stops before the invocation's timeout; the retry carries on.
         time_left=(lambda: remaining() / 1000) if callable(remaining) else None,
     )
@@ -101,7 +104,14 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
         metrics.add_metric(name="EventsSkipped", unit=MetricUnit.Count, value=1)
         return {"status": "skipped", "reason": reason}
     auto = AutoScope.all() if config.sweep_applies_auto_intent else AutoScope.none()
-    remediator = build_remediator(config, region, context, scheduled.account)
+    # No event says who made what the sweep finds: CloudTrail's history does (for auto intent).
+    remediator = build_remediator(
+        config,
+        region,
+        context,
+        scheduled.account,
+        look_up_makers=config.sweep_applies_auto_intent,
+    )
     reports = counted(lambda: remediator.finish_sweep(remediator.sweep(None, auto)))
     return {"status": "done", "reports": [summary(r) for r in reports]}
 

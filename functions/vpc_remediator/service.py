@@ -27,6 +27,7 @@ from .domain.report import (
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from .domain.verdict import readiness
 from .holdbook import HoldBook
+from .makers import MakerBook
 from .observability import logger
 
 REGION_SCOPE = "default VPC"
@@ -106,6 +107,10 @@ class Remediator:
     # What was said and done before (DynamoDB in the stack): the same thing is said once, and
     # a change someone keeps undoing is put on hold. None: the command line.
     memory: Memory | None = None
+    # Who made what, where no event says it (the sweep, the command line): CloudTrail's history.
+    makers: MakerBook | None = None
+    # Asked before anything is applied, with the plans (the command line asks a person).
+    approve: Callable[[list[Plan]], bool] | None = None
     holds: HoldBook = field(init=False)
 
     def __post_init__(self) -> None:
@@ -119,6 +124,8 @@ class Remediator:
         """The planner's plan, auto intent once per subnet, with what someone keeps undoing put
         on hold instead."""
         auto = self.holds.once(vpc_id, auto)
+        if call is None and self.makers is not None:
+            auto = self.makers.vouch(region, vpc_id, auto)
         return self.holds.review(plan_for_vpc(region, vpc_id, self.policy, auto), call)
 
     def _out_of_time(self) -> bool:
@@ -173,7 +180,7 @@ class Remediator:
         """
         region = self.reader.read(vpc_ids)
         region_plan = plan_region(region, self.policy)
-        if region_plan.writes:
+        if region_plan.writes and (self.approve is None or self.approve([region_plan])):
             # Rare: the default VPC is to be recreated; that path reads again by itself.
             region_report = self.reconcile_region()
             region = self.reader.read(vpc_ids)
@@ -196,6 +203,12 @@ class Remediator:
         for plan in plans.values():
             _log_plan(plan)
         writer = self._writing
+        if (
+            writer is not None
+            and self.approve is not None
+            and any(p.writes for p in plans.values())
+        ):
+            writer = writer if self.approve(list(plans.values())) else None
         if writer is None or not any(p.writes for p in plans.values()):
             return [
                 self._report(plan.scope, (plan,), _would_apply(plan.actions), region, call)

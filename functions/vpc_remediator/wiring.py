@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .aws.clients import AwsClients
+from .aws.history import CloudTrailHistory
 from .aws.memory import DynamoMemory
 from .aws.notifier import DeadLetterNotifier, SnsNotifier
 from .aws.reader import SnapshotReader
 from .aws.writer import ActionWriter
+from .domain.planner import Plan
 from .domain.policy import Mode, Policy
+from .makers import MakerBook
 from .service import Remediator
 
 
@@ -25,12 +28,25 @@ def remediator_for(
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
+    look_up_makers: bool = False,
+    ask_unknown: bool = False,
+    approve: Callable[[list[Plan]], bool] | None = None,
 ) -> Remediator:
     """A Remediator on these clients; in audit mode it gets no writer at all.
 
     `account` is the account it guards (the Lambdas know it from their context); without it,
-    one GetCallerIdentity call asks.
+    one GetCallerIdentity call asks. `look_up_makers`: who made a subnet is looked up in
+    CloudTrail's history where no event says it (the sweep, the CLI); `ask_unknown`: a subnet
+    whose maker is not known is in the plan (a person approves it) rather than left alone.
     """
+    memory = DynamoMemory(clients, memory_table) if memory_table else None
+    makers = (
+        MakerBook(
+            CloudTrailHistory(clients), memory, clients.region, policy, ask_unknown=ask_unknown
+        )
+        if look_up_makers
+        else None
+    )
     return Remediator(
         policy=policy,
         reader=SnapshotReader(clients.ec2, clients.region, account or clients.account),
@@ -40,5 +56,7 @@ def remediator_for(
         if dead_letter_queue_url
         else None,
         time_left=time_left,
-        memory=DynamoMemory(clients, memory_table) if memory_table else None,
+        memory=memory,
+        makers=makers,
+        approve=approve,
     )

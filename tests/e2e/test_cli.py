@@ -56,7 +56,7 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     emulator: Emulator,
 ) -> None:
     ids = seed_story(emulator)
-    fixed = emulator.cli("fix")
+    fixed = emulator.cli("fix", "--yes")
     # The missing default VPC is a finding a person must decide on: fix reports it (exit 1).
     assert fixed.returncode == 1, fixed.stderr
     assert f"[applied] associate {ids['subnet']} with <new public route table>" in fixed.stdout
@@ -78,7 +78,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     # that zone's default subnet, and then refuses CreateDefaultVpc (AWS does not).
     ec2 = emulator.client("ec2")
     delete_default_vpc(ec2)
-    fixed = emulator.cli("fix", "--restore-default-vpc")
+    fixed = emulator.cli("fix", "--yes", "--restore-default-vpc")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     audit = emulator.cli("audit", "--json")
     assert audit.returncode == 0
@@ -90,7 +90,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
 
 def test_explicit_only_leaves_auto_intent_gaps(emulator: Emulator) -> None:
     ids = seed_story(emulator)
-    result = emulator.cli("fix", "--explicit-only", "--vpc-id", ids["vpc"])
+    result = emulator.cli("fix", "--yes", "--explicit-only", "--vpc-id", ids["vpc"])
     assert result.returncode == 1
     assert "[applied]" not in result.stdout
     assert "auto intent is applied only when" in result.stdout
@@ -141,3 +141,60 @@ def test_all_regions_asks_the_account(emulator: Emulator) -> None:
     result = emulator.cli("audit", "--all-regions", "--json")
     regions = [r["region"] for r in json.loads(result.stdout)["regions"]]
     assert "eu-south-1" in regions and len(regions) > 5
+
+
+def test_fix_without_a_terminal_and_without_yes_refuses_and_changes_nothing(
+    emulator: Emulator,
+) -> None:
+    ids = seed_story(emulator)
+    before = route_tables(emulator, ids["vpc"])
+    result = emulator.cli("fix")  # stdin is not a terminal here
+    assert (result.returncode, result.stdout) == (2, "")
+    assert len(result.stderr.splitlines()) == 1
+    assert "pass --yes" in result.stderr
+    assert route_tables(emulator, ids["vpc"]) == before
+
+
+def test_release_takes_a_resource_off_hold(emulator: Emulator) -> None:
+    ids = seed_story(emulator)
+    ec2 = emulator.client("ec2")
+    hold = "vpc-remediator:hold"
+    note = "public-IP mapping undone by Security Hub automated response"
+    ec2.create_tags(Resources=[ids["subnet"]], Tags=[{"Key": hold, "Value": note}])
+    released = emulator.cli("release", ids["subnet"])
+    assert released.returncode == 0, released.stderr
+    assert released.stdout == f"released {ids['subnet']} (it was on hold: {note})\n"
+    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids["subnet"]]}])["Tags"]
+    assert hold not in {t["Key"] for t in tags}
+    again = emulator.cli("release", ids["subnet"])
+    assert (again.returncode, again.stdout) == (
+        1,
+        f"{ids['subnet']} is not on hold in eu-south-1\n",
+    )
+    bad = emulator.cli("release", "sg-0123456789abcdef0")
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
+
+
+def test_profile_selects_an_aws_profile(emulator: Emulator, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = tmp_path / "config"
+    config.write_text("[profile platform]\nregion = eu-south-1\n")
+    credentials = tmp_path / "credentials"
+    credentials.write_text(
+        "[platform]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+    files = {
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_REGION": "",
+    }
+    ok = emulator.cli("audit", "--profile", "platform", "--json", **files)
+    assert ok.returncode in (0, 1), ok.stderr
+    assert json.loads(ok.stdout)["regions"][0]["region"] == "eu-south-1"
+    missing = emulator.cli("audit", "--profile", "nobody", **files)
+    assert missing.returncode == 2
+    assert (
+        missing.stderr
+        == "vpc-remediator: no AWS profile 'nobody' (see `aws configure list-profiles`)\n"
+    )

@@ -171,7 +171,13 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 
         log = CallLog(tags_of=tags_of)
         clients = clients_for(REGION)
-        for client in (clients.ec2, clients.sns, clients.dynamodb, clients.sqs):
+        for client in (
+            clients.ec2,
+            clients.sns,
+            clients.dynamodb,
+            clients.sqs,
+            clients.cloudtrail,
+        ):
             client.meta.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
         handler = logging.StreamHandler(logs)
@@ -230,6 +236,8 @@ def assert_calls_allowed(
             checks = [(f"sns:{operation}", params["TopicArn"], {})]
         elif service == "dynamodb":
             checks = [(f"dynamodb:{operation}", "MemoryTable.Arn", {})]
+        elif service == "cloudtrail":
+            checks = [(f"cloudtrail:{operation}", "*", {})]
         elif service == "sqs":
             queue = "ChangesQueue" if "changes" in params["QueueUrl"] else "DeadLetterQueue"
             checks = [(f"sqs:{operation}", f"{queue}.Arn", {})]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.conftest import load_event
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import (
     new_gateway,
@@ -101,8 +102,15 @@ def test_a_sweep_reads_the_region_with_six_calls_whatever_the_number_of_vpcs(aws
 def test_the_sweep_can_be_allowed_to_apply_auto_intent(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tests.integration.test_makers import cloudtrail_history
+
     configure(monkeypatch, VPCR_SWEEP_APPLIES_AUTO_INTENT="true")
     ids = region_in_several_states(aws)
+    # CloudTrail's history says a person made the subnet in the console (tests/test_makers.py
+    # has the other makers): only then does the sweep finish it.
+    history = cloudtrail_history(monkeypatch)
+    subnet = aws.ec2.describe_subnets(SubnetIds=[ids["gap"]])["Subnets"][0]
+    history.logged(ids["gap"], load_event("CreateSubnet", vpc=subnet["VpcId"], subnet=ids["gap"]))
     aws.invoke(sweep, "ScheduledEvent")
     assert aws.skypilot_says_public(ids["gap"])
     assert not aws.skypilot_says_public(ids["private"])

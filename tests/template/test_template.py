@@ -34,7 +34,12 @@ POWERTOOLS_VARIABLES = {
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
 }
-ALL_TRUE = {"CreateInternetGateway": "true", "RestoreDefaultVpc": "true"}
+ALL_TRUE = {
+    "CreateInternetGateway": "true",
+    "RestoreDefaultVpc": "true",
+    "SweepAppliesAutoIntent": "true",
+}
+UNSCOPED_READS = {"cloudtrail:LookupEvents"}
 ALL_FALSE = {"CreateInternetGateway": "false", "RestoreDefaultVpc": "false"}
 
 
@@ -215,7 +220,10 @@ def test_no_wildcard_action_and_no_wildcard_resource_on_a_scopable_mutation(
                 else [statement["Resource"]]
             )
             assert all("*" not in a for a in actions), statement
-            mutating = [a for a in actions if not a.startswith("ec2:Describe")]
+            # Reads with no resource-level permission in their service.
+            mutating = [
+                a for a in actions if not a.startswith("ec2:Describe") and a not in UNSCOPED_READS
+            ]
             if "*" in resources and mutating:
                 assert set(mutating) <= unscopable, statement
                 assert statement["Condition"]["StringEquals"]["aws:RequestedRegion"] == REGION
@@ -418,3 +426,14 @@ def test_the_settle_time_and_concurrency_reach_the_changes_function(
         resolver = Resolver(template, parameters, REGION, ACCOUNT)
         value = resolver.value({"x": props["ReservedConcurrentExecutions"]}).get("x")
         assert (None if value is None else int(value)) == reserved
+
+
+@pytest.mark.parametrize(("applies", "granted"), [("true", True), ("false", False)])
+def test_only_a_sweep_that_applies_auto_intent_reads_cloudtrail_history(
+    template: dict[str, Any], applies: str, granted: bool
+) -> None:
+    resolver = Resolver(template, {"SweepAppliesAutoIntent": applies}, REGION, ACCOUNT)
+    for function in functions(template):
+        actions = granted_actions(function_statements(resolver, function))
+        reads = "cloudtrail:LookupEvents" in actions
+        assert reads is (granted and function == "SweepFunction"), function

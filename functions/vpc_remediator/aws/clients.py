@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudtrail import CloudTrailClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_sns import SNSClient
@@ -48,6 +49,13 @@ class AwsClients:
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
         return self._session.client("dynamodb", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def cloudtrail(self) -> CloudTrailClient:
+        # One retry: the calls are paced within LookupEvents' rate, and a maker not found now
+        # is asked again by the next reconcile.
+        config = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 2}))
+        return self._session.client("cloudtrail", region_name=self.region, config=config)
 
     @cached_property
     def sts(self) -> STSClient:

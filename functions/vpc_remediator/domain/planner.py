@@ -318,9 +318,19 @@ def _report_gaps(b: _Builder, subnet: Subnet, gaps: list[str], owner: str, auto:
             person=False,
         )
         return
-    elif auto.withheld and auto.would_cover(subnet.id):
+    elif subnet.id in auto.maker_unknown and auto.would_cover(subnet.id):
+        b.find(
+            FindingCode.AUTO_INTENT_NOT_ENFORCED,
+            subnet.id,
+            f"{lacks}; who made it is not known (CloudTrail's event history keeps 90 days), "
+            "so auto intent does not act on it: "
+            + FINISH_ADVICE[CallerKind.UNKNOWN].format(key=b.policy.intent_tag_key),
+            person=False,
+        )
+        return
+    elif (maker := auto.withheld_for(subnet.id)) and auto.would_cover(subnet.id):
         message = (
-            f"{lacks}; it was made by {auto.withheld}, not by a person in the console or at "
+            f"{lacks}; it was made by {maker}, not by a person in the console or at "
             f"the CLI, so it is that tool's to finish: {advice}"
         )
     else:

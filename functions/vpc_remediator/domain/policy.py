@@ -92,9 +92,22 @@ class AutoScope:
     # Subnets auto intent already finished once (domain/holds.py): what changed since is a
     # person's (or a tool's) to keep, and is only reported.
     done: frozenset[str] = frozenset()
+    # Where no event is at hand (the sweep): who made each subnet, from CloudTrail's history,
+    # when that is not a caller auto intent finishes for (subnet -> who), and the subnets whose
+    # maker is not known at all.
+    made_by: tuple[tuple[str, str], ...] = ()
+    maker_unknown: frozenset[str] = frozenset()
 
     def covers(self, subnet_id: str) -> bool:
-        return not self.withheld and self.would_cover(subnet_id) and subnet_id not in self.done
+        return (
+            not self.withheld_for(subnet_id)
+            and self.would_cover(subnet_id)
+            and subnet_id not in self.done | self.maker_unknown
+        )
+
+    def withheld_for(self, subnet_id: str) -> str:
+        """Who made the subnet, when auto intent is withheld because of it ("" if it is not)."""
+        return self.withheld or dict(self.made_by).get(subnet_id, "")
 
     def would_cover(self, subnet_id: str) -> bool:
         """Whether the trigger speaks of the subnet at all (withheld or not)."""

@@ -1,0 +1,97 @@
+"""Who made a subnet, where no event says it (DESIGN.md section 4: auto intent is applied only to
+what a person made in the console or with the CLI).
+
+The sweep and the command line have no CloudTrail event at hand. For the few subnets a plan
+would change on auto intent, who made them is looked up in CloudTrail's event history (an
+adapter's job, remembered once known); here are only the rules: which subnets to ask about,
+and what auto intent may do once the answers are in. A subnet whose maker is not known is
+left alone by the sweep; the command line shows it in the plan and asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .actions import Action
+from .intent import Intent
+from .planner import Plan
+from .policy import AutoScope
+from .provenance import Caller, CallerKind
+
+CREATOR = "creator"  # memory kind: who made a resource
+CREATOR_DAYS = 400  # who made it never changes
+UNKNOWN_DAYS = 7  # not in the event history (older than 90 days, or no trail): asked weekly
+HISTORY_DAYS = 90  # what CloudTrail's event history keeps
+
+
+def subnets_named(actions: tuple[Action, ...]) -> set[str]:
+    named: set[str] = set()
+    for action in actions:
+        subnet = getattr(action, "subnet_id", None)
+        if isinstance(subnet, str):
+            named.add(subnet)
+        named |= {r for r in getattr(action, "resource_ids", ()) if r.startswith("subnet-")}
+    return named
+
+
+def auto_subjects(with_auto: Plan, without_auto: Plan) -> frozenset[str]:
+    """The subnets a plan would change only because of auto intent: those named by actions the
+    plan without auto intent does not have, and, when such an action is on a route table (the
+    main table's default route), every subnet auto intent takes to be public."""
+    planned_anyway = {a.summary for a in without_auto.actions}
+    extra = tuple(a for a in with_auto.actions if a.summary not in planned_anyway)
+    if not extra:
+        return frozenset()
+    subjects = subnets_named(extra)
+    if any(not hasattr(a, "subnet_id") and hasattr(a, "route_table") for a in extra):
+        subjects |= {
+            i.subnet_id
+            for i in with_auto.intents
+            if not i.is_explicit and i.intent is Intent.PUBLIC
+        }
+    explicit = {i.subnet_id for i in with_auto.intents if i.is_explicit}
+    return frozenset(subjects - explicit)
+
+
+def vouched(
+    auto: AutoScope,
+    subjects: frozenset[str],
+    makers: Mapping[str, Caller | None],
+    allowed: frozenset[CallerKind],
+    *,
+    ask_unknown: bool,
+) -> AutoScope:
+    """Auto intent for the subjects whose maker auto intent finishes for; the others are made
+    by someone else (named), or by no one known (left alone, unless a person is asked)."""
+    known = {
+        s: maker
+        for s in subjects
+        if (maker := makers.get(s)) is not None and maker.kind is not CallerKind.UNKNOWN
+    }
+    made_by = tuple((s, known[s].described) for s in sorted(known) if known[s].kind not in allowed)
+    unknown = frozenset(subjects - set(known))
+    return replace(
+        auto,
+        made_by=auto.made_by + made_by,
+        maker_unknown=auto.maker_unknown | (frozenset() if ask_unknown else unknown),
+    )
+
+
+def maker_value(maker: Caller | None) -> dict[str, Any]:
+    """A maker as the memory keeps it."""
+    if maker is None:
+        return {"known": False}
+    return {
+        "known": True,
+        "kind": str(maker.kind),
+        "tool": maker.tool,
+        "principal": maker.principal,
+    }
+
+
+def maker_of(value: Mapping[str, Any]) -> Caller | None:
+    if not value.get("known"):
+        return None
+    return Caller(CallerKind(value["kind"]), str(value["tool"]), str(value["principal"]))

@@ -1,0 +1,83 @@
+"""`vpc-remediator fix` at a terminal (issue 10): it shows the plan, saying for every subnet it
+would change what it takes the subnet to be, why, and who made it, and asks; only "y" applies.
+A subnet whose maker CloudTrail's history does not know is in the plan: the person decides."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import load_event
+from tests.integration.conftest import Aws
+from tests.integration.test_makers import cloudtrail_history
+from tests.integration.test_story import new_gateway, new_subnet, new_vpc
+from vpc_remediator import cli
+
+# Everything the plan named is done: compliant (exit 0).
+EXPECTED_AFTER_FIX = 0
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture(autouse=True)
+def _logger_as_it_was() -> Iterator[None]:
+    """The CLI quietens the service's logger for the terminal; the other tests read its INFO."""
+    from vpc_remediator.observability import logger
+
+    level = logger.log_level
+    handler = logger.registered_handler
+    stream = getattr(handler, "stream", None)
+    yield
+    logger.setLevel(level)
+    if handler is not None and stream is not None:
+        handler.setStream(stream)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def two_subnets(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    events = cloudtrail_history(monkeypatch)
+    vpc = new_vpc(aws)
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    made = new_subnet(aws, vpc, "10.0.1.0/24")
+    old = new_subnet(aws, vpc, "10.0.2.0/24")
+    events.logged(made, load_event("CreateSubnet", vpc=vpc, subnet=made))
+    return {"vpc": vpc, "made": made, "old": old}
+
+
+def fix(answer: str, vpc: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = cli.main(["fix", "--vpc-id", vpc], out=out, stdin=Terminal(answer))
+    return code, out.getvalue()
+
+
+def test_fix_shows_the_plan_and_changes_nothing_unless_told_yes(
+    aws: Aws, two_subnets: dict[str, str]
+) -> None:
+    ids = two_subnets
+    aws.log.clear()
+    code, out = fix("n\n", ids["vpc"])
+    assert code == 1
+    assert aws.log.writes == []
+    assert "the plan" in out and "- create route table" in out
+    assert "Apply these changes? [y/N]" in out
+    made_line = next(line for line in out.splitlines() if line.strip().startswith(ids["made"]))
+    assert "public (it is on the main route table" in made_line
+    assert "made by AWS Management Console" in made_line
+    old_line = next(line for line in out.splitlines() if line.strip().startswith(ids["old"]))
+    assert "made by not known" in old_line
+    assert "[would-apply]" in out  # the report says what was not applied
+
+
+def test_fix_applies_what_the_person_approved(aws: Aws, two_subnets: dict[str, str]) -> None:
+    ids = two_subnets
+    code, out = fix("y\n", ids["vpc"])
+    assert "[applied]" in out
+    for subnet in (ids["made"], ids["old"]):
+        assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
+    assert code == EXPECTED_AFTER_FIX, out
