@@ -125,3 +125,30 @@ def test_a_resource_tagged_by_a_stack_changes_only_on_explicit_intent() -> None:
     policy = Policy(iac_tag_keys=frozenset({"ManagedBy"}))
     assert plan_vpc(terraform, policy, AutoScope.all()).actions == ()
     assert plan_vpc(terraform, Policy(), AutoScope.all()).actions != ()
+
+
+def test_no_subnet_is_moved_off_the_main_table_while_iac_builds_the_vpc() -> None:
+    """Explicitly public, still on the main table, and the trigger is Terraform's: moving it
+    would make Terraform's own association fail (Resource.AlreadyAssociated)."""
+    from tests.builders import subnet, vpc_snapshot
+    from vpc_remediator.domain.actions import AssociateRouteTable
+    from vpc_remediator.domain.findings import FindingCode
+    from vpc_remediator.domain.planner import plan_vpc
+    from vpc_remediator.domain.policy import AutoScope, Policy
+    from vpc_remediator.domain.settle import merged_scope
+
+    snap = vpc_snapshot(
+        subnet("subnet-00000000000000001", tags={"vpc-remediator:intent": "public"})
+    )
+    building = AutoScope(iac_building="Terraform (arn:aws:sts::1:assumed-role/tf/run)")
+    held_back = plan_vpc(snap, Policy(), building)
+    assert not any(isinstance(a, AssociateRouteTable) for a in held_back.actions)
+    (finding,) = [f for f in held_back.findings if f.code is FindingCode.LEFT_TO_IAC]
+    assert "while Terraform" in finding.message and not finding.needs_person
+    # The sweep (no trigger) and a person's event do move it.
+    assert any(
+        isinstance(a, AssociateRouteTable)
+        for a in plan_vpc(snap, Policy(), AutoScope.none()).actions
+    )
+    # A burst with one IaC event is still the tool's build.
+    assert merged_scope([AutoScope.all(), building]).iac_building == building.iac_building

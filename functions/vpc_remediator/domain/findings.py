@@ -39,6 +39,9 @@ class FindingCode(StrEnum):
     OWNED_BY_TOOL = "owned-by-tool"
     # Another principal kept undoing a change of the remediator's: the resource is on hold.
     HELD = "held"
+    # An explicitly public subnet on the main table while infrastructure-as-code builds the VPC:
+    # not moved under the tool (its own association would fail); the sweep finishes it.
+    LEFT_TO_IAC = "left-to-iac"
 
 
 class Severity(StrEnum):

@@ -138,6 +138,9 @@ class _Builder:
     carried: dict[str, dict[str, str]] = field(default_factory=dict)
     # Resources on hold (tag vpc-remediator:hold) -> the tag's note: never written.
     held: dict[str, str] = field(default_factory=dict)
+    # The infrastructure-as-code tool whose calls triggered this plan, still building the VPC:
+    # no subnet is moved off the main table under it (its own association would then fail).
+    building: str = ""
 
     def on_hold(self, resource_id: str) -> bool:
         """Whether a resource is on hold; the first time, a finding says so."""
@@ -220,7 +223,7 @@ def plan_vpc(
     """`restoring`: the VPC is a default VPC the remediator itself has just recreated, which
     (as AWS's own default VPCs do) gets an internet gateway."""
     intents = resolve_intents(snapshot, policy)
-    b = _Builder(snapshot, policy, intents, held=_holds(snapshot))
+    b = _Builder(snapshot, policy, intents, held=_holds(snapshot), building=auto.iac_building)
     _report_intents(b)
     if b.on_hold(snapshot.vpc.id):
         return replace(_assemble(b, policy), actions=())
@@ -539,6 +542,16 @@ def _plan_subnet_routes(
                     f"{destination} -> internet gateway to {table.id} (or use RouteStrategy=main)",
                     person=explicit or enforce,
                 )
+            elif enforce and b.building:
+                b.find(
+                    FindingCode.LEFT_TO_IAC,
+                    subnet.id,
+                    f"{subnet.id} is meant to be public but is still on the main table while "
+                    f"{b.building} builds the VPC: it is not moved under that tool (its own "
+                    "association would then fail); the sweep finishes it if the tool does not",
+                    person=False,
+                )
+                blocked = True
             elif enforce:
                 move = True
             else:

@@ -97,6 +97,9 @@ class AutoScope:
     # maker is not known at all.
     made_by: tuple[tuple[str, str], ...] = ()
     maker_unknown: frozenset[str] = frozenset()
+    # The infrastructure-as-code tool that made the change, whatever the scope: it may still
+    # be building the VPC, and is not raced (DESIGN.md section 8).
+    iac_building: str = ""
 
     def covers(self, subnet_id: str) -> bool:
         return (

@@ -63,11 +63,13 @@ def quiet(notes: Iterable[Note], now: float, settle_seconds: float) -> bool:
 def merged_scope(scopes: Iterable[AutoScope]) -> AutoScope:
     """Where auto intent may act after all the events of a burst: what the allowed callers'
     events cover; failing those, what the others' would have (withheld, naming them)."""
+    scopes = list(scopes)
+    building = ", ".join(dict.fromkeys(s.iac_building for s in scopes if s.iac_building))
     scopes = [s for s in scopes if s.everything or s.subnet_ids]
     allowed = [s for s in scopes if not s.withheld]
     chosen = allowed or scopes
     if not chosen:
-        return AutoScope.none()
+        return AutoScope(iac_building=building)
     everything = any(s.everything for s in chosen)
     return AutoScope(
         everything=everything,
@@ -75,6 +77,7 @@ def merged_scope(scopes: Iterable[AutoScope]) -> AutoScope:
         if everything
         else frozenset().union(*(s.subnet_ids for s in chosen)),
         withheld="" if allowed else ", ".join(dict.fromkeys(s.withheld for s in chosen)),
+        iac_building=building,
     )
 
 

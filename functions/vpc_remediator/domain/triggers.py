@@ -219,6 +219,8 @@ def trigger_for(
     caller = call.caller
     if scope != AutoScope.none() and caller.kind not in auto_intent_from:
         scope = replace(scope, withheld=caller.described)
+    if caller.kind is CallerKind.IAC:
+        scope = replace(scope, iac_building=caller.described)
     return Trigger(call, target(call), scope, _created(call))
 
 
