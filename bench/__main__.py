@@ -311,6 +311,146 @@ def bench_latency(emu: Emulator, runs: int) -> list[dict[str, Any]]:
     return rows
 
 
+def console_burst(ec2: Any) -> list[dict[str, Any]]:
+    """The console's clicks (the seed story): a VPC, a subnet, a gateway attached."""
+    from local_aws.events import load_event
+
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=f"{REGION}a")
+    subnet_id = subnet["Subnet"]["SubnetId"]
+    ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": False})
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    ids = {"vpc": vpc, "subnet": subnet_id, "igw": igw}
+    names = ("CreateVpc", "CreateSubnet", "CreateInternetGateway", "AttachInternetGateway")
+    return [load_event(n, **ids) for n in names]
+
+
+def terraform_burst(ec2: Any) -> list[dict[str, Any]]:
+    """A terraform-aws-modules/vpc first apply in two zones: public, private and intra
+    subnets, their tables, the gateway route, the associations; Terraform's caller."""
+    from local_aws.events import load_event, made_by
+
+    events: list[dict[str, Any]] = []
+
+    def log(name: str, **ids: str) -> None:
+        events.append(made_by(load_event(name, **ids), "CreateSubnet-terraform"))
+
+    def table(name: str) -> str:
+        tags = [{"ResourceType": "route-table", "Tags": [{"Key": "Name", "Value": name}]}]
+        rtb = ec2.create_route_table(VpcId=vpc, TagSpecifications=tags)["RouteTable"]
+        log("CreateRouteTable", vpc=vpc, rtb=rtb["RouteTableId"])
+        return str(rtb["RouteTableId"])
+
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    log("CreateVpc", vpc=vpc)
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    log("CreateInternetGateway", igw=igw)
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    log("AttachInternetGateway", vpc=vpc, igw=igw)
+    subnets: dict[str, list[str]] = {}
+    for kind, base in (("public", 100), ("private", 0), ("intra", 200)):
+        for n, zone in enumerate(("a", "b")):
+            name = f"main-{kind}-{REGION}{zone}"
+            subnet = ec2.create_subnet(
+                VpcId=vpc,
+                CidrBlock=f"10.0.{base + n}.0/24",
+                AvailabilityZone=f"{REGION}{zone}",
+                TagSpecifications=[
+                    {"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": name}]}
+                ],
+            )["Subnet"]["SubnetId"]
+            ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False})
+            log("CreateSubnet", vpc=vpc, subnet=subnet)
+            subnets.setdefault(kind, []).append(subnet)
+    public = table("main-public")
+    ec2.create_route(RouteTableId=public, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    log("CreateRoute", rtb=public)
+    tables = {"public": [public] * 2, "private": [table("main-private-a"), table("main-private-b")]}
+    tables["intra"] = [table("main-intra")] * 2
+    for kind, ids in subnets.items():
+        for subnet, rtb in zip(ids, tables[kind], strict=True):
+            ec2.associate_route_table(RouteTableId=rtb, SubnetId=subnet)
+            log("AssociateRouteTable", rtb=rtb, subnet=subnet)
+    return events
+
+
+BURST_SETTLE_SECONDS = 2  # the settled runs wait for real: a short settle time (deployed: 90)
+
+
+def bench_bursts(emu: Emulator) -> list[dict[str, Any]]:
+    """A burst of VPC events, reconciled per event (SettleSeconds=0, each event its own batch:
+    what the functions did before events settled) and settled (one reconcile once quiet)."""
+    import boto3
+    from local_aws.bus import LocalEventBus
+    from local_aws.emulator import (
+        create_changes_queue,
+        create_memory_table,
+        drain,
+        subscribed_topic,
+    )
+
+    from vpc_remediator.aws.clients import clients_for
+    from vpc_remediator.service import Remediator
+
+    rows = []
+    original = Remediator.handle
+    for burst, build in (
+        ("console: VPC, subnet, gateway", console_burst),
+        ("Terraform first apply (2 zones)", terraform_burst),
+    ):
+        for mode in ("per event", "settled"):
+            emu.reset()
+            clients_for.cache_clear()
+            sqs = boto3.client("sqs", region_name=REGION)
+            topic, notices = subscribed_topic(boto3.client("sns", region_name=REGION), sqs, "b")
+            dead_letter = sqs.create_queue(QueueName="bench-dlq")["QueueUrl"]
+            memory = create_memory_table(boto3.client("dynamodb", region_name=REGION))
+            queue = create_changes_queue(sqs, dead_letter)
+            settle = "0" if mode == "per event" else str(BURST_SETTLE_SECONDS)
+            bus = LocalEventBus(
+                REGION,
+                ACCOUNT,
+                topic,
+                dead_letter,
+                {"SettleSeconds": settle},
+                memory,
+                changes_queue_url=queue,
+                sqs=sqs,
+            )
+            events = build(emu.ec2)
+            calls = Calls()
+            clients_for(REGION).ec2.meta.events.register("before-parameter-build", calls.record)
+            reconciles: list[Any] = []
+
+            def counting(self: Remediator, trigger: Any, seen: list[Any] = reconciles) -> Any:
+                seen.append(trigger)
+                return original(self, trigger)
+
+            Remediator.handle = counting  # type: ignore[method-assign]
+            sink = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(sink):
+                    for event in events:
+                        bus.deliver(event)
+                    bus.settle()
+            finally:
+                Remediator.handle = original  # type: ignore[method-assign]
+            rows.append(
+                {
+                    "burst": burst,
+                    "mode": mode,
+                    "events": len(events),
+                    "reconciles": len(reconciles),
+                    "ec2_calls": sum(calls.by_operation.values()),
+                    "writes": calls.writes,
+                    "notices": len(drain(sqs, notices)),
+                }
+            )
+    clients_for.cache_clear()
+    return rows
+
+
 def bench_memory(emu: Emulator) -> dict[str, Any]:
     """Peak RSS of a fresh handler process reconciling a broken 100-subnet VPC."""
     import boto3
@@ -625,6 +765,40 @@ def write_report(results: dict[str, Any], out: Path, has_chart: bool) -> None:
         )
     )
 
+    bursts = results["bursts"]
+    lines += [
+        "## Bursts of VPC events: per event, and settled",
+        "",
+        "The events one change makes, through template.yaml's rule, the changes queue and the "
+        "VpcChanges function (local_aws/bus.py plays Lambda's poller). Per event: "
+        "SettleSeconds=0 and each event its own batch, so each is reconciled as it comes "
+        "(what the functions did before issue 10). Settled: the VPC is reconciled once it has "
+        f"been quiet for the settle time ({BURST_SETTLE_SECONDS} s here, to keep the run short; "
+        "deployed, 90 s: the counts do not depend on it). EC2 calls are every call the "
+        "function made (reads and writes); a notice is one SNS message.",
+        "",
+        "| burst | mode | events | reconciles | EC2 calls | of which writes | notices |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['burst']} | {r['mode']} | {r['events']} | {r['reconciles']} | {r['ec2_calls']} | "
+        f"{r['writes']} | {r['notices']} |"
+        for r in bursts
+    ]
+    lines.append("")
+    targets.append(
+        (
+            "A settled burst is one reconcile",
+            all(r["reconciles"] == 1 for r in bursts if r["mode"] == "settled"),
+        )
+    )
+    targets.append(
+        (
+            "Terraform's apply gets no write from the remediator, per event or settled",
+            all(r["writes"] == 0 for r in bursts if r["burst"].startswith("Terraform")),
+        )
+    )
+
     lines += [
         "## Handler latency, warm",
         "",
@@ -774,6 +948,8 @@ def main(argv: list[str] | None = None) -> int:
         results["sweep"] = bench_sweep(emu, counts, runs)
         print("measuring a fix under EC2's rate limit (real time)", file=sys.stderr)
         results["rate_limit"] = bench_rate_limit(emu, 5 if args.smoke else 200)
+        print("measuring bursts of VPC events, per event and settled", file=sys.stderr)
+        results["bursts"] = bench_bursts(emu)
         print("measuring handler latency", file=sys.stderr)
         results["latency"] = bench_latency(emu, runs)
         print("measuring peak memory", file=sys.stderr)

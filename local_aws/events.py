@@ -38,3 +38,14 @@ def load_event(name: str, *, event_id: str | None = None, **ids: str) -> dict[st
         event["detail"]["eventID"] = call_id
         event["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, call_id))
     return event
+
+
+def made_by(event: dict[str, Any], maker: str) -> dict[str, Any]:
+    """The event as another caller's call: the identity and user agent of events/<maker>.json
+    (CreateSubnet-terraform, CreateSubnet-cloudformation, ...)."""
+    tool = json.loads((EVENTS_DIR / f"{maker}.json").read_text())["detail"]
+    event = copy.deepcopy(event)
+    for key in ("userIdentity", "userAgent", "sourceIPAddress"):
+        event["detail"][key] = tool.get(key)
+    event["detail"].pop("sessionCredentialFromConsole", None)
+    return event

@@ -30,6 +30,12 @@ def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path:
     limited = results["rate_limit"]
     assert limited["refused"] > 0 and limited["seconds"] >= limited["floor_seconds"]
     assert results["memory"]["max_rss_mb"] < 128
+    bursts = {(r["burst"].split()[0], r["mode"]): r for r in results["bursts"]}
+    assert bursts[("console:", "settled")]["reconciles"] == 1
+    assert bursts[("console:", "per event")]["reconciles"] == 3  # CreateInternetGateway: no rule
+    assert bursts[("Terraform", "settled")]["reconciles"] == 1
+    assert all(r["writes"] == 0 for (tool, _), r in bursts.items() if tool == "Terraform")
     report = (tmp_path / "README.md").read_text()
     assert "## Targets" in report and "## Cold start" in report
     assert "## Fixing a VPC under EC2's rate limit for mutating calls" in report
+    assert "## Bursts of VPC events: per event, and settled" in report

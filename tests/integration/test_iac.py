@@ -11,13 +11,13 @@ would make the tool's apply fail here.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pytest
+from local_aws.events import made_by
 
 from tests.aws_behaviour import AwsBehaviour
 from tests.conftest import REGION, load_event
@@ -27,16 +27,6 @@ from vpc_remediator.handlers import vpc_changes
 ZONES = (f"{REGION}a", f"{REGION}b")
 KEY = "vpc-remediator:intent"
 STACK = {"aws:cloudformation:stack-name": "network", "aws:cloudformation:logical-id": "X"}
-
-
-def made_by(event: dict[str, Any], maker: str) -> dict[str, Any]:
-    """The sample event as the tool's call: its identity and user agent (events/<maker>.json)."""
-    tool = load_event(maker)["detail"]
-    event = copy.deepcopy(event)
-    for key in ("userIdentity", "userAgent", "sourceIPAddress"):
-        event["detail"][key] = tool.get(key)
-    event["detail"].pop("sessionCredentialFromConsole", None)
-    return event
 
 
 @dataclass
