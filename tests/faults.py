@@ -122,6 +122,19 @@ class VirtualClock:
         self.now += max(0.0, seconds)
         return seconds
 
+    # The `time` module's face, for a module whose `time` a test replaces with this clock.
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+    def millis(self) -> float:
+        return self.now * 1000
+
 
 def mutating_rate_limit(bucket: TokenBucket) -> Rule:
     """EC2 answers a mutating call with RequestLimitExceeded (HTTP 503) once the bucket is empty."""

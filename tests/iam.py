@@ -28,28 +28,28 @@ def function_statements(resolver: Resolver, function: str) -> list[dict[str, Any
     return statements
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
 def granted_actions(statements: Iterable[dict[str, Any]]) -> set[str]:
-    return {a for s in statements if s["Effect"] == "Allow" for a in _as_list(s["Action"])}
+    return {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
 
 
 def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
     for operator, tests in condition.items():
         for key, expected in tests.items():
-            wanted = {str(v) for v in _as_list(expected)}
+            wanted = {str(v) for v in as_list(expected)}
             actual = context.get(key)
             if operator == "StringEquals":
                 if (
                     actual is None
-                    or not set(_as_list(actual)) <= wanted
-                    or len(_as_list(actual)) != 1
+                    or not set(as_list(actual)) <= wanted
+                    or len(as_list(actual)) != 1
                 ):
                     return False
             elif operator == "ForAllValues:StringEquals":
-                if actual is not None and not set(_as_list(actual)) <= wanted:
+                if actual is not None and not set(as_list(actual)) <= wanted:
                     return False
             elif operator == "Null":
                 is_null = actual is None
@@ -69,9 +69,9 @@ def is_allowed(
     for statement in statements:
         if statement["Effect"] != "Allow":
             continue
-        if not any(fnmatch.fnmatchcase(action, a) for a in _as_list(statement["Action"])):
+        if not any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])):
             continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in _as_list(statement["Resource"])):
+        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement["Resource"])):
             continue
         if _condition_holds(statement.get("Condition", {}), context or {}):
             return True

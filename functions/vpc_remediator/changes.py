@@ -28,7 +28,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from .domain.report import Report
 from .domain.settle import SETTLE_MESSAGE, keys_for, settled
-from .domain.triggers import InvalidEventError, Skip, Trigger, trigger_for
+from .domain.triggers import ApiCall, InvalidEventError, Skip, Trigger, trigger_for
 from .events import parse_api_call
 from .observability import logger, metrics
 from .runtime import account_of, build_remediator, counted, settings, summary
@@ -103,7 +103,7 @@ class _Run:
             return
         call = parse_api_call(body)
         logger.set_correlation_id(call.event_id)
-        decision = self.decide(body)
+        decision = self.decide(call)
         if isinstance(decision, Skip):
             logger.info(
                 "event skipped", extra={"reason": decision.reason, "event_name": call.event_name}
@@ -121,9 +121,9 @@ class _Run:
             self.by_key[key].append(message_id)
             self.fresh.add(key)
 
-    def decide(self, event: Mapping[str, Any]) -> Trigger | Skip:
+    def decide(self, call: ApiCall) -> Trigger | Skip:
         return trigger_for(
-            parse_api_call(event),
+            call,
             accepted=self.accepted,
             own_role_arns=self.config.own_role_arns,
             account=self.account,
@@ -135,10 +135,15 @@ class _Run:
         key, region, account = (body.get(k) for k in ("key", "region", "account"))
         if not (isinstance(key, str) and _KEY.match(key)):
             raise InvalidEventError(f"settle message: key must be a vpc- id or *, got {key!r:.80}")
-        if region != self.region or not (isinstance(account, str) and _ACCOUNT.match(account)):
+        if (
+            region != self.region
+            or not isinstance(account, str)
+            or not _ACCOUNT.match(account)
+            or self.account not in (None, account)
+        ):
             raise InvalidEventError(
                 f"settle message for {region!r:.40}/{account!r:.20}; this function guards "
-                f"{self.region}"
+                f"{self.region}/{self.account or 'its account'}"
             )
         self.by_key[key].append(message_id)
         self.due.add(key)
@@ -178,7 +183,8 @@ class _Run:
         if not self.settler.quiet(notes):
             logger.info("not quiet yet: a later settle message follows", extra={"key": key})
             return
-        triggers = [d for d in (self.decide(n.event) for n in notes) if isinstance(d, Trigger)]
+        decisions = (self.decide(parse_api_call(n.event)) for n in notes)
+        triggers = [d for d in decisions if isinstance(d, Trigger)]
         if not triggers:
             self.settler.done(notes)
             return

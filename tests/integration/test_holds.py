@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.faults import VirtualClock
 from tests.integration.conftest import Aws
 from tests.integration.test_routes_kept import governing
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
@@ -20,19 +21,10 @@ from vpc_remediator.handlers import sweep, vpc_changes
 KEY = "vpc-remediator:intent"
 
 
-class Clock:
-    """holdbook's clock: minutes pass between one undoing and the next."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
+    """holdbook's clock: minutes pass between one undoing and the next."""
+    fake = VirtualClock(now=1_800_000_000.0)
     monkeypatch.setattr(holdbook, "time", fake)
     return fake
 
@@ -61,7 +53,7 @@ def tags_of(aws: Aws, resource: str) -> dict[str, str]:
 
 
 def undo_four_times(
-    aws: Aws, clock: Clock, undo: Any, event: str, ids: dict[str, str]
+    aws: Aws, clock: VirtualClock, undo: Any, event: str, ids: dict[str, str]
 ) -> list[list[str]]:
     writes = []
     for _ in range(4):
@@ -73,7 +65,7 @@ def undo_four_times(
     return writes
 
 
-def test_security_hub_ec2_15_turning_mapping_off_four_times(aws: Aws, clock: Clock) -> None:
+def test_security_hub_ec2_15_turning_mapping_off_four_times(aws: Aws, clock: VirtualClock) -> None:
     ids = public_subnet_fixed(aws)
 
     def ec2_15() -> None:
@@ -102,7 +94,7 @@ def test_security_hub_ec2_15_turning_mapping_off_four_times(aws: Aws, clock: Clo
     assert aws.log.writes == [] and aws.notices() == []
 
 
-def test_a_config_remediation_deleting_the_route_four_times(aws: Aws, clock: Clock) -> None:
+def test_a_config_remediation_deleting_the_route_four_times(aws: Aws, clock: VirtualClock) -> None:
     ids = public_subnet_fixed(aws)
 
     def no_unrestricted_route_to_igw() -> None:
@@ -129,7 +121,7 @@ def test_a_config_remediation_deleting_the_route_four_times(aws: Aws, clock: Clo
 
 
 def test_a_person_releases_the_hold_and_the_remediator_tries_once_more(
-    aws: Aws, clock: Clock
+    aws: Aws, clock: VirtualClock
 ) -> None:
     ids = public_subnet_fixed(aws)
 
@@ -150,7 +142,7 @@ def test_a_person_releases_the_hold_and_the_remediator_tries_once_more(
 
 
 def test_a_gateway_a_person_detached_is_not_replaced(
-    aws: Aws, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    aws: Aws, clock: VirtualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.integration.conftest import configure
 

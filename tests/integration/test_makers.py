@@ -12,6 +12,7 @@ import pytest
 
 from tests.aws_behaviour import EventHistory
 from tests.conftest import REGION, load_event
+from tests.faults import VirtualClock
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator.aws import history
@@ -19,24 +20,10 @@ from vpc_remediator.aws.clients import clients_for
 from vpc_remediator.handlers import sweep
 
 
-class Clock:
-    """The history adapter's clock: its pacing sleeps pass virtual time."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 def cloudtrail_history(monkeypatch: pytest.MonkeyPatch) -> EventHistory:
-    """LookupEvents in front of the handlers' CloudTrail client, on a virtual clock."""
-    clock = Clock()
+    """LookupEvents in front of the handlers' CloudTrail client, on a virtual clock (the
+    adapter's pacing sleeps pass virtual time)."""
+    clock = VirtualClock(now=1000.0)
     monkeypatch.setattr(history, "time", clock)
     events = EventHistory(clock.monotonic)
     events.attach(clients_for(REGION).cloudtrail)

@@ -20,6 +20,7 @@ from local_aws.emulator import create_changes_queue
 from local_aws.events import load_event
 
 from tests.conftest import ACCOUNT, REGION
+from tests.faults import VirtualClock
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator import settling
@@ -30,25 +31,11 @@ from vpc_remediator.settings import SettingsError
 MODULE = "vpc_remediator.handlers.vpc_changes"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    def millis(self) -> float:
-        return self.now * 1000
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @dataclass
 class Settling:
     aws: Aws
     bus: LocalEventBus
-    clock: Clock
+    clock: VirtualClock
     queue_url: str
 
     def deliver(self, name: str, **ids: str) -> list[Delivery]:
@@ -78,7 +65,7 @@ class Settling:
 def _settling(aws: Aws, monkeypatch: pytest.MonkeyPatch, seconds: int) -> Settling:
     import moto.sqs.models
 
-    clock = Clock()
+    clock = VirtualClock(now=1_800_000_000.0)
     monkeypatch.setattr(settling, "time", clock)
     monkeypatch.setattr(moto.sqs.models, "unix_time_millis", lambda *_: clock.millis())
     dead_letter = aws.sqs.create_queue(QueueName="vpc-remediator-dead-letter")["QueueUrl"]
@@ -308,6 +295,15 @@ def test_a_settle_message_names_a_vpc_and_this_region(aws: Aws) -> None:
                 "account": ACCOUNT,
             },
             "guards",
+        ),
+        (
+            {
+                "kind": "vpc-remediator/settle",
+                "key": "*",
+                "region": REGION,
+                "account": "999999999999",
+            },
+            "another account",
         ),
     ):
         result = handle_changes(sqs_batch(body), aws.context, accepted=frozenset())

@@ -18,7 +18,7 @@ from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
 
 from tests.conftest import ACCOUNT, EVENTS_DIR, REGION
-from tests.iam import function_statements, granted_actions
+from tests.iam import as_list, function_statements, granted_actions
 from vpc_remediator.domain.actions import (
     OPTIONAL_ACTION_TYPES,
     REGION_ACTION_TYPES,
@@ -209,16 +209,8 @@ def test_no_wildcard_action_and_no_wildcard_resource_on_a_scopable_mutation(
     unscopable = {"ec2:CreateDefaultVpc"}  # EC2 offers no resource type for it
     for function in functions(template):
         for statement in function_statements(resolver, function):
-            actions = (
-                statement["Action"]
-                if isinstance(statement["Action"], list)
-                else [statement["Action"]]
-            )
-            resources = (
-                statement["Resource"]
-                if isinstance(statement["Resource"], list)
-                else [statement["Resource"]]
-            )
+            actions = as_list(statement["Action"])
+            resources = as_list(statement["Resource"])
             assert all("*" not in a for a in actions), statement
             # Reads with no resource-level permission in their service.
             mutating = [
@@ -361,11 +353,7 @@ def test_the_memory_table_is_on_demand_encrypted_recoverable_and_forgets(
     resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
     for function in functions(template):
         for statement in function_statements(resolver, function):
-            actions = (
-                statement["Action"]
-                if isinstance(statement["Action"], list)
-                else [statement["Action"]]
-            )
+            actions = as_list(statement["Action"])
             if any(a.startswith("dynamodb:") for a in actions):
                 assert statement["Resource"] == "MemoryTable.Arn", statement
 
@@ -399,8 +387,7 @@ def test_the_changes_queue_takes_only_the_rule_and_the_function_settle_messages(
         sends = [
             s
             for s in function_statements(resolver, function)
-            if "sqs:SendMessage"
-            in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            if "sqs:SendMessage" in as_list(s["Action"])
         ]
         resources_sent_to = {s["Resource"] for s in sends}
         if function == "VpcChangesFunction":

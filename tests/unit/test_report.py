@@ -156,3 +156,15 @@ def test_subjects_fit_sns_limits() -> None:
     report = Report("eu-south-1", Mode.REMEDIATE, long_scope, (), error="boom")
     subject = render_notice(report, intent_tag_key=KEY).subject
     assert len(subject) <= 100 and subject.isascii() and "\n" not in subject
+
+
+def test_the_json_schema_documents_every_finding_code_and_action_type() -> None:
+    from pathlib import Path
+
+    from vpc_remediator.domain.actions import ALL_ACTION_TYPES, ReleaseHold
+    from vpc_remediator.domain.findings import FindingCode
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "json-schema.md").read_text()
+    assert [c.value for c in FindingCode if f"`{c.value}`" not in doc] == []
+    types = (*ALL_ACTION_TYPES, ReleaseHold)
+    assert [t.__name__ for t in types if f"`{t.__name__}`" not in doc] == []
