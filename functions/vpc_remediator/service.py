@@ -203,13 +203,10 @@ class Remediator:
         for plan in plans.values():
             _log_plan(plan)
         writer = self._writing
-        if (
-            writer is not None
-            and self.approve is not None
-            and any(p.writes for p in plans.values())
-        ):
-            writer = writer if self.approve(list(plans.values())) else None
-        if writer is None or not any(p.writes for p in plans.values()):
+        writes = any(p.writes for p in plans.values())
+        if writer is not None and writes and self.approve is not None:
+            writer = writer if self.approve(list(plans.values())) else None  # a person's say
+        if writer is None or not writes:
             return [
                 self._report(plan.scope, (plan,), _would_apply(plan.actions), region, call)
                 for plan in plans.values()
