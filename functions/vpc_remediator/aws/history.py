@@ -16,21 +16,19 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
-
 from ..domain.creators import HISTORY_DAYS
 from ..domain.provenance import Caller, classify
 from ..domain.triggers import InvalidEventError
 from ..events import caller_fields_of
+from .unsupported import CALL_ERRORS, error_code, lacks_operation
 
 if TYPE_CHECKING:
     from .clients import AwsClients
 
 LOOKUPS_PER_SECOND = 2.0
 PAGE_SIZE = 50  # LookupEvents' largest page
-# What an endpoint answers for an operation it does not implement.
-_UNSUPPORTED_CODES = frozenset({"InternalError", "500", "InvalidAction", "NotImplemented"})
+# moto's server answers LookupEvents, which it does not implement, with an HTTP 500.
+_LACKING = frozenset({"InternalError", "500"})
 # The event that made each kind of resource.
 CREATED_BY = {"subnet-": "CreateSubnet", "vpc-": "CreateVpc", "rtb-": "CreateRouteTable"}
 
@@ -57,11 +55,11 @@ class CloudTrailHistory:
             return None
         try:
             return self._maker(resource_id, created_by)
-        except (NotImplementedError, ResponseParserError, ClientError) as exc:
-            code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else ""
-            if isinstance(exc, ClientError) and code not in _UNSUPPORTED_CODES:
+        except CALL_ERRORS as exc:
+            if not lacks_operation(exc, also=_LACKING):
                 raise
-            self.unavailable = f"this endpoint does not implement LookupEvents ({code or exc})"
+            why = error_code(exc) or exc
+            self.unavailable = f"this endpoint does not implement LookupEvents ({why})"
             return None
 
     def _maker(self, resource_id: str, created_by: str) -> Caller | None:

@@ -13,16 +13,12 @@ from collections.abc import Iterator, Set
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
-
 from ..domain.model import BlockMode, PublicAccessBlock
+from .unsupported import CALL_ERRORS, lacks_operation
 
 if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
 
-# Error codes an endpoint answers for an operation it does not know.
-_UNSUPPORTED_CODES = frozenset({"InvalidAction", "UnsupportedOperation", "NotImplemented"})
 # States of an exclusion that is in force.
 _IN_FORCE = frozenset({"create-complete", "update-complete", "update-in-progress"})
 # Clients whose endpoint said it does not know the call: it is not asked again.
@@ -38,9 +34,8 @@ def read_public_access(
         return PublicAccessBlock(known=False)
     try:
         options = ec2.describe_vpc_block_public_access_options()["VpcBlockPublicAccessOptions"]
-    except (NotImplementedError, ResponseParserError, ClientError) as exc:
-        code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
-        if isinstance(exc, ClientError) and code not in _UNSUPPORTED_CODES:
+    except CALL_ERRORS as exc:
+        if not lacks_operation(exc):
             raise
         _unsupported.add(ec2)
         return PublicAccessBlock(known=False)

@@ -485,3 +485,14 @@ def declared_iam_actions(
     types: tuple[type[Action], ...] = ALL_ACTION_TYPES,
 ) -> frozenset[str]:
     return frozenset(a for t in types for a in t.iam_actions)
+
+
+def written_ids(action: Action) -> frozenset[str]:
+    """The existing resources an action writes: its subnet, route table, VPC, the resources it
+    tags or holds (a `Pending` one is not there yet, and is left out)."""
+    named = {
+        value
+        for name in ("subnet_id", "route_table", "vpc_id", "resource_id")
+        if isinstance(value := getattr(action, name, None), str)
+    }
+    return frozenset(named | set(getattr(action, "resource_ids", ())))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .actions import Action
+from .actions import Action, written_ids
 from .intent import Intent
 from .planner import Plan
 from .policy import AutoScope
@@ -27,13 +27,7 @@ HISTORY_DAYS = 90  # what CloudTrail's event history keeps
 
 
 def subnets_named(actions: tuple[Action, ...]) -> set[str]:
-    named: set[str] = set()
-    for action in actions:
-        subnet = getattr(action, "subnet_id", None)
-        if isinstance(subnet, str):
-            named.add(subnet)
-        named |= {r for r in getattr(action, "resource_ids", ()) if r.startswith("subnet-")}
-    return named
+    return {r for a in actions for r in written_ids(a) if r.startswith("subnet-")}
 
 
 def auto_subjects(with_auto: Plan, without_auto: Plan) -> frozenset[str]:

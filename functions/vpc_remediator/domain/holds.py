@@ -30,6 +30,7 @@ from .actions import (
     SetAssignIpv6AddressOnCreation,
     SetMapPublicIpOnLaunch,
     TagResources,
+    written_ids,
 )
 from .findings import Finding, held_finding
 from .planner import Plan
@@ -76,16 +77,10 @@ def change_of(action: Action, vpc_id: str) -> Change | None:
     return None
 
 
-def _written(action: Action, vpc_id: str) -> set[str]:
-    """The subnets, route tables and VPC an action writes."""
-    written = {
-        str(value)
-        for name in ("subnet_id", "route_table", "vpc_id")
-        if isinstance(value := getattr(action, name, None), str)
-    }
-    if isinstance(action, CreateInternetGateway):
-        written.add(vpc_id)
-    return written
+def _written(action: Action, vpc_id: str) -> frozenset[str]:
+    """What an action writes; a gateway created is the VPC's."""
+    written = written_ids(action)
+    return written | {vpc_id} if isinstance(action, CreateInternetGateway) else written
 
 
 @dataclass(frozen=True)
