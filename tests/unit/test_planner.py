@@ -127,6 +127,27 @@ def test_duplicate_managed_tables_a_race_made_are_merged_into_the_lowest_id() ->
     assert plan_vpc(after, Policy(), ALL).actions == ()
 
 
+def test_duplicates_still_without_their_route_are_merged_in_one_plan_when_the_main_is_not_carried() -> (
+    None
+):
+    """Found by the property test: with a main table the managed one cannot equal (a blackhole
+    peering route), duplicates that lack their default route were merged only by the second
+    plan. Their subnets leave a duplicate managed table, not the main one: one plan does it."""
+    first = table("rtb-00000000000000a", managed=True, subnets=(S1,))
+    second = table("rtb-00000000000000b", managed=True, subnets=(S2,))
+    snap = vpc_snapshot(
+        subnet(S1),
+        subnet(S2),
+        tables=(first, second),
+        main_routes=(route("pcx-0dead0dead0dead00", "10.10.0.0/16", blackhole=True),),
+    )
+    plan = plan_vpc(snap, Policy(map_public_ip=False), ALL)
+    assert kinds(plan) == ["CreateRoute", "ReplaceRouteTableAssociation", "DeleteRouteTable"]
+    assert FindingCode.ROUTES_NOT_CARRIED in codes(plan)  # still no subnet of the main moves
+    after = apply_actions(snap, plan.actions)
+    assert plan_vpc(after, Policy(map_public_ip=False), ALL).actions == ()
+
+
 def test_a_managed_table_holding_a_persons_routes_is_never_deleted() -> None:
     first = table("rtb-00000000000000a", route(IGW), managed=True)
     second = table(

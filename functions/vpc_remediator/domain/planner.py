@@ -822,11 +822,13 @@ def _plan_merge_duplicates(
         status, target = _will_route(canonical, carried, destination, subnets[subnet_id])
         if status is RouteStatus.OK or subnet_id not in enforced:
             continue  # out of scope, it moves only to a table that routes it the same
+        # Not `carry.problems`: those say the managed table cannot equal the main table, which
+        # matters for a subnet leaving the main table; these leave a duplicate managed table
+        # that holds only the remediator's routes, and the same route goes on it otherwise.
         if (
             status is RouteStatus.CONFLICT
             or b.gateway is None
             or not b.only_public_subnets(canonical)
-            or carry.problems
             or hands_off
         ):
             b.find(
