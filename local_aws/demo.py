@@ -127,13 +127,23 @@ def skypilot_view(ec2: Any, subnet_id: str) -> tuple[str, str, bool, bool]:
     return f"{table['RouteTableId']} ({kind})", route, public, bool(subnet["MapPublicIpOnLaunch"])
 
 
-def _verdict() -> str:
+def _readiness() -> list[str]:
+    """Each launcher's verdict in public mode (its default), as the notices and the CLI say it."""
     from vpc_remediator.aws.clients import clients_for
     from vpc_remediator.aws.reader import SnapshotReader
-    from vpc_remediator.domain.verdict import readiness
+    from vpc_remediator.domain.launchers import LaunchMode, lines, readiness
+    from vpc_remediator.domain.policy import Policy
 
     region = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT).read(None)
-    return readiness(region).text
+    public = [e for e in readiness(region, Policy()) if e.mode is LaunchMode.PUBLIC]
+    return lines(public)
+
+
+def _show_readiness(out: TextIO, style: Style) -> None:
+    for line in _readiness():
+        label, _, verdict = line.partition(": ")
+        shown = style.good(verdict) if verdict.startswith("ready") else style.bad(verdict)
+        print(f"   {label}: {shown}", file=out)
 
 
 def _show_state(out: TextIO, style: Style, ec2: Any, subnet_id: str) -> bool:
@@ -143,7 +153,6 @@ def _show_state(out: TextIO, style: Style, ec2: Any, subnet_id: str) -> bool:
     print(f"     {'route table':<20} {table}: {route}", file=out)
     print(f"     {'public per SkyPilot':<20} {yes[public]}", file=out)
     print(f"     {'public IP on launch':<20} {yes[mapped]}", file=out)
-    print(f"   readiness: {_verdict()}", file=out)
     return public and mapped
 
 
@@ -162,8 +171,13 @@ def _show_notice(out: TextIO, style: Style, envelope: dict[str, Any]) -> None:
     for finding in document["findings"]:
         if finding["needs_person"]:
             print(f"         {style.warn('needs a person')}: {finding['message']}", file=out)
-    if document["verdict"]:
-        print(f"         readiness: {document['verdict']['text']}", file=out)
+    ready = [
+        f"{e['launcher']}{'' if e['mode'] == 'public' else ' ' + e['mode']}"
+        + (f" with vpc_name {e['config']['vpc_name']}" if e["config"] else "")
+        for e in document["readiness"]
+        if e["ready"]
+    ]
+    print(f"         readiness: ready: {', '.join(ready) or 'none'}", file=out)
 
 
 def _deliver(
@@ -278,6 +292,8 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
         file=out,
     )
     _show_state(out, style, ec2, ids["subnet"])
+    print("   what each launcher's own rules decide now:", file=out)
+    _show_readiness(out, style)
 
     print(
         "\n"
@@ -305,10 +321,11 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
     print("\n" + style.bold("4. After"), file=out)
     fixed = _show_state(out, style, ec2, ids["subnet"])
     seconds = time.perf_counter() - started
+    print(style.dim(f"   the Lambdas' own logs: {logs}"), file=out)
     if fixed:
         print(
             "\n" + style.good("FIXED") + f": the subnet is public and maps public IPs "
-            f"({seconds:.1f} s).",
+            f"({seconds:.1f} s). What each launcher's own rules decide now:",
             file=out,
         )
     else:
@@ -316,7 +333,7 @@ def _story(url: str, parameters: dict[str, str], out: TextIO, style: Style, star
             "\n" + style.bad("NOT FIXED") + f": the subnet is still unusable ({seconds:.1f} s).",
             file=out,
         )
-    print(style.dim(f"   the Lambdas' own logs: {logs}"), file=out)
+    _show_readiness(out, style)
     return 0 if fixed else 1
 
 

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from .domain.creators import subnets_named
+from .domain.launchers import FAMILIES, Readiness, families
+from .domain.launchers import lines as readiness_lines
 from .domain.planner import Plan
 from .domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
 from .domain.provenance import Caller
@@ -28,7 +30,7 @@ from .domain.report import Report, notice_document, report_lines
 from .settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 
 RUN_SCHEMA = "vpc-remediator/run"
-RUN_VERSION = 1
+RUN_VERSION = 2  # 2: each region's `readiness` (per launcher and mode) replaces `verdict`
 EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, EXIT_ERROR = 0, 1, 2
 
 
@@ -49,6 +51,13 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
     )
     where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
+    where.add_argument(
+        "--for",
+        dest="launchers",
+        default=",".join(FAMILIES),
+        help="the launchers whose readiness the text shows: skypilot,ray,dstack "
+        "(default: all; --json always has them all)",
+    )
     how = common.add_argument_group("settings (default: the VPCR_* environment, as in the Lambdas)")
     how.add_argument(
         "--route-strategy",
@@ -212,16 +221,25 @@ def plan_text(region: str, plans: list[Plan], makers: Mapping[str, Caller | None
     return "\n".join(lines)
 
 
-def _print_text(region: str, reports: list[Report], out: TextIO) -> None:
+def region_readiness(reports: list[Report]) -> tuple[Readiness, ...]:
+    """The region's readiness after the run: the last report's (read after any fix)."""
+    return next((r.readiness for r in reversed(reports) if r.readiness), ())
+
+
+def _print_text(
+    region: str, reports: list[Report], out: TextIO, only: frozenset[str] | None = None
+) -> None:
     print(region, file=out)
     for report in reports:
         state = "compliant" if report.compliant else str(report.outcome)
         print(f"  {report.scope}: {state}", file=out)
         for line in report_lines(report):
             print(f"    {line}", file=out)
-    verdict = next((r.verdict for r in reports if r.verdict is not None), None)
-    if verdict is not None:
-        print(f"  Readiness: {verdict.text}", file=out)
+    readiness = region_readiness(reports)
+    if readiness:
+        print("  Readiness:", file=out)
+        for line in readiness_lines(readiness, only):
+            print(f"    {line}", file=out)
 
 
 def _aws_error(exc: Exception) -> str | None:
@@ -293,6 +311,10 @@ def main(
         _use_profile(args.profile)
         if args.command == "release":
             return _release(args, out)
+        try:
+            args.shown = families(args.launchers)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
         policy = _policy(args, defaults.policy)
         regions = _regions(args)
         results: list[tuple[str, list[Report]]] = []
@@ -317,7 +339,7 @@ def main(
         print(file=out)
     else:
         for region, reports in results:
-            _print_text(region, reports, out)
+            _print_text(region, reports, out, args.shown)
     return EXIT_COMPLIANT if compliant else EXIT_NOT_COMPLIANT
 
 
@@ -363,9 +385,7 @@ def run_document(command: str, results: list[tuple[str, list[Report]]]) -> dict[
             {
                 "region": region,
                 "compliant": all(r.compliant for r in reports),
-                "verdict": next(
-                    (notice_document(r)["verdict"] for r in reports if r.verdict), None
-                ),
+                "readiness": [e.document() for e in region_readiness(reports)],
                 "reports": [notice_document(r) for r in reports],
             }
             for region, reports in results

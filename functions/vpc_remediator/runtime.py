@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from .domain.launchers import lines as readiness_lines
 from .domain.policy import AutoScope
 from .domain.report import ActionStatus, Report
 from .domain.triggers import InvalidEventError, Skip, trigger_for
@@ -153,5 +154,5 @@ def summary(report: Report) -> dict[str, Any]:
         "outcome": str(report.outcome),
         "actions": [f"{o.status}: {o.action.summary}" for o in report.outcomes],
         "findings": [str(f.code) for f in report.findings],
-        "verdict": report.verdict.text if report.verdict else None,
+        "readiness": readiness_lines(report.readiness),
     }

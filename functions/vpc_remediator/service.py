@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .domain.actions import Action, CreateDefaultVpc
+from .domain.launchers import Readiness, readiness
 from .domain.memory import Memory, Recollection
 from .domain.model import RegionSnapshot
 from .domain.planner import Plan, plan_for_vpc, plan_region
@@ -25,7 +26,6 @@ from .domain.report import (
     render_notice,
 )
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
-from .domain.verdict import readiness
 from .holdbook import HoldBook
 from .makers import MakerBook
 from .observability import logger
@@ -112,6 +112,10 @@ class Remediator:
     # Asked before anything is applied, with the plans (the command line asks a person).
     approve: Callable[[list[Plan]], bool] | None = None
     holds: HoldBook = field(init=False)
+    # The readiness of the last region read: every report of a sweep shares one read.
+    _readiness: tuple[RegionSnapshot, tuple[Readiness, ...]] | None = field(
+        default=None, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -127,6 +131,11 @@ class Remediator:
         if call is None and self.makers is not None:
             auto = self.makers.vouch(region, vpc_id, auto)
         return self.holds.review(plan_for_vpc(region, vpc_id, self.policy, auto), call)
+
+    def _readiness_of(self, region: RegionSnapshot) -> tuple[Readiness, ...]:
+        if self._readiness is None or self._readiness[0] is not region:
+            self._readiness = (region, readiness(region, self.policy))
+        return self._readiness[1]
 
     def _out_of_time(self) -> bool:
         return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
@@ -352,7 +361,7 @@ class Remediator:
             plans=plans,
             outcomes=outcomes,
             verified=verified,
-            verdict=readiness(region),
+            readiness=self._readiness_of(region),
             trigger=call,
         )
         logger.info(

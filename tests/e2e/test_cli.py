@@ -7,6 +7,7 @@ import json
 from local_aws.emulator import delete_default_vpc
 
 from tests.e2e.conftest import Emulator
+from tests.launch_expectations import entry
 
 INTENT = "vpc-remediator:intent"
 
@@ -46,7 +47,8 @@ def test_audit_reports_what_fix_would_do_and_changes_nothing(emulator: Emulator)
     assert "no-default-vpc" not in result.stdout  # the finding's text, not its code, is shown
     assert "has no default VPC" in result.stdout
     assert (
-        "Readiness: sky launch in eu-south-1 fails with 'No usable subnets found'" in result.stdout
+        "    SkyPilot: not ready: sky launch fails with 'No usable subnets found. Does a default "
+        "VPC exist in region eu-south-1?'" in result.stdout
     )
     assert route_tables(emulator, ids["vpc"]) == before
     assert result.stderr == ""
@@ -68,9 +70,9 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     by_scope = {r["scope"]: r for r in region["reports"]}
     assert by_scope[ids["vpc"]]["compliant"] is True
     assert by_scope["default VPC"]["compliant"] is False
-    assert region["verdict"]["text"].endswith(
-        "if ~/.sky/config.yaml sets `aws: vpc_name: skypilot-vpc`"
-    )
+    sky = entry(region["readiness"], "skypilot")
+    assert sky["advice"] == "in ~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    assert entry(region["readiness"], "skypilot", vpc_name="skypilot-vpc")["ready"] is True
 
 
 def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emulator) -> None:
@@ -83,9 +85,10 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     audit = emulator.cli("audit", "--json")
     assert audit.returncode == 0
     document = json.loads(audit.stdout)
-    assert document["schema"] == "vpc-remediator/run" and document["version"] == 1
+    assert document["schema"] == "vpc-remediator/run" and document["version"] == 2
     assert document["compliant"] is True
-    assert document["regions"][0]["verdict"]["ready"] is True
+    readiness = document["regions"][0]["readiness"]
+    assert all(entry(readiness, name)["ready"] for name in ("skypilot", "ray", "dstack"))
 
 
 def test_explicit_only_leaves_auto_intent_gaps(emulator: Emulator) -> None:

@@ -27,7 +27,10 @@ def test_the_demo_fixes_the_seed_story() -> None:
     assert "\033[" not in out  # not a terminal: no colour
     before, after = out.split("3. The CloudTrail events")[0], out.split("4. After")[1]
     assert "public per SkyPilot  no" in before
-    assert "fails with 'No usable subnets found'" in before
+    # The same launcher lines, failing before and ready after; the demo ends with them.
+    for label in ("SkyPilot", "SkyPilot 0.7", "Ray", "dstack"):
+        assert f"   {label}: not ready: " in before, label
+    assert "fails with 'No usable subnets found" in before
     assert "[1/5] DeleteVpc -> DeleteVpcFunction: needs-attention" in out
     # The console's events wait on the changes queue; once the VPC has settled (the demo's
     # short settle time), it is reconciled once: one notice for the whole burst.
@@ -39,8 +42,20 @@ def test_the_demo_fixes_the_seed_story() -> None:
     assert out.count("SNS notice (as the SQS subscriber receives it") == 2
     assert out.count("fixed (") == 1
     assert "public per SkyPilot  yes" in after and "public IP on launch  yes" in after
-    assert "aws: vpc_name: skypilot-vpc" in after
     assert "FIXED:" in out
+    last = out.rstrip("\n").splitlines()[-4:]
+    assert [line.split(":")[0].strip() for line in last] == [
+        "SkyPilot",
+        "SkyPilot 0.7",
+        "Ray",
+        "dstack",
+    ]
+    assert last[0] == "   SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)"
+    assert (
+        last[2].startswith("   Ray: ready (subnet-")
+        and "maps public IPs and routes to igw-" in last[2]
+    )
+    assert all(": ready" in line for line in last)
     assert result.stderr == ""
 
 

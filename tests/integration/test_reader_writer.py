@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from tests.conftest import ACCOUNT, REGION
 from tests.integration.conftest import Aws
 from vpc_remediator.aws.clients import clients_for
-from vpc_remediator.aws.reader import SnapshotReader
+from vpc_remediator.aws.reader import SnapshotReader, parse_subnet
 from vpc_remediator.aws.writer import ActionWriter
 from vpc_remediator.domain.actions import (
     AssociateRouteTable,
@@ -58,7 +58,7 @@ def test_a_vpc_snapshot_costs_six_describe_calls_whatever_its_size(aws: Aws, sub
         "DescribeNatGateways",
         "DescribeVpcBlockPublicAccessOptions",
     ]
-    # The region view comes with it: the default VPC is detailed too, for the verdict.
+    # The region view comes with it: the default VPC is detailed too.
     default = region.default_vpc
     assert default is not None and set(region.details) == {vpc, default.id}
     snap = region.details[vpc]
@@ -67,6 +67,28 @@ def test_a_vpc_snapshot_costs_six_describe_calls_whatever_its_size(aws: Aws, sub
     assert snap.attached_internet_gateway.id == igw
     main = snap.main_route_table
     assert main is not None and main.routes[0].target_kind is TargetKind.LOCAL
+
+
+def test_a_read_of_one_vpc_lists_the_whole_regions_subnets_and_tables_in_ec2s_order(
+    aws: Aws,
+) -> None:
+    """The launchers look at every VPC of the region (for the readiness), in the order EC2
+    lists them: the same calls, unfiltered; only the gateways stay filtered to the VPC."""
+    vpc, ids, _ = build_vpc(aws, 2)
+    others = [build_vpc(aws, 1)[1][0] for _ in range(3)]
+    reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
+    aws.log.clear()
+    region = reader.read({vpc})
+    assert len(aws.log.describes) == 6
+    listed = aws.ec2.describe_subnets()["Subnets"]
+    assert region.subnets is not None and region.route_tables is not None
+    assert [s.id for s in region.subnets] == [s["SubnetId"] for s in listed]
+    assert set(others) <= {s.id for s in region.subnets}
+    assert [t.id for t in region.route_tables] == [
+        t["RouteTableId"] for t in aws.ec2.describe_route_tables()["RouteTables"]
+    ]
+    assert {s.id for s in region.details[vpc].subnets} == set(ids)  # details stay the VPC's
+    assert all(s.state == "available" for s in region.subnets)
 
 
 def test_a_whole_region_read_is_the_same_six_calls(aws: Aws) -> None:
@@ -402,3 +424,9 @@ def test_owners_propagation_and_ipv6_only_subnets_are_read(aws: Aws) -> None:
     assert table is not None and table.propagating_vgws == (vgw,)
     (learned,) = [r for r in table.routes if r.is_learned]
     assert (learned.destination, learned.target_id) == ("192.168.0.0/16", vgw)
+
+
+def test_a_subnets_state_is_read_and_defaults_to_available() -> None:
+    raw = {"SubnetId": "subnet-1", "VpcId": "vpc-1", "AvailabilityZone": "eu-south-1a"}
+    assert parse_subnet({**raw, "State": "pending"}).state == "pending"
+    assert parse_subnet(raw).state == "available"

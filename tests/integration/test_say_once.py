@@ -38,7 +38,13 @@ def test_the_absent_by_policy_region_is_still_told_by_the_verdict_and_the_report
     (report,) = result["reports"]
     assert report["findings"] == ["default-vpc-absent-by-policy"]
     assert report["outcome"] == "compliant"
-    assert "no default VPC" in report["verdict"]
+    # Every launcher that uses the default VPC says it is gone; none is told to recreate it.
+    lines = report["readiness"]
+    assert (
+        "dstack: not ready: dstack fails with 'No default VPC in region eu-south-1'"
+        in "\n".join(lines)
+    )
+    assert not any("restore-default-vpc" in line for line in lines)
 
 
 def conflicted_vpc(aws: Aws) -> tuple[str, str, str]:

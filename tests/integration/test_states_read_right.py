@@ -300,7 +300,15 @@ def test_block_public_access_means_no_route_or_mapping_in_vain(aws: Aws, mode: s
     assert not aws.maps_public_ip(subnet)
     (report,) = result["reports"]
     assert "blocked-by-public-access" in report["findings"]
-    assert "Block Public Access" in report["verdict"] and mode in report["verdict"]
+    # Every launcher's advice in public mode says a route alone would not do.
+    public = [line for line in report["readiness"] if "(" not in line.split(":", 1)[0]]
+    assert [line.split(":", 1)[0] for line in public] == [
+        "SkyPilot",
+        "SkyPilot 0.7",
+        "Ray",
+        "dstack",
+    ]
+    assert all(f"VPC Block Public Access ({mode})" in line for line in public)
     assert aws.log.names.count("DescribeVpcBlockPublicAccessExclusions") == 1
 
 
@@ -318,12 +326,12 @@ def test_an_exclusion_lets_a_vpc_through_only_both_ways(
     assert aws.maps_public_ip(subnet) is fixed
 
 
-def test_an_emulator_without_block_public_access_leaves_the_verdict_as_it_was(aws: Aws) -> None:
+def test_an_emulator_without_block_public_access_leaves_the_readiness_as_it_was(aws: Aws) -> None:
     vpc, subnet, igw = seed_vpc(aws)  # plain moto: the call is not implemented
     result = aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     assert aws.skypilot_says_public(subnet)
     (report,) = result["reports"]
-    assert "Block Public Access" not in report["verdict"]
+    assert not any("Block Public Access" in line for line in report["readiness"])
     assert '"block_public_access":"unknown (not implemented here; read as off)"' in (
         aws.logs.getvalue()
     )

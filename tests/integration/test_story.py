@@ -14,6 +14,7 @@ import pytest
 from local_aws.emulator import delete_default_vpc as delete_default_vpc_of
 
 from tests.integration.conftest import Aws, configure
+from tests.launch_expectations import entry
 from vpc_remediator.domain.triggers import InvalidEventError
 from vpc_remediator.handlers import delete_vpc, vpc_changes
 from vpc_remediator.service import RemediationIncomplete
@@ -109,17 +110,27 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     assert all(a["status"] == "applied" for a in document["actions"])
     assert notice["MessageAttributes"]["outcome"]["Value"] == "changed"
     assert notice["MessageAttributes"]["vpc_id"]["Value"] == ids["vpc"]
-    assert document["verdict"]["text"] == (
-        f"no default VPC in eu-south-1: SkyPilot will only use {ids['vpc']} (public subnets in a) "
-        "if ~/.sky/config.yaml sets `aws: vpc_name: skypilot-vpc`"
+    # SkyPilot as is still finds no default VPC; with the VPC named it launches (the remediator
+    # never pretends the first is fixed); Ray and SkyPilot 0.7 look at every VPC.
+    sky = entry(document["readiness"], "skypilot")
+    assert not sky["ready"] and "Does a default VPC exist" in sky["reason"]
+    assert sky["advice"] == "in ~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    named = entry(document["readiness"], "skypilot", vpc_name="skypilot-vpc")
+    assert (named["ready"], named["vpc_id"], named["subnet_ids"]) == (
+        True,
+        ids["vpc"],
+        [ids["subnet"]],
     )
+    assert entry(document["readiness"], "ray")["subnet_ids"] == [ids["subnet"]]
+    assert entry(document["readiness"], "skypilot-0.7")["ready"] is True
     (text,) = published_texts(aws)
     assert f"vpc-remediator (remediate mode) in eu-south-1, {ids['vpc']}: changed" in text
     assert (
         "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice"
         in text
     )
-    assert "Readiness: no default VPC in eu-south-1" in text
+    readiness = text.split("Readiness:\n", 1)[1]
+    assert "  SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)\n" in readiness
 
 
 def test_the_same_events_again_write_nothing_and_send_nothing(aws: Aws) -> None:
@@ -248,10 +259,10 @@ def test_deleting_the_default_vpc_restores_it_when_allowed(
     (notice,) = aws.notices()
     document = json.loads(notice["Message"])
     assert document["outcome"] == "changed"
-    assert document["verdict"]["ready"] is True
-    assert document["verdict"]["text"].startswith(
-        f"sky launch in eu-south-1 will use the default VPC {new['VpcId']}"
-    )
+    sky = entry(document["readiness"], "skypilot")
+    assert (sky["ready"], sky["vpc_id"]) == (True, new["VpcId"])
+    assert sorted(sky["subnet_ids"]) == sorted(s["SubnetId"] for s in subnets)
+    assert sky["reason"].startswith(f"sky launch uses the default VPC {new['VpcId']}")
     # Delivered again, the region is compliant: nothing written, nothing sent.
     aws.log.clear()
     aws.invoke(delete_vpc, "DeleteVpc", vpc=old)

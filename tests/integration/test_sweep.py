@@ -48,7 +48,7 @@ def test_sweep_enforces_explicit_intent_reports_the_rest_in_one_digest(aws: Aws)
     assert not aws.skypilot_says_public(ids["private"])
     (digest,) = aws.notices()
     document = json.loads(digest["Message"])
-    assert document["schema"] == "vpc-remediator/digest" and document["version"] == 1
+    assert document["schema"] == "vpc-remediator/digest" and document["version"] == 2
     by_scope = {r["scope"]: r for r in document["reports"]}
     assert set(by_scope) == {
         "default VPC",

@@ -32,7 +32,7 @@ from vpc_remediator.domain.model import (
 )
 from vpc_remediator.domain.planner import managed_route_tables, plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy, RouteStrategy
-from vpc_remediator.domain.verdict import skypilot_public_subnets
+from vpc_remediator.domain.routing import routed_public_subnets as skypilot_public_subnets
 
 KEY = "vpc-remediator:intent"
 DEAD_IGW = "igw-0dead0dead0dead00"

@@ -15,7 +15,7 @@ from vpc_remediator.domain.intent import Intent, resolve_intents
 from vpc_remediator.domain.model import RegionSnapshot, Vpc, VpcSnapshot
 from vpc_remediator.domain.planner import plan_for_vpc, plan_region
 from vpc_remediator.domain.policy import Mode
-from vpc_remediator.domain.verdict import skypilot_public_subnets
+from vpc_remediator.domain.routing import routed_public_subnets as skypilot_public_subnets
 
 
 def renamed(snapshot: VpcSnapshot, n: int) -> VpcSnapshot:

@@ -7,6 +7,7 @@ import json
 from tests.builders import region_of, subnet, vpc_snapshot
 from tests.conftest import load_event
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
+from vpc_remediator.domain.launchers import readiness
 from vpc_remediator.domain.planner import Plan, plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 from vpc_remediator.domain.report import (
@@ -17,7 +18,6 @@ from vpc_remediator.domain.report import (
     Report,
     render_notice,
 )
-from vpc_remediator.domain.verdict import readiness
 from vpc_remediator.events import parse_api_call
 
 S1 = "subnet-00000000000000001"
@@ -35,7 +35,7 @@ def _report(
         scope=snap.vpc.id,
         plans=(plan,),
         outcomes=tuple(ActionOutcome(a, status) for a in plan.actions),
-        verdict=readiness(region_of(snap)),
+        readiness=readiness(region_of(snap), Policy()),
         trigger=parse_api_call(load_event("AttachInternetGateway")),
         **kw,
     )
@@ -53,7 +53,18 @@ def test_a_fix_is_one_readable_notice() -> None:
     assert (
         "[applied] associate subnet-00000000000000001 with <new public route table>" in notice.text
     )
-    assert "Readiness: no default VPC in eu-south-1" not in notice.text  # no public subnet before
+    # Every launcher, both modes, one line each, under the same heading.
+    readiness_text = notice.text.split("Readiness:\n", 1)[1].split("\n\n", 1)[0]
+    assert [line.split(":", 1)[0].strip() for line in readiness_text.splitlines()] == [
+        "SkyPilot",
+        "SkyPilot (use_internal_ips)",
+        "SkyPilot 0.7",
+        "SkyPilot 0.7 (use_internal_ips)",
+        "Ray",
+        "Ray (use_internal_ips)",
+        "dstack",
+        "dstack (public_ips",
+    ]
     assert f"{KEY}=ignore" in notice.text
     assert notice.attributes == {
         "mode": "remediate",
@@ -63,7 +74,7 @@ def test_a_fix_is_one_readable_notice() -> None:
         "outcome": "changed",
     }
     doc = notice.document
-    assert (doc["schema"], doc["version"]) == (NOTICE_SCHEMA, 1)
+    assert (doc["schema"], doc["version"]) == (NOTICE_SCHEMA, 2)
     assert [a["type"] for a in doc["actions"]][:3] == [
         "CreateRouteTable",
         "TagResources",

@@ -1,11 +1,12 @@
 """Read a region's networking into a frozen snapshot with a fixed number of batched calls.
 
 `read()` costs six Describe calls (plus one per extra page) whatever the number of subnets:
-DescribeVpcs for the whole region (the region view: which VPC is the default), then subnets,
-route tables, internet gateways and NAT gateways filtered to the VPCs asked for plus the
-default VPC, or unfiltered for a whole-region sweep, and the region's VPC Block Public Access
-setting. Two more only where they matter: DescribeVpcEndpoints when a route table routes to a
-VPC endpoint, and the Block Public Access exclusions when that setting is on.
+the region's VPCs, subnets and route tables (the region view: which VPC is the default, and
+what every launcher looks at), then internet gateways and NAT gateways filtered to the VPCs
+asked for plus the default VPC, or unfiltered for a whole-region sweep, and the region's VPC
+Block Public Access setting. Two more only where they matter: DescribeVpcEndpoints when a
+route table routes to a VPC endpoint, and the Block Public Access exclusions when that
+setting is on.
 """
 
 from __future__ import annotations
@@ -129,6 +130,7 @@ def parse_subnet(raw: Mapping[str, Any]) -> Subnet:
         ipv6_native=bool(raw.get("Ipv6Native")),
         assign_ipv6_address_on_creation=bool(raw.get("AssignIpv6AddressOnCreation")),
         owner_id=raw.get("OwnerId", ""),
+        state=raw.get("State", "available"),
     )
 
 
@@ -192,11 +194,21 @@ class SnapshotReader:
         return wait_visible(self._ec2, resource_ids, self._wait)
 
     def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
-        """Every VPC of the region, with details for `vpc_ids` and the default VPC.
+        """Every VPC, subnet and route table of the region, with details for `vpc_ids` and the
+        default VPC.
 
-        `vpc_ids=None` details every VPC (a region sweep) with unfiltered calls.
+        `vpc_ids=None` details every VPC (a region sweep) with unfiltered calls. Subnets and
+        route tables are always the whole region's (what every launcher looks at, for the
+        readiness); gateways are filtered to the VPCs detailed.
         """
         vpcs = tuple(parse_vpc(v) for v in self._pages("describe_vpcs", "Vpcs", PageSize=1000))
+        region_subnets = tuple(
+            parse_subnet(s) for s in self._pages("describe_subnets", "Subnets", PageSize=1000)
+        )
+        region_tables = tuple(
+            parse_route_table(r)
+            for r in self._pages("describe_route_tables", "RouteTables", PageSize=100)
+        )
         if vpc_ids is None:
             wanted = {v.id for v in vpcs}
         else:
@@ -204,19 +216,13 @@ class SnapshotReader:
             wanted = {v for v in vpc_ids if v in known}
             wanted |= {v.id for v in vpcs if v.is_default}
         if not wanted:
-            return RegionSnapshot(self.region, vpcs)
+            return RegionSnapshot(
+                self.region, vpcs, subnets=region_subnets, route_tables=region_tables
+            )
         whole_region = vpc_ids is None
 
-        subnets = [
-            parse_subnet(s)
-            for s in self._filtered("describe_subnets", "Subnets", "vpc-id", wanted, whole_region)
-        ]
-        tables = [
-            parse_route_table(r)
-            for r in self._filtered(
-                "describe_route_tables", "RouteTables", "vpc-id", wanted, whole_region, page=100
-            )
-        ]
+        subnets = [s for s in region_subnets if s.vpc_id in wanted]
+        tables = [t for t in region_tables if t.vpc_id in wanted]
         gateways = [
             parse_internet_gateway(g)
             for g in self._filtered(
@@ -257,7 +263,14 @@ class SnapshotReader:
             for v in vpcs
             if v.id in wanted
         }
-        return RegionSnapshot(self.region, vpcs, MappingProxyType(details), public_access)
+        return RegionSnapshot(
+            self.region,
+            vpcs,
+            MappingProxyType(details),
+            public_access,
+            subnets=region_subnets,
+            route_tables=region_tables,
+        )
 
     def _gateway_endpoints(
         self, tables: list[RouteTable], wanted: set[str], whole_region: bool

@@ -1,1 +1,4 @@
-"""Pure domain: snapshot model, intent, planner, verdict and report text. Standard library only."""
+"""Pure domain: snapshot model, intent, planner, launchers' readiness, report text.
+
+Standard library only.
+"""

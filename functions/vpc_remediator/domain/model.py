@@ -141,6 +141,7 @@ class Subnet:
     ipv6_native: bool = False  # an IPv6-only subnet (no IPv4 CIDR at all)
     assign_ipv6_address_on_creation: bool = False
     owner_id: str = ""
+    state: str = "available"  # or "pending", just after CreateSubnet
 
     @property
     def name(self) -> str:
@@ -277,12 +278,19 @@ class VpcSnapshot:
 
 @dataclass(frozen=True)
 class RegionSnapshot:
-    """Every VPC of a region, with full details for those that were asked for."""
+    """Every VPC of a region, with full details for those that were asked for.
+
+    `subnets` and `route_tables` are the whole region's, in the order EC2 listed them: the
+    launchers' readiness (domain/launchers) looks at every VPC, as their own code does. None
+    where only `details` were built (unit tests): then the details are all there is.
+    """
 
     region: str
     vpcs: tuple[Vpc, ...] = ()
     details: Mapping[str, VpcSnapshot] = field(default_factory=lambda: MappingProxyType({}))
     public_access: PublicAccessBlock = field(default_factory=PublicAccessBlock)
+    subnets: tuple[Subnet, ...] | None = None
+    route_tables: tuple[RouteTable, ...] | None = None
 
     @property
     def default_vpc(self) -> Vpc | None:

@@ -14,16 +14,17 @@ from typing import Any
 
 from .actions import Action
 from .findings import Finding, FindingCode, Severity
+from .launchers import Readiness
+from .launchers import lines as readiness_lines
 from .planner import Plan
 from .policy import Mode
 from .triggers import ApiCall
-from .verdict import Verdict
 
 NOTICE_SCHEMA = "vpc-remediator/notice"
-NOTICE_VERSION = 1
+NOTICE_VERSION = 2  # 2: `readiness` (per launcher and mode) replaces `verdict`
 SUBJECT_LIMIT = 100
 DIGEST_SCHEMA = "vpc-remediator/digest"
-DIGEST_VERSION = 1
+DIGEST_VERSION = 2  # 2: its reports are notice documents v2
 # Findings that leave a VPC compliant (DESIGN.md section 9): a normal state on the way to being
 # finished, or one this account cannot and need not change (unless a finding says a person
 # must look).
@@ -75,7 +76,8 @@ class Report:
     outcomes: tuple[ActionOutcome, ...] = ()
     # The plans made again from a fresh read after applying; None when nothing was applied.
     verified: tuple[Plan, ...] | None = None
-    verdict: Verdict | None = None
+    # Per launcher and mode, of the state after the fix (domain/launchers).
+    readiness: tuple[Readiness, ...] = ()
     trigger: ApiCall | None = None
     error: str | None = None
 
@@ -246,8 +248,8 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
         "",
         *report_lines(report),
     ]
-    if report.verdict is not None:
-        lines += ["", f"Readiness: {report.verdict.text}"]
+    if report.readiness:
+        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(report.readiness))]
     lines += ["", _opt_out(intent_tag_key)]
     return Notice(
         subject=_subject(report),
@@ -295,9 +297,9 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
         lines += ["", f"== {report.scope}: {report.outcome}", *report_lines(report)]
     if quiet:
         lines += ["", f"Compliant: {', '.join(quiet)}"]
-    verdict = next((r.verdict for r in reversed(reports) if r.verdict is not None), None)
-    if verdict is not None:
-        lines += ["", f"Readiness: {verdict.text}"]
+    readiness = next((r.readiness for r in reversed(reports) if r.readiness), ())
+    if readiness:
+        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(readiness))]
     lines += ["", _opt_out(intent_tag_key)]
     subject = (
         f"[vpc-remediator] {region} sweep: {len(reports)} checked, {changed} changed, "
@@ -393,12 +395,6 @@ def notice_document(report: Report) -> dict[str, Any]:
             for p in report.plans
             for i in p.intents
         ],
-        "verdict": None
-        if report.verdict is None
-        else {
-            "ready": report.verdict.ready,
-            "vpc_id": report.verdict.vpc_id,
-            "text": report.verdict.text,
-        },
+        "readiness": [r.document() for r in report.readiness],
         "error": report.error,
     }

@@ -1,0 +1,182 @@
+"""SkyPilot's AWS subnet choice, as `sky launch` makes it.
+
+Follows `sky/provision/aws/config.py` of skypilot 0.8.1 (the same decisions up to 0.14.1;
+0.7.0 differs in one line, below):
+
+- `_get_subnet_and_vpc_id`: with `aws.vpc_name`, `_get_vpc_id_by_name` finds the one VPC whose
+  Name tag it is (none or several: it stops); without it, only the subnets of the default VPC
+  (`s.vpc.is_default`) are candidates. **0.7.0 and earlier** have no such filter: every VPC of
+  the region is a candidate.
+- `_usable_subnets`: subnets in state `available`; public mode keeps those
+  `_is_subnet_public`; `use_internal_ips: true` keeps those that are not and do not map public
+  IPs (`map_public_ip_on_launch`). Public-IP mapping is not needed for public mode (SkyPilot
+  asks for a public IP per instance). Sorted last zone first, then in the order of the zones
+  asked (SkyPilot asks for every zone of the region at once: a to z), and only the subnets of
+  the first one's VPC are kept.
+- `_is_subnet_public`: the tables with an association for the subnet decide if there are any
+  (public if one has a route whose `GatewayId` starts with `igw-`, whatever its destination or
+  state); otherwise the main tables do, of the named VPC or, with no VPC named, **of every VPC
+  in the region** (`_get_route_tables(ec2, None, region, main=True)`).
+"""
+
+from __future__ import annotations
+
+from ..model import Subnet
+from ..policy import Policy
+from . import advice
+from .view import (
+    Decision,
+    LaunchMode,
+    LaunchView,
+    by_zone,
+    ids,
+    igw_routes,
+    listing,
+    zone_letters,
+)
+
+NAME = "skypilot"
+NAME_07 = "skypilot-0.7"
+
+
+def label(launcher: str, mode: LaunchMode) -> str:
+    name = "SkyPilot 0.7" if launcher == NAME_07 else "SkyPilot"
+    return f"{name} (use_internal_ips)" if mode is LaunchMode.PRIVATE else name
+
+
+def is_public(view: LaunchView, subnet: Subnet, vpc_id: str | None) -> bool:
+    """`_is_subnet_public(ec2, subnet_id, vpc_id)`."""
+    explicit = view.explicit_tables(subnet.id)
+    if igw_routes(explicit):
+        return True
+    if explicit:
+        return False
+    return bool(igw_routes(view.main_tables(vpc_id)))
+
+
+def decide(
+    view: LaunchView, mode: LaunchMode, vpc_name: str | None, *, every_vpc: bool = False
+) -> Decision:
+    region = view.region
+    fails = "sky launch fails with"
+    scope: str | None = None
+    if vpc_name is not None:
+        named = view.named(vpc_name)
+        if not named:
+            return Decision(False, f"{fails} 'No VPC with name {vpc_name!r} is found in {region}'")
+        if len(named) > 1:
+            return Decision(False, f"{fails} 'Multiple VPCs with name {vpc_name!r} found'")
+        scope = named[0].id
+        candidates = view.subnets_of(scope)
+        where = f"VPC {vpc_name} ({scope})"
+    elif every_vpc:
+        candidates = view.subnets
+        where = f"any VPC of {region}"
+    else:
+        default = view.default_vpc
+        if default is None:
+            return Decision(
+                False,
+                f"{fails} 'No usable subnets found. Does a default VPC exist in region "
+                f"{region}?': there is none, and without aws.vpc_name SkyPilot only uses it",
+            )
+        candidates = view.subnets_of(default.id)
+        where = f"the default VPC {default.id}"
+    available = [s for s in candidates if s.state == "available"]
+    if mode is LaunchMode.PUBLIC:
+        usable = [s for s in available if is_public(view, s, scope)]
+    else:
+        usable = [
+            s for s in available if not is_public(view, s, scope) and not s.map_public_ip_on_launch
+        ]
+    if not usable:
+        if mode is LaunchMode.PUBLIC:
+            why = "a route table with a route to an internet gateway (igw-...)"
+        else:
+            why = "no route to an internet gateway and no public-IP mapping"
+        return Decision(False, f"{fails} 'No usable subnets found': no subnet of {where} has {why}")
+    ordered = by_zone(usable)
+    vpc_id = ordered[0].vpc_id
+    chosen = tuple(s for s in ordered if s.vpc_id == vpc_id)
+    zones = zone_letters(region, chosen)
+    of = f"of {_vpc_words(view, vpc_id)} " if every_vpc else ""
+    if mode is LaunchMode.PUBLIC:
+        detail = f"public subnets {of}in {zones}"
+        reason = (
+            f"sky launch uses {_vpc_words(view, vpc_id)}: {listing(ids(chosen))} "
+            f"(zones {zones}) route to {_gateways(view, chosen, scope)}"
+        )
+        warning = _unreachable(view, chosen, scope)
+    else:
+        detail = f"private subnets {of}in {zones}"
+        reason = (
+            f"sky launch with use_internal_ips uses {_vpc_words(view, vpc_id)}: "
+            f"{listing(ids(chosen))} (zones {zones}) have no route to an internet gateway and "
+            "do not map public IPs"
+        )
+        warning = _no_egress(view, chosen)
+    return Decision(True, reason, vpc_id, ids(chosen), detail, warning)
+
+
+def _vpc_words(view: LaunchView, vpc_id: str) -> str:
+    vpc = view.vpc(vpc_id)
+    if vpc is not None and vpc.is_default:
+        return f"the default VPC {vpc_id}"
+    return f"VPC {vpc.name} ({vpc_id})" if vpc is not None and vpc.name else f"VPC {vpc_id}"
+
+
+def _gateways(view: LaunchView, chosen: tuple[Subnet, ...], scope: str | None) -> str:
+    found: list[str] = []
+    for s in chosen:
+        explicit = view.explicit_tables(s.id)
+        found += igw_routes(explicit or view.main_tables(scope))
+    return ", ".join(dict.fromkeys(found))
+
+
+def _unreachable(view: LaunchView, chosen: tuple[Subnet, ...], scope: str | None) -> str:
+    """What SkyPilot's test lets through that EC2 does not route (a blackhole route, a route
+    that is not a default one, another VPC's main table, VPC Block Public Access): SkyPilot
+    still launches; its instances would not be reachable."""
+    lost = [s for s in chosen if not view.reaches_internet(s)]
+    if not lost:
+        return ""
+    subnet = lost[0]
+    own = view.governing_table(subnet)
+    why = view.unreachable_because(subnet)
+    if (
+        scope is None
+        and not view.explicit_tables(subnet.id)
+        and not igw_routes([own] if own else [])
+    ):
+        why = (
+            "its own VPC's main table has no route to an internet gateway: SkyPilot counted "
+            "another VPC's main table (it reads every main table of the region)"
+        )
+    some = "all of them" if len(lost) == len(chosen) else listing(ids(tuple(lost)))
+    return f"instances in {some} would not be reachable: {why}"
+
+
+def _no_egress(view: LaunchView, chosen: tuple[Subnet, ...]) -> str:
+    if any(view.has_egress(s) for s in chosen):
+        return ""
+    return (
+        "none has 0.0.0.0/0 through a NAT gateway, so instances cannot reach the internet "
+        "to install SkyPilot's runtime"
+    )
+
+
+def snippet(vpc_name: str, mode: LaunchMode) -> str:
+    internal = ", use_internal_ips: true" if mode is LaunchMode.PRIVATE else ""
+    return f"in ~/.sky/config.yaml: aws: {{vpc_name: {vpc_name}{internal}}}"
+
+
+def advise(view: LaunchView, mode: LaunchMode, policy: Policy, launcher: str) -> str:
+    """The smallest change of state (not of SkyPilot's config) that makes it ready."""
+    default = view.default_vpc if launcher == NAME else None
+    if mode is LaunchMode.PRIVATE:
+        return advice.private_subnet(
+            policy, f"the default VPC {default.id}" if default else "a VPC"
+        )
+    if launcher == NAME and default is None:
+        return advice.without_default_vpc(view, policy, mode, snippet)
+    return advice.tag_public(view, policy, default.id if default else None)

@@ -1,0 +1,303 @@
+"""Region layouts that decide what launchers do, as plain data.
+
+Each layout is built two ways: as a `LaunchView` for the pure tables of tests/unit/launchers,
+and on an EC2 endpoint with boto3 (`build_on`), where `tests/e2e` and the cross-check against
+the launchers' own code (`make crosscheck`) read it back. Ids in views are `vpc-<key>`,
+`subnet-<key>`, `rtb-<key>`; on an endpoint they are EC2's, mapped back to keys.
+
+Routes: `igw` (0.0.0.0/0 to the VPC's internet gateway), `igw-blackhole` (the same, in state
+blackhole), `igw-10` (10.9.0.0/16 to the gateway only), `nat` (0.0.0.0/0 to a NAT gateway).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vpc_remediator.domain.launchers.view import LaunchView
+from vpc_remediator.domain.model import (
+    Route,
+    RouteOrigin,
+    RouteState,
+    RouteTable,
+    Subnet,
+    Vpc,
+    frozen_tags,
+)
+
+REGION = "eu-south-1"
+
+
+@dataclass(frozen=True)
+class V:
+    key: str
+    default: bool = False
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class S:
+    key: str
+    vpc: str
+    zone: str = "a"
+    mapped: bool = False
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class T:
+    """A route table: with `main`, the VPC's main table (its key is the VPC's)."""
+
+    key: str
+    vpc: str
+    routes: tuple[str, ...] = ()
+    main: bool = False
+    subnets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Net:
+    vpcs: tuple[V, ...]
+    subnets: tuple[S, ...] = ()
+    tables: tuple[T, ...] = ()
+
+    @property
+    def blackholes(self) -> bool:
+        return any("igw-blackhole" in t.routes for t in self.tables)
+
+
+def _route(kind: str, vpc: str) -> Route:
+    match kind:
+        case "igw":
+            return Route("0.0.0.0/0", f"igw-{vpc}")
+        case "igw-blackhole":
+            return Route("0.0.0.0/0", f"igw-{vpc}", RouteState.BLACKHOLE)
+        case "igw-10":
+            return Route("10.9.0.0/16", f"igw-{vpc}")
+        case "nat":
+            return Route("0.0.0.0/0", f"nat-{vpc}")
+    raise ValueError(kind)
+
+
+def view(net: Net) -> LaunchView:
+    local = Route("10.0.0.0/16", "local", origin=RouteOrigin.CREATE_ROUTE_TABLE)
+    vpcs = tuple(
+        Vpc(
+            f"vpc-{v.key}",
+            is_default=v.default,
+            tags=frozen_tags({"Name": v.name} if v.name else {}),
+        )
+        for v in net.vpcs
+    )
+    subnets = tuple(
+        Subnet(
+            f"subnet-{s.key}",
+            f"vpc-{s.vpc}",
+            f"{REGION}{s.zone}",
+            cidr="10.0.1.0/24",
+            map_public_ip_on_launch=s.mapped,
+            state="pending" if s.pending else "available",
+        )
+        for s in net.subnets
+    )
+    mains = {t.vpc for t in net.tables if t.main}
+    tables = tuple(
+        RouteTable(
+            f"rtb-{t.key}",
+            f"vpc-{t.vpc}",
+            is_main=t.main,
+            associations=tuple(
+                (f"rtbassoc-{t.key}{i}", f"subnet-{s}") for i, s in enumerate(t.subnets)
+            ),
+            routes=(local, *(_route(r, t.vpc) for r in t.routes)),
+        )
+        for t in net.tables
+    ) + tuple(
+        RouteTable(f"rtb-{v.key}", f"vpc-{v.key}", is_main=True, routes=(local,))
+        for v in net.vpcs
+        if v.key not in mains
+    )
+    return LaunchView(REGION, vpcs, subnets, tables, gateway_vpcs=frozenset(v.id for v in vpcs))
+
+
+def build_on(ec2: Any, net: Net) -> dict[str, str]:
+    """Make the layout on an EC2 endpoint (every VPC deleted first); returns key -> id.
+
+    The default VPC is made by CreateDefaultVpc and then emptied of what EC2 put in it, so that
+    it has only the layout's subnets and routes. Blackhole routes and pending subnets cannot
+    be made on an emulator: `tests/aws_behaviour` shows them as AWS would.
+    """
+    from local_aws.emulator import delete_default_vpc
+
+    delete_default_vpc(ec2)
+    ids: dict[str, str] = {}
+    igws: dict[str, str] = {}
+    cidr = iter(f"10.{n}.0.0/16" for n in range(1, 250))
+    for v in net.vpcs:
+        if v.default:
+            vpc_id = ec2.create_default_vpc()["Vpc"]["VpcId"]
+            for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+                "Subnets"
+            ]:
+                ec2.delete_subnet(SubnetId=s["SubnetId"])
+            main = _main_table(ec2, vpc_id)
+            for r in main["Routes"]:
+                if r.get("GatewayId", "").startswith("igw-"):
+                    ec2.delete_route(
+                        RouteTableId=main["RouteTableId"],
+                        DestinationCidrBlock=r["DestinationCidrBlock"],
+                    )
+            attached = ec2.describe_internet_gateways(
+                Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+            )["InternetGateways"]
+            if attached:
+                igws[v.key] = attached[0]["InternetGatewayId"]
+            else:  # moto's CreateDefaultVpc attaches none (AWS's does)
+                igws[v.key] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+                ec2.attach_internet_gateway(InternetGatewayId=igws[v.key], VpcId=vpc_id)
+        else:
+            vpc_id = ec2.create_vpc(CidrBlock=next(cidr))["Vpc"]["VpcId"]
+            igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+            ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+            igws[v.key] = igw
+        if v.name:
+            ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": v.name}])
+        ids[v.key] = vpc_id
+    blocks: dict[str, int] = {}
+    for s in net.subnets:
+        vpc_id = ids[s.vpc]
+        base = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"].rsplit(".", 2)[0]
+        n = blocks[s.vpc] = blocks.get(s.vpc, 0) + 1
+        subnet_id = ec2.create_subnet(
+            VpcId=vpc_id, CidrBlock=f"{base}.{n * 16}.0/20", AvailabilityZone=f"{REGION}{s.zone}"
+        )["Subnet"]["SubnetId"]
+        ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": s.mapped})
+        ids[s.key] = subnet_id
+    nats: dict[str, str] = {}
+    for t in net.tables:
+        vpc_id = ids[t.vpc]
+        if t.main:
+            table_id = _main_table(ec2, vpc_id)["RouteTableId"]
+        else:
+            table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        ids[t.key if not t.main else f"main-{t.vpc}"] = table_id
+        for kind in t.routes:
+            if kind == "nat":
+                if t.vpc not in nats:
+                    # In a subnet of the layout: another subnet would be one more candidate.
+                    host = next(ids[s.key] for s in net.subnets if s.vpc == t.vpc)
+                    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+                    nats[t.vpc] = ec2.create_nat_gateway(SubnetId=host, AllocationId=eip)[
+                        "NatGateway"
+                    ]["NatGatewayId"]
+                ec2.create_route(
+                    RouteTableId=table_id,
+                    DestinationCidrBlock="0.0.0.0/0",
+                    NatGatewayId=nats[t.vpc],
+                )
+            else:
+                destination = "10.9.0.0/16" if kind == "igw-10" else "0.0.0.0/0"
+                ec2.create_route(
+                    RouteTableId=table_id, DestinationCidrBlock=destination, GatewayId=igws[t.vpc]
+                )
+        for s in t.subnets:
+            ec2.associate_route_table(RouteTableId=table_id, SubnetId=ids[s])
+    return ids
+
+
+def _main_table(ec2: Any, vpc_id: str) -> dict[str, Any]:
+    return ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]
+
+
+def keys(ids: dict[str, str], values: Any) -> Any:
+    """EC2 ids back to layout keys (the view's `subnet-<key>` and `vpc-<key>` too)."""
+    back = {v: k for k, v in ids.items()}
+
+    def one(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value in back:
+            return back[value]
+        return value.split("-", 1)[1] if "-" in value else value
+
+    if isinstance(values, (list, tuple, set, frozenset)):
+        return frozenset(one(v) for v in values)
+    return one(values)
+
+
+D = V("d", default=True)
+SCENARIOS: dict[str, Net] = {
+    # AWS's own default VPC: a public subnet per zone, mapping public IPs, on the main table.
+    "default-vpc": Net(
+        (D,),
+        (
+            S("d1", "d", "a", mapped=True),
+            S("d2", "d", "b", mapped=True),
+            S("d3", "d", "c", mapped=True),
+        ),
+        (T("d", "d", ("igw",), main=True),),
+    ),
+    # The seed, before: the default VPC deleted; a console VPC with a gateway and no route.
+    "seed-before": Net((V("c", name="skypilot-vpc"),), (S("c1", "c", "a"),)),
+    # The seed, after the remediator: its own table routes the subnet; public IPs mapped.
+    "seed-after": Net(
+        (V("c", name="skypilot-vpc"),),
+        (S("c1", "c", "a", mapped=True),),
+        (T("pub", "c", ("igw",), subnets=("c1",)),),
+    ),
+    # An explicit association decides, whatever the main table says.
+    "explicit-wins": Net(
+        (D,),
+        (S("d1", "d", "a"), S("d2", "d", "b")),
+        (T("d", "d", ("igw",), main=True), T("priv", "d", subnets=("d1",))),
+    ),
+    # The gateway is gone: EC2 routes nothing, but the route still names an igw-.
+    "blackhole": Net(
+        (D,), (S("d1", "d", "a", mapped=True),), (T("d", "d", ("igw-blackhole",), main=True),)
+    ),
+    # A private default VPC: 0.0.0.0/0 through a NAT gateway.
+    "nat-default": Net(
+        (D,), (S("d1", "d", "a"), S("d2", "d", "b")), (T("d", "d", ("nat",), main=True),)
+    ),
+    # SkyPilot reads every main table of the region when no VPC is named.
+    "main-elsewhere": Net(
+        (D, V("c", name="other")),
+        (S("d1", "d", "a"), S("c1", "c", "b")),
+        (T("c", "c", ("igw",), main=True),),
+    ),
+    # Two public VPCs in different zones, no default VPC: who keeps which first VPC.
+    "two-vpcs-zones": Net(
+        (V("a", name="alpha"), V("b", name="beta")),
+        (S("a1", "a", "a", mapped=True), S("b1", "b", "c", mapped=True)),
+        (T("a", "a", ("igw",), main=True), T("b", "b", ("igw",), main=True)),
+    ),
+    # Public IPs mapped, no route: Ray launches, its nodes unreachable.
+    "mapped-no-route": Net((D,), (S("d1", "d", "a", mapped=True),)),
+    # A subnet just created (pending) next to one that is ready.
+    "pending": Net(
+        (D,),
+        (S("d1", "d", "a", mapped=True, pending=True), S("d2", "d", "b", mapped=True)),
+        (T("d", "d", ("igw",), main=True),),
+    ),
+    # Two VPCs with the same Name.
+    "duplicate-names": Net(
+        (V("x", name="dup"), V("y", name="dup")),
+        (S("x1", "x", "a"), S("y1", "y", "b")),
+        (T("x", "x", ("igw",), main=True), T("y", "y", ("igw",), main=True)),
+    ),
+    # A route to the gateway that is not a default route.
+    "igw-other-destination": Net(
+        (D,), (S("d1", "d", "a"),), (T("d", "d", ("igw-10",), main=True),)
+    ),
+    # A VPC laid out public and private (an IaC module's layout), no default VPC.
+    "public-and-private": Net(
+        (V("p", name="prod"),),
+        (S("p1", "p", "a"), S("p2", "p", "b", mapped=True)),
+        (T("nat", "p", ("nat",), subnets=("p1",)), T("pub", "p", ("igw",), subnets=("p2",))),
+    ),
+}

@@ -1,0 +1,204 @@
+"""The readiness contract: entries per launcher and mode, named configs, reasons, advice, lines."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from tests.launch_scenarios import SCENARIOS, view
+from vpc_remediator.domain.launchers import LAUNCHERS, families, lines
+from vpc_remediator.domain.launchers import _entries as entries_of
+from vpc_remediator.domain.launchers.view import LaunchMode, LaunchView, Readiness
+from vpc_remediator.domain.model import BlockMode, PublicAccessBlock
+from vpc_remediator.domain.policy import DefaultVpc, Policy
+
+FIELDS = {"launcher", "mode", "config", "ready", "vpc_id", "subnet_ids", "reason", "advice"}
+
+
+def readiness_of(v: LaunchView, policy: Policy | None = None) -> tuple[Readiness, ...]:
+    return tuple(
+        e
+        for launcher in LAUNCHERS
+        for mode in LaunchMode
+        for e in entries_of(v, launcher, mode, policy or Policy())
+    )
+
+
+def one(
+    entries: tuple[Readiness, ...], launcher: str, mode: str = "public", name: str | None = None
+) -> Readiness:
+    config = {"vpc_name": name} if name else {}
+    (found,) = (
+        e for e in entries if e.launcher == launcher and e.mode == mode and dict(e.config) == config
+    )
+    return found
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_every_launcher_and_mode_has_a_defaults_entry_and_named_entries_only_where_they_help(
+    scenario: str,
+) -> None:
+    entries = readiness_of(view(SCENARIOS[scenario]))
+    for launcher in LAUNCHERS:
+        for mode in LaunchMode:
+            mine = [e for e in entries if e.launcher == launcher.name and e.mode is mode]
+            base = one(entries, launcher.name, mode)
+            named = [e for e in mine if e.config]
+            assert len(mine) == 1 + len(named) and len(named) <= 1
+            if named:
+                assert not base.ready and named[0].ready
+                assert named[0].config["vpc_name"] in base.advice
+            assert (base.advice == "") is base.ready
+    for e in entries:
+        doc = e.document()
+        assert set(doc) == FIELDS
+        assert set(doc["config"]) <= {"vpc_name"}
+        if not e.ready:
+            assert (doc["vpc_id"], doc["subnet_ids"]) == (None, [])
+    assert not any(e.config for e in entries if e.launcher == "ray")
+
+
+def test_the_seed_before_gets_the_tag_then_the_snippet_and_after_only_the_snippet() -> None:
+    before = readiness_of(view(SCENARIOS["seed-before"]))
+    sky = one(before, "skypilot")
+    assert sky.advice == (
+        "tag subnet-c1 with vpc-remediator:intent=public: the next sweep (or `vpc-remediator "
+        "fix`) routes it to the VPC's internet gateway and maps public IPs; then in "
+        "~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    )
+    assert "tag subnet-c1 with vpc-remediator:intent=public" in one(before, "ray").advice
+    after = readiness_of(view(SCENARIOS["seed-after"]))
+    assert one(after, "skypilot").advice == "in ~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    assert one(after, "dstack").advice == (
+        "in ~/.dstack/server/config.yml, the aws backend: {type: aws, vpc_name: skypilot-vpc}"
+    )
+    private = one(after, "skypilot", "private")
+    assert not private.ready and "private" in private.advice
+
+
+def test_without_any_named_vpc_the_advice_is_to_restore_the_default_vpc_unless_policy_says_no() -> (
+    None
+):
+    net = SCENARIOS["seed-before"]
+    unnamed = replace(net, vpcs=(replace(net.vpcs[0], name=""),))
+    sky = one(readiness_of(view(unnamed)), "skypilot")
+    assert "`vpc-remediator fix --restore-default-vpc`" in sky.advice
+    already = one(readiness_of(view(unnamed), Policy(restore_default_vpc=True)), "skypilot")
+    assert "recreates the default VPC on its next run" in already.advice
+    policy = Policy(default_vpc=DefaultVpc.ABSENT_BY_POLICY)
+    for launcher in ("skypilot", "dstack"):
+        advice = one(readiness_of(view(unnamed), policy), launcher).advice
+        assert "restore" not in advice and "unique Name tag" in advice
+
+
+def test_ray_is_told_which_routed_subnet_to_map() -> None:
+    entries = readiness_of(view(SCENARIOS["explicit-wins"]))
+    ray = one(entries, "ray")
+    assert not ray.ready
+    assert ray.advice.startswith("tag subnet-d2 with vpc-remediator:intent=public (the remediator")
+    assert "--subnet-id subnet-d2 --map-public-ip-on-launch" in ray.advice
+
+
+@pytest.mark.parametrize(
+    ("scenario", "launcher", "warning"),
+    [
+        ("blackhole", "skypilot", "its route to the internet gateway is a blackhole"),
+        (
+            "blackhole",
+            "dstack",
+            "would not be reachable: its route to the internet gateway is a blackhole",
+        ),
+        (
+            "blackhole",
+            "ray",
+            "Ray does not look at routes, and nodes in subnet-d1 would not be reachable",
+        ),
+        ("main-elsewhere", "skypilot", "SkyPilot counted another VPC's main table"),
+        ("mapped-no-route", "ray", "Ray does not look at routes"),
+        (
+            "igw-other-destination",
+            "skypilot",
+            "routes only other destinations to the internet gateway",
+        ),
+        (
+            "igw-other-destination",
+            "dstack",
+            "routes only other destinations to the internet gateway",
+        ),
+    ],
+)
+def test_ready_by_the_launchers_test_but_not_by_ec2s_says_but(
+    scenario: str, launcher: str, warning: str
+) -> None:
+    e = one(readiness_of(view(SCENARIOS[scenario])), launcher)
+    assert e.ready and warning in e.warning
+    assert e.reason.endswith(e.warning) and "; but " in e.reason
+    assert "; but " in lines([e])[0]
+
+
+def test_block_public_access_warns_the_ready_and_tells_the_not_ready_a_route_will_not_do() -> None:
+    blocked = PublicAccessBlock(BlockMode.BIDIRECTIONAL)
+    ready = replace(view(SCENARIOS["default-vpc"]), public_access=blocked)
+    sky = one(readiness_of(ready), "skypilot")
+    assert sky.ready and "VPC Block Public Access (block-bidirectional)" in sky.warning
+    excluded = replace(
+        ready,
+        public_access=PublicAccessBlock(
+            BlockMode.BIDIRECTIONAL, MappingProxyType({"vpc-d": BlockMode.ALLOW_BIDIRECTIONAL})
+        ),
+    )
+    assert one(readiness_of(excluded), "skypilot").warning == ""
+    not_ready = replace(view(SCENARIOS["seed-before"]), public_access=blocked)
+    assert (
+        "a route alone will not make a subnet reachable"
+        in one(readiness_of(not_ready), "ray").advice
+    )
+
+
+def test_private_nodes_without_nat_are_ready_with_a_but() -> None:
+    entries = readiness_of(view(SCENARIOS["explicit-wins"]))
+    sky = one(entries, "skypilot", "private")
+    assert sky.ready and "none has 0.0.0.0/0 through a NAT gateway" in sky.warning
+    nat = one(readiness_of(view(SCENARIOS["nat-default"])), "skypilot", "private")
+    assert nat.ready and nat.warning == ""
+
+
+def test_dstack_says_when_the_region_is_not_one_of_its_defaults() -> None:
+    v = view(SCENARIOS["default-vpc"])
+    assert "not among dstack's default regions" in one(readiness_of(v), "dstack").reason
+    home = replace(v, region="us-east-1")
+    assert "default regions" not in one(readiness_of(home), "dstack").reason
+
+
+def test_lines_are_one_per_launcher_and_mode_and_for_narrows_them() -> None:
+    entries = readiness_of(view(SCENARIOS["seed-after"]))
+    shown = lines(entries)
+    assert [line.split(":")[0] for line in shown] == [
+        "SkyPilot",
+        "SkyPilot (use_internal_ips)",
+        "SkyPilot 0.7",
+        "SkyPilot 0.7 (use_internal_ips)",
+        "Ray",
+        "Ray (use_internal_ips)",
+        "dstack",
+        "dstack (public_ips",
+    ]
+    assert shown[0] == "SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)"
+    assert shown[1].startswith("SkyPilot (use_internal_ips): not ready: sky launch fails with")
+    assert "; to fix: " in shown[1]
+    assert [line.split(":")[0] for line in lines(entries, families("dstack, ray"))] == [
+        "Ray",
+        "Ray (use_internal_ips)",
+        "dstack",
+        "dstack (public_ips",
+    ]
+
+
+@pytest.mark.parametrize("value", ["", "ray,kubernetes", " , "])
+def test_for_refuses_what_it_does_not_know(value: str) -> None:
+    with pytest.raises(
+        ValueError, match="--for takes a comma-separated list of skypilot, ray, dstack"
+    ):
+        families(value)
