@@ -14,7 +14,7 @@ REGIONS     ?= $(REGION)
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench
+.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench crosscheck
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,6 +31,27 @@ demo: $(STAMP) ## the seed story on a local AWS emulator (moto server on 127.0.0
 bench: $(STAMP) ## measure API calls, latency, cold start, memory; writes docs/bench/
 	PIP_CONSTRAINT=$(CURDIR)/constraints.txt $(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	PYTHONPATH=$(CURDIR):$(CURDIR)/functions $(BIN)/python -m bench $(BENCH_ARGS)
+
+# The launchers' own code, each in its own environment (never a dependency of the product or
+# of `make test`): their verdicts against the remediator's on moto. Downloads ~1 GB the first time.
+CROSSCHECK := skypilot=skypilot==0.8.1 skypilot=skypilot==0.14.1 skypilot-0.7=skypilot==0.7.0 \
+              ray=ray==2.60.0 dstack=dstack==0.22.5
+CROSSCHECK_RANDOM ?= 200
+
+crosscheck: ## readiness vs SkyPilot's, Ray's and dstack's own code (moto; slow, downloads them)
+	@mkdir -p build/crosscheck; status=0; \
+	for pair in $(CROSSCHECK); do \
+	  launcher=$${pair%%=*}; spec=$${pair#*=}; venv=.venv-crosscheck-$$(echo $$spec | sed 's/==/-/'); \
+	  if [ ! -x $$venv/bin/python ]; then \
+	    $(PYTHON) -m venv $$venv && $$venv/bin/python -m pip install --quiet --upgrade pip && \
+	    $$venv/bin/python -m pip install --quiet "$$spec" \
+	      $$(grep -E '^(boto3|botocore|moto)==' constraints.txt) || exit 1; \
+	  fi; \
+	  out=build/crosscheck/$$(echo $$spec | sed 's/==/-/'); \
+	  PYTHONPATH=$(CURDIR):$(CURDIR)/functions $$venv/bin/python -m tests.crosscheck $$launcher \
+	    --random $(CROSSCHECK_RANDOM) --out $$out.json > $$out.log 2>&1; rc=$$?; \
+	  grep -A20 '^crosscheck ' $$out.log || tail -n 20 $$out.log; [ $$rc -eq 0 ] || status=1; \
+	done; exit $$status
 
 install: $(STAMP) ## create .venv with the pinned tools and the package (editable)
 
@@ -85,4 +106,4 @@ deploy: build ## sam deploy to $(REGIONS) in turn (guided the first time per reg
 	done
 
 clean: ## remove the virtual environments and caches
-	rm -rf $(VENV) $(SAM_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .venv-crosscheck-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam

@@ -1,0 +1,304 @@
+"""Cross-check: the remediator's readiness against each launcher's own installed code.
+
+`make crosscheck` runs this once per launcher, each in its own virtual environment with that
+launcher installed (the launchers are never dependencies of the product or of `make test`):
+
+    python -m tests.crosscheck skypilot|skypilot-0.7|ray|dstack [--random N] [--seed S]
+
+On moto (in-process), for every layout of tests/launch_scenarios.py and N random layouts,
+for both modes and for no VPC named and every VPC name of the layout, it asks the launcher's
+own function what it would launch into, and asks domain/launchers the same from the
+remediator's own read of the region. They must agree on `ready`, the VPC and the subnets (as a
+set). The rows of tests/launch_expectations.py are checked against the launcher too.
+
+What moto cannot make is shown as AWS has it, to both sides alike: a route to a deleted
+gateway in state `blackhole`, a subnet in state `pending` (botocore's responses rewritten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import logging
+import random
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import botocore.client
+from moto import mock_aws
+
+from tests.launch_expectations import ROWS
+from tests.launch_scenarios import REGION, SCENARIOS, Net, S, T, V, build_on, keys
+from vpc_remediator.aws.reader import SnapshotReader
+from vpc_remediator.domain.launchers import LAUNCHERS
+from vpc_remediator.domain.launchers.view import LaunchMode, LaunchView
+
+ZONES = [f"{REGION}{z}" for z in "abc"]
+Outcome = tuple[bool, str | None, frozenset[str]]
+
+
+class NotLaunched(Exception):
+    pass
+
+
+# --- the launchers' own code -----------------------------------------------------------------
+
+
+def skypilot(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+    from sky.provision.aws import config
+
+    cache = getattr(config._get_route_tables, "cache_clear", None)
+    if cache is not None:  # an lru_cache keyed by the resource and region (0.8)
+        cache()
+    ec2 = boto3.resource("ec2", region_name=REGION)
+    extra = {}
+    if "subnet_names" in inspect.signature(config._get_subnet_and_vpc_id).parameters:
+        extra["subnet_names"] = None  # 0.10 and later: `aws.subnet_names`, not set
+    try:
+        subnets, vpc_id = config._get_subnet_and_vpc_id(
+            ec2,
+            None,
+            REGION,
+            availability_zone=",".join(ZONES),  # a single node: every zone asked at once
+            use_internal_ips=mode is LaunchMode.PRIVATE,
+            vpc_name=vpc_name,
+            **extra,
+        )
+    except RuntimeError as exc:  # SKYPILOT_ERROR_NO_NODES_LAUNCHED: ...
+        raise NotLaunched(str(exc)) from None
+    return vpc_id, [s.subnet_id for s in subnets]
+
+
+def ray(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+    from ray.autoscaler._private.aws import config
+
+    assert vpc_name is None
+    cluster = {
+        "cluster_name": "crosscheck",
+        "provider": {
+            "type": "aws",
+            "region": REGION,
+            "use_internal_ips": mode is LaunchMode.PRIVATE,
+        },
+        "available_node_types": {"head": {"node_config": {}}},
+    }
+    try:
+        done = config._configure_subnet(cluster)
+    except SystemExit as exc:  # cli_logger.abort
+        raise NotLaunched(str(exc)) from None
+    except Exception as exc:
+        if "No usable subnets" in str(exc):
+            raise NotLaunched(str(exc)) from None
+        raise
+    subnet_ids = done["available_node_types"]["head"]["node_config"]["SubnetIds"]
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpcs = {s["VpcId"] for s in ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"]}
+    assert len(vpcs) == 1
+    return vpcs.pop(), subnet_ids
+
+
+def dstack(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+    from dstack._internal.core.backends.aws.compute import get_vpc_id_subnets_ids_or_error
+    from dstack._internal.core.errors import ComputeError
+
+    backend = SimpleNamespace(vpc_ids=None, use_default_vpcs=True, vpc_name=vpc_name)
+    try:
+        return get_vpc_id_subnets_ids_or_error(
+            boto3.client("ec2", region_name=REGION),
+            backend,  # the AWSConfig fields it reads
+            REGION,
+            allocate_public_ip=mode is LaunchMode.PUBLIC,
+        )
+    except ComputeError as exc:
+        raise NotLaunched(str(exc)) from None
+
+
+THEIRS: dict[str, Callable[[LaunchMode, str | None], tuple[str | None, list[str]]]] = {
+    "skypilot": skypilot,
+    "skypilot-0.7": skypilot,
+    "ray": ray,
+    "dstack": dstack,
+}
+
+
+# --- what moto cannot make, as AWS shows it ---------------------------------------------------
+
+
+@contextmanager
+def as_aws_shows(net: Net, ids: dict[str, str]) -> Iterator[None]:
+    blackholed = {
+        ids[f"main-{t.vpc}"] if t.main else ids[t.key]
+        for t in net.tables
+        if "igw-blackhole" in t.routes
+    }
+    pending = {ids[s.key] for s in net.subnets if s.pending}
+    original = botocore.client.BaseClient._make_api_call
+
+    def call(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        result = original(self, operation, params)
+        if operation == "DescribeRouteTables":
+            for table in result.get("RouteTables", []):
+                if table["RouteTableId"] in blackholed:
+                    for route in table["Routes"]:
+                        if route.get("GatewayId", "").startswith("igw-"):
+                            route["State"] = "blackhole"
+        if operation == "DescribeSubnets":
+            for subnet in result.get("Subnets", []):
+                if subnet["SubnetId"] in pending:
+                    subnet["State"] = "pending"
+        return result
+
+    botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+# --- the comparison ---------------------------------------------------------------------------
+
+
+def random_net(rng: random.Random) -> Net:
+    vpcs = []
+    names = ["alpha", "beta", "alpha", ""]
+    for i in range(rng.randint(1, 3)):
+        vpcs.append(V(f"v{i}", default=(i == 0 and rng.random() < 0.5), name=rng.choice(names)))
+    subnets = []
+    tables = []
+    for v in vpcs:
+        mine = [
+            S(
+                f"{v.key}s{j}",
+                v.key,
+                rng.choice("abc"),
+                mapped=rng.random() < 0.4,
+                pending=rng.random() < 0.1,
+            )
+            for j in range(rng.randint(0, 3))
+        ]
+        subnets += mine
+        main_routes = rng.choice([(), ("igw",), ("nat",), ("igw-blackhole",), ("igw-10",)])
+        if main_routes == ("nat",) and not mine:
+            main_routes = ()
+        tables.append(T(v.key, v.key, main_routes, main=True))
+        if mine and rng.random() < 0.6:
+            chosen = tuple(s.key for s in mine if rng.random() < 0.5)
+            routes = rng.choice([(), ("igw",), ("nat",)])
+            tables.append(T(f"{v.key}t", v.key, routes, subnets=chosen))
+    return Net(tuple(vpcs), tuple(subnets), tuple(tables))
+
+
+def theirs(name: str, mode: LaunchMode, vpc_name: str | None, ids: dict[str, str]) -> Outcome:
+    try:
+        vpc_id, subnet_ids = THEIRS[name](mode, vpc_name)
+    except NotLaunched:
+        return False, None, frozenset()
+    return True, keys(ids, vpc_id), keys(ids, subnet_ids)
+
+
+def ours(name: str, mode: LaunchMode, vpc_name: str | None, ids: dict[str, str]) -> Outcome:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    region = SnapshotReader(ec2, REGION, "123456789012").read(None)
+    launcher = next(x for x in LAUNCHERS if x.name == name)
+    d = launcher.decide(LaunchView.of(region), mode, vpc_name)
+    return d.ready, keys(ids, d.vpc_id), keys(ids, d.subnet_ids)
+
+
+def check(
+    name: str, label: str, net: Net, configs: list[tuple[LaunchMode, str | None]]
+) -> list[dict[str, Any]]:
+    results = []
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        ids = build_on(ec2, net)
+        with as_aws_shows(net, ids):
+            for mode, vpc_name in configs:
+                a = theirs(name, mode, vpc_name, ids)
+                b = ours(name, mode, vpc_name, ids)
+                results.append(
+                    {
+                        "layout": label,
+                        "mode": str(mode),
+                        "vpc_name": vpc_name,
+                        "theirs": [a[0], a[1], sorted(a[2])],
+                        "ours": [b[0], b[1], sorted(b[2])],
+                        "agree": a == b,
+                    }
+                )
+    return results
+
+
+def configs_for(name: str, net: Net) -> list[tuple[LaunchMode, str | None]]:
+    names: list[str | None] = [None]
+    if name != "ray":
+        names += sorted({v.name for v in net.vpcs if v.name})
+    return [(mode, n) for mode in LaunchMode for n in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.crosscheck")
+    parser.add_argument("launcher", choices=sorted(THEIRS))
+    parser.add_argument("--random", type=int, default=100, help="random layouts besides the fixed")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--out", help="write every comparison here (JSON)")
+    args = parser.parse_args(argv)
+    logging.disable(logging.CRITICAL)  # the launchers log every refusal
+    name = args.launcher
+    results = []
+    for label, net in SCENARIOS.items():
+        results += check(name, label, net, configs_for(name, net))
+    rng = random.Random(args.seed)
+    for n in range(args.random):
+        net = random_net(rng)
+        results += check(name, f"random-{n}", net, configs_for(name, net))
+    # The expectation rows, against the launcher's code itself.
+    rows = [r for r in ROWS if r.launcher == name]
+    row_failures = []
+    for r in rows:
+        (got,) = (
+            x
+            for x in results
+            if x["layout"] == r.scenario and x["mode"] == r.mode and x["vpc_name"] == r.vpc_name
+        )
+        want = [r.ready, r.vpc, sorted(r.subnets)]
+        if got["theirs"] != want:
+            row_failures.append({"row": r.id, "theirs": got["theirs"], "expected": want})
+    disagree = [x for x in results if not x["agree"]]
+    summary = {
+        "launcher": name,
+        "version": _version(name),
+        "comparisons": len(results),
+        "ready_by_launcher": sum(x["theirs"][0] for x in results),
+        "disagreements": disagree,
+        "rows": len(rows),
+        "rows_wrong": row_failures,
+    }
+    if args.out:
+        with open(args.out, "w") as out:
+            json.dump({**summary, "results": results}, out, indent=1)
+    print(
+        f"crosscheck {name} {summary['version']}: {len(results)} comparisons "
+        f"({summary['ready_by_launcher']} ready by the launcher's code) over "
+        f"{len(SCENARIOS)} layouts and {args.random} random ones (seed {args.seed}): "
+        f"{len(disagree)} disagreements; {len(rows)} expectation rows, {len(row_failures)} wrong"
+    )
+    for item in disagree[:10] + row_failures[:10]:
+        print(f"  {json.dumps(item)}")
+    return 1 if disagree or row_failures else 0
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(
+        {"skypilot": "skypilot", "skypilot-0.7": "skypilot", "ray": "ray", "dstack": "dstack"}[name]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
