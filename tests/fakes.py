@@ -32,7 +32,9 @@ from vpc_remediator.domain.model import (
     InternetGateway,
     Route,
     RouteOrigin,
+    RouteState,
     RouteTable,
+    TargetKind,
     VpcSnapshot,
     frozen_tags,
 )
@@ -248,3 +250,16 @@ class FakeMemory:
         return {
             k: v for (kind_, k), v in self.records.items() if kind_ == kind and k.startswith(prefix)
         }
+
+
+def public_subnets(snapshot: VpcSnapshot) -> tuple[str, ...]:
+    """Ids of the subnets EC2 routes to an internet gateway (an active route in the table that
+    governs them), in zone order: what the property tests call public."""
+    public = []
+    for subnet in sorted(snapshot.subnets, key=lambda s: (s.availability_zone, s.id)):
+        table = snapshot.governing_route_table(subnet.id)
+        if table and any(
+            r.target_kind is TargetKind.IGW and r.state is RouteState.ACTIVE for r in table.routes
+        ):
+            public.append(subnet.id)
+    return tuple(public)

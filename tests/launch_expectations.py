@@ -43,6 +43,17 @@ def row(  # noqa: PLR0917 - a table's row reads best positionally
 
 
 SKY, SKY07, RAY, DSTACK = "skypilot", "skypilot-0.7", "ray", "dstack"
+# What the text lines start with, one per launcher and mode, in order.
+LABELS = [
+    "SkyPilot",
+    "SkyPilot (use_internal_ips)",
+    "SkyPilot 0.7",
+    "SkyPilot 0.7 (use_internal_ips)",
+    "Ray",
+    "Ray (use_internal_ips)",
+    "dstack",
+    "dstack (public_ips: false)",
+]
 PUB, PRIV = "public", "private"
 
 ROWS = [

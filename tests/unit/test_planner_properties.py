@@ -21,7 +21,7 @@ from tests.builders import (
     table,
     vpc_snapshot,
 )
-from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions
+from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions, public_subnets
 from vpc_remediator.domain.intent import Intent, resolve_intents
 from vpc_remediator.domain.model import (
     IPV6_DEFAULT,
@@ -32,7 +32,6 @@ from vpc_remediator.domain.model import (
 )
 from vpc_remediator.domain.planner import managed_route_tables, plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy, RouteStrategy
-from vpc_remediator.domain.routing import routed_public_subnets as skypilot_public_subnets
 
 KEY = "vpc-remediator:intent"
 DEAD_IGW = "igw-0dead0dead0dead00"
@@ -144,9 +143,9 @@ def test_applying_a_plan_then_planning_again_gives_an_empty_plan(snap, policy, a
 @given(vpcs(), policies, scopes)
 def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     intents = resolve_intents(snap, policy)
-    before = set(skypilot_public_subnets(snap))
+    before = set(public_subnets(snap))
     after_snap = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
-    after = set(skypilot_public_subnets(after_snap))
+    after = set(public_subnets(after_snap))
     mapping_after = {s.id: s.map_public_ip_on_launch for s in after_snap.subnets}
     for s in snap.subnets:
         if intents[s.id].intent is Intent.PUBLIC:

@@ -8,14 +8,13 @@ from types import MappingProxyType
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import apply_actions
+from tests.fakes import apply_actions, public_subnets
 from tests.unit.test_planner_properties import policies, scopes, vpcs
 from vpc_remediator.domain.actions import CreateDefaultVpc
 from vpc_remediator.domain.intent import Intent, resolve_intents
 from vpc_remediator.domain.model import RegionSnapshot, Vpc, VpcSnapshot
 from vpc_remediator.domain.planner import plan_for_vpc, plan_region
 from vpc_remediator.domain.policy import Mode
-from vpc_remediator.domain.routing import routed_public_subnets as skypilot_public_subnets
 
 
 def renamed(snapshot: VpcSnapshot, n: int) -> VpcSnapshot:
@@ -80,8 +79,8 @@ def test_no_plan_in_any_vpc_of_a_region_makes_a_non_public_subnet_public(
         intents = resolve_intents(snapshot, policy)
         plan = plan_for_vpc(region, vpc_id, policy, auto)
         after = apply_actions(snapshot, plan.actions)
-        before_public = set(skypilot_public_subnets(snapshot))
-        for subnet_id in set(skypilot_public_subnets(after)) - before_public:
+        before_public = set(public_subnets(snapshot))
+        for subnet_id in set(public_subnets(after)) - before_public:
             assert intents[subnet_id].intent is Intent.PUBLIC, (
                 vpc_id,
                 subnet_id,

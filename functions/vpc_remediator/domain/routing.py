@@ -19,7 +19,6 @@ from .model import (
     RouteTable,
     Subnet,
     TargetKind,
-    VpcSnapshot,
 )
 
 
@@ -53,16 +52,3 @@ def route_status(table: RouteTable, destination: str, subnet: Subnet) -> tuple[R
     if destination == IPV6_DEFAULT and kind is TargetKind.EGRESS_ONLY_IGW and not subnet.ipv6_only:
         return RouteStatus.OK, route.target_id
     return RouteStatus.CONFLICT, route.target_id
-
-
-def routed_public_subnets(snapshot: VpcSnapshot) -> tuple[str, ...]:
-    """Ids of the subnets EC2 routes to an internet gateway (an active route in the table that
-    governs them), in zone order: what "public" means when nothing else is asked."""
-    public = []
-    for subnet in sorted(snapshot.subnets, key=lambda s: (s.availability_zone, s.id)):
-        table = snapshot.governing_route_table(subnet.id)
-        if table and any(
-            r.target_kind is TargetKind.IGW and r.state is RouteState.ACTIVE for r in table.routes
-        ):
-            public.append(subnet.id)
-    return tuple(public)

@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 import pytest
 
+from tests.launch_expectations import LABELS
 from tests.launch_scenarios import SCENARIOS, view
 from vpc_remediator.domain.launchers import LAUNCHERS, families, lines
 from vpc_remediator.domain.launchers import _entries as entries_of
@@ -175,16 +176,7 @@ def test_dstack_says_when_the_region_is_not_one_of_its_defaults() -> None:
 def test_lines_are_one_per_launcher_and_mode_and_for_narrows_them() -> None:
     entries = readiness_of(view(SCENARIOS["seed-after"]))
     shown = lines(entries)
-    assert [line.split(":")[0] for line in shown] == [
-        "SkyPilot",
-        "SkyPilot (use_internal_ips)",
-        "SkyPilot 0.7",
-        "SkyPilot 0.7 (use_internal_ips)",
-        "Ray",
-        "Ray (use_internal_ips)",
-        "dstack",
-        "dstack (public_ips",
-    ]
+    assert all(line.startswith(f"{label}: ") for line, label in zip(shown, LABELS, strict=True))
     assert shown[0] == "SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)"
     assert shown[1].startswith("SkyPilot (use_internal_ips): not ready: sky launch fails with")
     assert "; to fix: " in shown[1]
