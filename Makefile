@@ -14,7 +14,7 @@ REGIONS     ?= $(REGION)
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench crosscheck
+.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench crosscheck stackset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,15 +62,15 @@ unit: $(STAMP) ## only the pure unit tests (no AWS emulator)
 	$(BIN)/python -m pytest -q tests/unit
 
 lint: $(STAMP) ## ruff check and ruff format --check
-	$(BIN)/ruff check functions tests local_aws bench
-	$(BIN)/ruff format --check functions tests local_aws bench
+	$(BIN)/ruff check functions tests local_aws bench deploy
+	$(BIN)/ruff format --check functions tests local_aws bench deploy
 
 typecheck: $(STAMP) ## mypy (strict) with the boto3 type stubs
 	$(BIN)/mypy
 
 fmt: $(STAMP) ## format and autofix
-	$(BIN)/ruff format functions tests local_aws bench
-	$(BIN)/ruff check --fix functions tests local_aws bench
+	$(BIN)/ruff format functions tests local_aws bench deploy
+	$(BIN)/ruff check --fix functions tests local_aws bench deploy
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
@@ -92,6 +92,14 @@ build: $(SAM) ## sam build with the runtime's Python
 	       "install it (pyenv install 3.13) or put $(RUNTIME) on PATH" >&2; exit 1; \
 	fi; \
 	PATH="$$bin:$$PATH" $(SAM) build --region $(REGION)
+
+# StackSets with service-managed permissions take no transform: the SAM template transformed
+# offline, the code in the bucket (docs/multi-account.md has the commands that deploy it).
+PREFIX ?= vpc-remediator
+stackset: $(STAMP) build ## build/stackset/template.yaml (no transform) and the code in s3://$(BUCKET)/$(PREFIX)/
+	@[ -n '$(BUCKET)' ] || { echo "make stackset: BUCKET=<an S3 bucket the organisation can read> is required" >&2; exit 2; }
+	PYTHONPATH=$(CURDIR):$(CURDIR)/functions $(BIN)/python -m deploy.stackset --bucket '$(BUCKET)' \
+	  --prefix '$(PREFIX)' --region $(REGION) --regions $(REGIONS) --artifact .aws-sam/build/VpcChangesFunction
 
 # EventBridge rules are regional: one stack per region. The first deploy to a region is guided
 # and saves its answers in samconfig.toml under that region's name.
