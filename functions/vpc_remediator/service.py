@@ -40,6 +40,7 @@ STOP_MARGIN_SECONDS = 20.0
 
 class Reader(Protocol):
     region: str
+    account: str  # the account it reads ("" where not known)
 
     def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot: ...
 
@@ -356,6 +357,7 @@ class Remediator:
     ) -> Report:
         report = Report(
             region=region.region,
+            account=self.reader.account,
             mode=self.policy.mode,
             scope=scope,
             plans=plans,

@@ -95,7 +95,10 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     assert all(r.get("DestinationCidrBlock") != "0.0.0.0/0" for r in main["Routes"])
 
     (notice,) = aws.notices()
-    assert notice["Subject"].startswith(f"[vpc-remediator] eu-south-1 {ids['vpc']}: fixed")
+    # Whose it is, for a topic many accounts publish to: subject, text, JSON, attributes.
+    assert notice["Subject"].startswith(
+        f"[vpc-remediator] 123456789012 eu-south-1 {ids['vpc']}: fixed"
+    )
     document = json.loads(notice["Message"])
     assert document["schema"] == "vpc-remediator/notice"
     assert document["outcome"] == "changed"
@@ -109,6 +112,8 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     ]
     assert all(a["status"] == "applied" for a in document["actions"])
     assert notice["MessageAttributes"]["outcome"]["Value"] == "changed"
+    assert notice["MessageAttributes"]["account"]["Value"] == "123456789012"
+    assert document["account"] == "123456789012"
     assert notice["MessageAttributes"]["vpc_id"]["Value"] == ids["vpc"]
     # SkyPilot as is still finds no default VPC; with the VPC named it launches (the remediator
     # never pretends the first is fixed); Ray and SkyPilot 0.7 look at every VPC.
@@ -124,7 +129,10 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     assert entry(document["readiness"], "ray")["subnet_ids"] == [ids["subnet"]]
     assert entry(document["readiness"], "skypilot-0.7")["ready"] is True
     (text,) = published_texts(aws)
-    assert f"vpc-remediator (remediate mode) in eu-south-1, {ids['vpc']}: changed" in text
+    assert (
+        f"vpc-remediator (remediate mode) in account 123456789012, eu-south-1, {ids['vpc']}: changed"
+        in text
+    )
     assert (
         "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice"
         in text

@@ -63,7 +63,8 @@ def test_sweep_enforces_explicit_intent_reports_the_rest_in_one_digest(aws: Aws)
     assert [f["code"] for f in by_scope[ids["gap_vpc"]]["findings"]] == ["auto-intent-not-enforced"]
     assert [f["code"] for f in by_scope["default VPC"]["findings"]] == ["no-default-vpc"]
     assert (
-        digest["Subject"] == "[vpc-remediator] eu-south-1 sweep: 5 checked, 1 changed, 2 to look at"
+        digest["Subject"]
+        == "[vpc-remediator] 123456789012 eu-south-1 sweep: 5 checked, 1 changed, 2 to look at"
     )
     text = next(json.loads(p["Message"])["email"] for _, n, p in aws.log.calls if n == "Publish")
     assert f"Compliant: {', '.join(sorted([ids['fixed_vpc'], ids['private_vpc']]))}" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from tests.builders import region_of, subnet, vpc_snapshot
@@ -17,6 +18,7 @@ from vpc_remediator.domain.report import (
     ActionStatus,
     Outcome,
     Report,
+    render_digest,
     render_notice,
 )
 from vpc_remediator.events import parse_api_call
@@ -172,3 +174,21 @@ def test_the_json_schema_documents_every_finding_code_and_action_type() -> None:
     assert [c.value for c in FindingCode if f"`{c.value}`" not in doc] == []
     types = (*ALL_ACTION_TYPES, ReleaseHold)
     assert [t.__name__ for t in types if f"`{t.__name__}`" not in doc] == []
+
+
+def test_a_notice_says_whose_account_it_is_where_known() -> None:
+    """Many accounts' notices can reach one central topic: the account is in the subject,
+    the first line, the JSON and the attributes; unknown, it is left out (not made up)."""
+    report = dataclasses.replace(_report(), account="210987654321")
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert notice.subject.startswith("[vpc-remediator] 210987654321 eu-south-1 vpc-")
+    assert notice.text.startswith(
+        "vpc-remediator (remediate mode) in account 210987654321, eu-south-1, "
+    )
+    assert notice.document["account"] == "210987654321"
+    assert notice.attributes["account"] == "210987654321"
+    digest = render_digest("eu-south-1", Mode.REMEDIATE, [report], intent_tag_key=KEY)
+    assert digest.subject.startswith("[vpc-remediator] 210987654321 eu-south-1 sweep: ")
+    assert digest.document["account"] == "210987654321"
+    unknown = render_notice(_report(), intent_tag_key=KEY)
+    assert unknown.document["account"] is None and "account" not in unknown.attributes

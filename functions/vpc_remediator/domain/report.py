@@ -80,6 +80,9 @@ class Report:
     readiness: tuple[Readiness, ...] = ()
     trigger: ApiCall | None = None
     error: str | None = None
+    # The account the remediator guards ("" where not known): many accounts' notices can
+    # reach one topic (CentralNoticeTopicArn), so each says whose it is.
+    account: str = ""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -185,6 +188,15 @@ def _fit_subject(subject: str) -> str:
     return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
 
 
+def _where(account: str, region: str) -> str:
+    """ "123456789012 eu-south-1", or the region alone where the account is not known."""
+    return f"{account} {region}" if account else region
+
+
+def _in(account: str, region: str) -> str:
+    return f"account {account}, {region}" if account else region
+
+
 def _subject(report: Report) -> str:
     applied = sum(o.status is ActionStatus.APPLIED for o in report.outcomes)
     counts = {Outcome.CHANGED: applied, Outcome.WOULD_CHANGE: len(report.outcomes)}
@@ -196,7 +208,8 @@ def _subject(report: Report) -> str:
     people = [f.code.value for f in report.findings if f.needs_person]
     if people:
         headline += f"; {', '.join(dict.fromkeys(people))}"
-    return _fit_subject(f"[vpc-remediator] {report.region} {report.scope}: {headline}")
+    where = _where(report.account, report.region)
+    return _fit_subject(f"[vpc-remediator] {where} {report.scope}: {headline}")
 
 
 def _trigger_line(call: ApiCall | None) -> str:
@@ -242,7 +255,8 @@ def _opt_out(intent_tag_key: str) -> str:
 
 def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
     lines = [
-        f"vpc-remediator ({report.mode} mode) in {report.region}, {report.scope}: {report.outcome}",
+        f"vpc-remediator ({report.mode} mode) in {_in(report.account, report.region)}, "
+        f"{report.scope}: {report.outcome}",
         "",
         _trigger_line(report.trigger),
         "",
@@ -261,6 +275,7 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
             "region": report.region,
             "vpc_id": report.scope if report.scope.startswith("vpc-") else "none",
             "outcome": str(report.outcome),
+            **({"account": report.account} if report.account else {}),
         },
     )
 
@@ -289,8 +304,9 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
     quiet = [r.scope for r in reports if r not in noted]
     changed = sum(r.changed for r in reports)
     severity = max((r.severity for r in reports), key=list(Severity).index, default=Severity.INFO)
+    account = next((r.account for r in reports if r.account), "")
     lines = [
-        f"vpc-remediator sweep ({mode} mode) in {region}: {len(reports)} checked, "
+        f"vpc-remediator sweep ({mode} mode) in {_in(account, region)}: {len(reports)} checked, "
         f"{changed} changed, {len(noted) - changed} to look at",
     ]
     for report in noted:
@@ -302,7 +318,8 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
         lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(readiness))]
     lines += ["", _opt_out(intent_tag_key)]
     subject = (
-        f"[vpc-remediator] {region} sweep: {len(reports)} checked, {changed} changed, "
+        f"[vpc-remediator] {_where(account, region)} sweep: {len(reports)} checked, "
+        f"{changed} changed, "
         f"{len(noted) - changed} to look at"
     )
     if worst is Outcome.FAILED:
@@ -313,6 +330,7 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
         document={
             "schema": DIGEST_SCHEMA,
             "version": DIGEST_VERSION,
+            "account": account or None,
             "region": region,
             "mode": str(mode),
             "outcome": str(worst),
@@ -325,6 +343,7 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
             "region": region,
             "vpc_id": "sweep",
             "outcome": str(worst),
+            **({"account": account} if account else {}),
         },
     )
 
@@ -350,6 +369,7 @@ def notice_document(report: Report) -> dict[str, Any]:
     return {
         "schema": NOTICE_SCHEMA,
         "version": NOTICE_VERSION,
+        "account": report.account or None,
         "region": report.region,
         "scope": report.scope,
         "mode": str(report.mode),
