@@ -383,6 +383,7 @@ def run_document(command: str, results: list[tuple[str, list[Report]]]) -> dict[
         "compliant": all(r.compliant for _, reports in results for r in reports),
         "regions": [
             {
+                "account": next((r.account for r in reports if r.account), None),
                 "region": region,
                 "compliant": all(r.compliant for r in reports),
                 "readiness": [e.document() for e in region_readiness(reports)],

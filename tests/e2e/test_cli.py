@@ -86,6 +86,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     assert audit.returncode == 0
     document = json.loads(audit.stdout)
     assert document["schema"] == "vpc-remediator/run" and document["version"] == 2
+    assert document["regions"][0]["account"] == "123456789012"  # whose region, next to it
     assert document["compliant"] is True
     readiness = document["regions"][0]["readiness"]
     assert all(entry(readiness, name)["ready"] for name in ("skypilot", "ray", "dstack"))
