@@ -82,11 +82,7 @@ def test_it_has_the_same_parameters_resources_and_grants_as_the_sam_templates_tr
     key = out["Resources"]["VpcChangesFunction"]["Properties"]["Code"]["S3Key"]
     sam["Globals"]["Function"]["CodeUri"] = f"s3://{BUCKET}/{key}"
 
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    expected = transform(sam, {}, NoManagedPolicies())
+    expected = transform(sam, {}, stackset.NoManagedPolicies())
     expected.pop("Transform", None)
     assert out["Parameters"] == load_template()["Parameters"]
     assert {k: r["Type"] for k, r in out["Resources"].items()} == {

@@ -11,8 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
+from deploy.stackset import NoManagedPolicies
 from local_aws.template import TEMPLATE, Resolver, load_template
 from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
@@ -80,13 +80,7 @@ def test_the_sam_transform_runs_offline_and_its_output_lints(
     # `sam package` swaps the local CodeUri for the uploaded artifact.
     packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/vpc-remediator.zip"
 
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    out = transform(
-        packaged, parameters, NoManagedPolicies(), boto3.session.Session(region_name=REGION)
-    )
+    out = transform(packaged, parameters, NoManagedPolicies())
     kinds = [r["Type"] for r in out["Resources"].values()]
     assert kinds.count("AWS::Lambda::Function") == 3
     # The VPC changes rule (to the queue), DeleteVpc's rule and the sweep's schedule.
