@@ -53,7 +53,7 @@ DEFAULT_REGIONS = frozenset(
 )
 
 
-def label(launcher: str, mode: LaunchMode) -> str:
+def label(mode: LaunchMode) -> str:
     return "dstack (public_ips: false)" if mode is LaunchMode.PRIVATE else "dstack"
 
 

@@ -31,7 +31,7 @@ from .view import (
 NAME = "ray"
 
 
-def label(launcher: str, mode: LaunchMode) -> str:
+def label(mode: LaunchMode) -> str:
     return "Ray (use_internal_ips)" if mode is LaunchMode.PRIVATE else "Ray"
 
 
