@@ -66,6 +66,8 @@ class Resolver:
             return str(left) == str(right)
         if fn == "Fn::Or":
             return any(self.value(a) for a in arg)
+        if fn == "Fn::And":
+            return all(self.value(a) for a in arg)
         if fn == "Fn::Not":
             return not self.value(arg[0])
         if fn == "Fn::Sub":

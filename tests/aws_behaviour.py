@@ -21,6 +21,9 @@ Each piece names the AWS behaviour it stands in for:
   `Resource.AlreadyAssociated`; moto silently accepts it;
 - VPC Block Public Access: AWS answers DescribeVpcBlockPublicAccessOptions/Exclusions; moto
   does not implement them (`block`: None leaves moto's behaviour as it is);
+- SNS topic policies: AWS refuses a Publish to another account's topic whose policy does not
+  allow the caller (403 `AuthorizationError`); moto publishes to any account's topic
+  (`TopicPolicy`);
 - CloudTrail's event history: AWS answers LookupEvents (newest first, 50 a page, at most 2
   requests a second per account and region, ThrottlingException beyond); moto does not
   implement it (`EventHistory`).
@@ -77,8 +80,41 @@ def _answer(parsed: dict[str, Any], status: int = 200) -> tuple[AWSResponse, dic
     }
 
 
-def _error(code: str, message: str) -> tuple[AWSResponse, dict[str, Any]]:
-    return _answer({"Error": {"Code": code, "Message": message}}, 400)
+def _error(code: str, message: str, status: int = 400) -> tuple[AWSResponse, dict[str, Any]]:
+    return _answer({"Error": {"Code": code, "Message": message}}, status)
+
+
+@dataclass
+class TopicPolicy:
+    """A topic of another account whose policy does not allow the caller's account: AWS
+    answers Publish with 403 AuthorizationError; moto publishes."""
+
+    caller: str  # the account publishing
+    allows: set[str] = field(default_factory=set)  # accounts the topic's policy lets publish
+    refused: list[str] = field(default_factory=list)  # the topics refused, as they were
+
+    def attach(self, client: Any) -> None:
+        events = client.meta.events
+        events.register("before-parameter-build.sns.Publish", self._keep_params)
+        events.register_first("before-call.sns.Publish", self._publish)
+
+    def _keep_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["topic_policy_params"] = dict(params)
+
+    def _publish(
+        self, context: dict[str, Any], **_: Any
+    ) -> tuple[AWSResponse, dict[str, Any]] | None:
+        topic = context["topic_policy_params"]["TopicArn"]
+        owner = topic.split(":")[4]
+        if owner == self.caller or self.caller in self.allows:
+            return None
+        self.refused.append(topic)
+        return _error(
+            "AuthorizationError",
+            f"User: arn:aws:sts::{self.caller}:assumed-role/vpc-remediator/fn is not authorized "
+            f"to perform: SNS:Publish on resource: {topic}",
+            403,
+        )
 
 
 def _destination(params: dict[str, Any]) -> str:

@@ -46,6 +46,7 @@ def build_remediator(
         clients_for(region),
         account=account_of(context) or account,
         topic_arn=config.topic_arn,
+        central_topic_arn=config.central_topic_arn,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
         look_up_makers=look_up_makers,

@@ -40,6 +40,7 @@ ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 # a stack updated half way does not silently lose its setting.
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
+ENV_CENTRAL_TOPIC_ARN = "VPCR_CENTRAL_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
 ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
 ENV_DEAD_LETTER_QUEUE_URL = "VPCR_DEAD_LETTER_QUEUE_URL"
@@ -75,6 +76,8 @@ class Settings:
     # the settle messages go to this queue (the one EventBridge delivers the VPC events to).
     settle_seconds: int = DEFAULT_SETTLE_SECONDS
     settle_queue_url: str | None = None
+    # A topic in a central account (and maybe another region) that gets a copy of each notice.
+    central_topic_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -102,15 +105,17 @@ class Settings:
                 f"{ENV_RESTORE_DEFAULT_VPC}=true contradicts {ENV_DEFAULT_VPC}=absent-by-policy: "
                 "a default VPC absent by policy is not recreated"
             )
+        topic_arn = _topic(env, required=require_topic)
         return cls(
             policy=policy,
-            topic_arn=_topic(env, required=require_topic),
+            topic_arn=topic_arn,
             own_role_arns=_role_arns(env),
             sweep_applies_auto_intent=_bool(env, ENV_SWEEP_AUTO_INTENT, default=False),
             dead_letter_queue_url=_queue_url(env, ENV_DEAD_LETTER_QUEUE_URL),
             memory_table=_table_name(env),
             settle_seconds=_settle_seconds(env),
             settle_queue_url=_queue_url(env, ENV_SETTLE_QUEUE_URL),
+            central_topic_arn=_central_topic(env, topic_arn),
         )
 
     def settling(self) -> tuple[int, str, str] | None:
@@ -226,6 +231,25 @@ def _topic(env: Mapping[str, str], *, required: bool) -> str | None:
         return None
     if not _TOPIC_ARN.match(raw):
         raise SettingsError(f"{ENV_TOPIC_ARN}={raw!r}: not an SNS topic ARN")
+    return raw
+
+
+def _central_topic(env: Mapping[str, str], topic_arn: str | None) -> str | None:
+    raw = _raw(env, ENV_CENTRAL_TOPIC_ARN)
+    if raw is None:
+        return None
+    if not _TOPIC_ARN.match(raw) or raw.endswith(".fifo"):
+        raise SettingsError(f"{ENV_CENTRAL_TOPIC_ARN}={raw!r}: not a standard SNS topic ARN")
+    if topic_arn is None:
+        raise SettingsError(
+            f"{ENV_CENTRAL_TOPIC_ARN} is set without {ENV_TOPIC_ARN}: the central topic gets a "
+            "copy of the notices the stack's own topic gets"
+        )
+    if raw == topic_arn:
+        raise SettingsError(
+            f"{ENV_CENTRAL_TOPIC_ARN}={raw!r} is the stack's own topic ({ENV_TOPIC_ARN}): "
+            "each notice would be sent to it twice"
+        )
     return raw
 
 

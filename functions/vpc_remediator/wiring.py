@@ -10,7 +10,7 @@ from collections.abc import Callable
 from .aws.clients import AwsClients
 from .aws.history import CloudTrailHistory
 from .aws.memory import DynamoMemory
-from .aws.notifier import DeadLetterNotifier, SnsNotifier
+from .aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
 from .aws.reader import SnapshotReader
 from .aws.writer import ActionWriter
 from .domain.planner import Plan
@@ -25,6 +25,7 @@ def remediator_for(
     *,
     account: str | None = None,
     topic_arn: str | None = None,
+    central_topic_arn: str | None = None,
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
@@ -47,14 +48,20 @@ def remediator_for(
         if look_up_makers
         else None
     )
+    fallback = DeadLetterNotifier(clients, dead_letter_queue_url) if dead_letter_queue_url else None
+    notifier: SnsNotifier | CentralCopyNotifier | None = None
+    if topic_arn:
+        notifier = SnsNotifier(clients, topic_arn)
+        if central_topic_arn:
+            central_region = central_topic_arn.split(":")[3]
+            central = SnsNotifier(clients.in_region(central_region), central_topic_arn)
+            notifier = CentralCopyNotifier(notifier, central, fallback)
     return Remediator(
         policy=policy,
         reader=SnapshotReader(clients.ec2, clients.region, account or clients.account),
         writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
-        notifier=SnsNotifier(clients, topic_arn) if topic_arn else None,
-        fallback=DeadLetterNotifier(clients, dead_letter_queue_url)
-        if dead_letter_queue_url
-        else None,
+        notifier=notifier,
+        fallback=fallback,
         time_left=time_left,
         memory=memory,
         makers=makers,

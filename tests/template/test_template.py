@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
 
 from tests.conftest import ACCOUNT, EVENTS_DIR, REGION
-from tests.iam import as_list, function_statements, granted_actions
+from tests.iam import as_list, function_statements, granted_actions, is_allowed
 from vpc_remediator.domain.actions import (
     OPTIONAL_ACTION_TYPES,
     REGION_ACTION_TYPES,
@@ -27,6 +28,7 @@ from vpc_remediator.domain.actions import (
 )
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, RegionTarget, Trigger, trigger_for
 from vpc_remediator.events import parse_api_call
+from vpc_remediator.settings import Settings, SettingsError
 
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
 POWERTOOLS_VARIABLES = {
@@ -306,6 +308,8 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         "ReservedConcurrency",
         "LogRetentionDays",
         "CreateTrail",
+        "CentralNoticeTopicArn",
+        "CentralNoticeKeyArn",
     ):
         assert parameters[name]["Description"], name
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
@@ -323,6 +327,7 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         "VPCR_IAC_TAG_KEYS",
         "VPCR_TOPIC_ARN",
         "VPCR_OWN_ROLE_ARNS",
+        "VPCR_CENTRAL_TOPIC_ARN",
     ):
         assert variable in variables, variable
 
@@ -418,3 +423,65 @@ def test_only_a_sweep_that_applies_auto_intent_reads_cloudtrail_history(
         actions = granted_actions(function_statements(resolver, function))
         reads = "cloudtrail:LookupEvents" in actions
         assert reads is (granted and function == "SweepFunction"), function
+
+
+CENTRAL_TOPIC = "arn:aws:sns:us-east-1:111122223333:org-vpc-remediator-notices"
+CENTRAL_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [
+        ("", True),
+        (CENTRAL_TOPIC, True),
+        ("arn:aws-us-gov:sns:us-gov-west-1:111122223333:notices", True),
+        ("arn:aws:sns:us-east-1:111122223333:notices.fifo", False),  # Publish needs a group id
+        ("arn:aws:sqs:us-east-1:111122223333:notices", False),
+        ("org-notices", False),
+    ],
+)
+def test_the_central_topic_parameter_takes_a_standard_topic_arn_or_nothing(
+    template: dict[str, Any], value: str, allowed: bool
+) -> None:
+    pattern = template["Parameters"]["CentralNoticeTopicArn"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is allowed
+    # The settings read by the functions agree with the template.
+    env = {
+        "VPCR_TOPIC_ARN": "arn:aws:sns:eu-south-1:123456789012:own",
+        "VPCR_CENTRAL_TOPIC_ARN": value,
+    }
+    try:
+        Settings.from_env(env)
+    except SettingsError:
+        assert not allowed
+    else:
+        assert allowed
+
+
+@pytest.mark.parametrize(
+    ("parameters", "topic", "key"),
+    [
+        ({}, False, False),
+        ({"CentralNoticeTopicArn": CENTRAL_TOPIC}, True, False),
+        ({"CentralNoticeTopicArn": CENTRAL_TOPIC, "CentralNoticeKeyArn": CENTRAL_KEY}, True, True),
+        ({"CentralNoticeKeyArn": CENTRAL_KEY}, False, False),
+    ],
+)
+def test_every_function_may_publish_to_the_central_topic_only_when_it_is_set(
+    template: dict[str, Any], parameters: dict[str, str], topic: bool, key: bool
+) -> None:
+    resolver = Resolver(template, parameters, REGION, ACCOUNT)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["VPCR_CENTRAL_TOPIC_ARN"] == {"Ref": "CentralNoticeTopicArn"}
+    for function in functions(template):
+        statements = function_statements(resolver, function)
+        assert is_allowed(statements, "sns:Publish", CENTRAL_TOPIC) is topic, function
+        assert is_allowed(statements, "kms:GenerateDataKey", CENTRAL_KEY) is key, function
+        # Never a wildcard: the stack may publish to its own topic and the central one only.
+        published = {
+            r
+            for s in statements
+            if "sns:Publish" in as_list(s["Action"])
+            for r in as_list(s["Resource"])
+        }
+        assert published == ({"NoticeTopic", CENTRAL_TOPIC} if topic else {"NoticeTopic"})

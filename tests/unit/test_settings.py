@@ -88,6 +88,9 @@ def test_every_setting_is_read() -> None:
         ("VPCR_SETTLE_SECONDS", "-1"),
         ("VPCR_SETTLE_SECONDS", "1.5"),
         ("VPCR_SETTLE_QUEUE_URL", "changes"),
+        ("VPCR_CENTRAL_TOPIC_ARN", "arn:aws:sqs:us-east-1:111122223333:notices"),
+        ("VPCR_CENTRAL_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:notices.fifo"),
+        ("VPCR_CENTRAL_TOPIC_ARN", TOPIC),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:
@@ -114,3 +117,16 @@ def test_a_settle_time_needs_its_queue_and_table_and_zero_needs_neither() -> Non
     assert (
         Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_SETTLE_SECONDS": "0"}).settling() is None
     )
+
+
+def test_a_central_topic_is_a_copy_of_the_own_topic_in_any_account_and_region() -> None:
+    central = "arn:aws:sns:us-east-1:111122223333:org-notices"
+    settings = Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_CENTRAL_TOPIC_ARN": central})
+    assert settings.central_topic_arn == central
+    # The template passes an empty parameter as an empty string: no central copy.
+    assert (
+        Settings.from_env({"VPCR_TOPIC_ARN": TOPIC, "VPCR_CENTRAL_TOPIC_ARN": ""}).central_topic_arn
+        is None
+    )
+    with pytest.raises(SettingsError, match="VPCR_CENTRAL_TOPIC_ARN is set without VPCR_TOPIC_ARN"):
+        Settings.from_env({"VPCR_CENTRAL_TOPIC_ARN": central}, require_topic=False)

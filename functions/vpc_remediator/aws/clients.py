@@ -7,11 +7,13 @@ botocore's standard retry mode does the waiting on throttling and transient erro
 from __future__ import annotations
 
 import os
+import threading
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
@@ -29,37 +31,57 @@ CLIENT_CONFIG = Config(
 )
 
 
+# boto3 sessions are not thread-safe: an organisation run builds its clients in many threads.
+_BUILDING = threading.Lock()
+
+
 class AwsClients:
     def __init__(self, region: str, session: boto3.session.Session | None = None) -> None:
         self.region = region
         self._session = session or boto3.session.Session(region_name=region)
+        self._elsewhere: dict[str, AwsClients] = {}
+
+    def in_region(self, region: str) -> AwsClients:
+        """Clients with the same credentials in another region (a central topic's, say),
+        kept for reuse like these."""
+        if region == self.region:
+            return self
+        if region not in self._elsewhere:
+            self._elsewhere[region] = AwsClients(region, self._session)
+        return self._elsewhere[region]
 
     @cached_property
     def ec2(self) -> EC2Client:
-        return self._session.client("ec2", region_name=self.region, config=CLIENT_CONFIG)
+        with _BUILDING:
+            return self._session.client("ec2", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def sns(self) -> SNSClient:
-        return self._session.client("sns", region_name=self.region, config=CLIENT_CONFIG)
+        with _BUILDING:
+            return self._session.client("sns", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def sqs(self) -> SQSClient:
-        return self._session.client("sqs", region_name=self.region, config=CLIENT_CONFIG)
+        with _BUILDING:
+            return self._session.client("sqs", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def dynamodb(self) -> DynamoDBClient:
-        return self._session.client("dynamodb", region_name=self.region, config=CLIENT_CONFIG)
+        with _BUILDING:
+            return self._session.client("dynamodb", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def cloudtrail(self) -> CloudTrailClient:
         # One retry: the calls are paced within LookupEvents' rate, and a maker not found now
         # is asked again by the next reconcile.
         config = CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": 2}))
-        return self._session.client("cloudtrail", region_name=self.region, config=config)
+        with _BUILDING:
+            return self._session.client("cloudtrail", region_name=self.region, config=config)
 
     @cached_property
     def sts(self) -> STSClient:
-        return self._session.client("sts", region_name=self.region, config=CLIENT_CONFIG)
+        with _BUILDING:
+            return self._session.client("sts", region_name=self.region, config=CLIENT_CONFIG)
 
     @cached_property
     def account(self) -> str:
@@ -97,3 +119,15 @@ def enabled_regions(region: str) -> list[str]:
     """Every region enabled for the account (one DescribeRegions call)."""
     response = clients_for(region).ec2.describe_regions(AllRegions=False)
     return sorted(r["RegionName"] for r in response["Regions"])
+
+
+def one_line(exc: BaseException) -> str:
+    """An AWS error as one line a person can act on."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        message = str(error.get("Message") or "").strip().splitlines()
+        said = f"{error.get('Code')}: {message[0] if message else ''}".rstrip(": ")
+        return f"AWS refused {exc.operation_name}: {said}"
+    if isinstance(exc, BotoCoreError):
+        return f"AWS call failed: {exc}".splitlines()[0]
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]

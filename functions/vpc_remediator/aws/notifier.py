@@ -6,7 +6,10 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from ..domain.report import Notice
+from ..observability import logger, metrics
 
 if TYPE_CHECKING:
     from .clients import AwsClients
@@ -112,10 +115,13 @@ class DeadLetterNotifier:
         self._clients = clients
         self.queue_url = queue_url
 
-    def publish(self, notice: Notice) -> str:
+    def publish(
+        self, notice: Notice, *, kind: str = "unsent-notice", topic: str | None = None
+    ) -> str:
         body = json.dumps(
             {
-                "kind": "unsent-notice",
+                "kind": kind,
+                **({"topic": topic} if topic else {}),
                 "subject": notice.subject,
                 "text": notice.text,
                 "document": notice.document,
@@ -126,3 +132,47 @@ class DeadLetterNotifier:
             QueueUrl=self.queue_url, MessageBody=body[:262_000]
         )
         return response["MessageId"]
+
+
+class CentralCopyNotifier:
+    """Publishes to the stack's own topic, then a copy to a central account's topic.
+
+    The notice is said once where it belongs: a failed local publish raises as before (the
+    service parks it and the invocation is retried whole). A failed central copy does not: the
+    local notice is out, and a retry would say it again; the copy is logged, counted and parked
+    in the dead-letter queue, whose alarm tells a person.
+    """
+
+    def __init__(
+        self, local: SnsNotifier, central: SnsNotifier, parked: DeadLetterNotifier | None
+    ) -> None:
+        self.local = local
+        self.central = central
+        self.parked = parked
+        self.topic_arn = local.topic_arn
+
+    def publish(self, notice: Notice) -> str:
+        message_id = self.local.publish(notice)
+        try:
+            copy_id = self.central.publish(notice)
+        except Exception as error:  # noqa: BLE001 - a lost copy must not re-send the notice
+            self._park(notice, error)
+        else:
+            logger.info(
+                "notice copied to the central topic",
+                extra={"topic": self.central.topic_arn, "id": copy_id},
+            )
+        return message_id
+
+    def _park(self, notice: Notice, error: Exception) -> None:
+        logger.exception(
+            "notice not copied to the central topic",
+            extra={"topic": self.central.topic_arn, "subject": notice.subject},
+        )
+        metrics.add_metric(name="CentralCopiesFailed", unit=MetricUnit.Count, value=1)
+        if self.parked is None:
+            return
+        try:
+            self.parked.publish(notice, kind="uncopied-notice", topic=self.central.topic_arn)
+        except Exception:  # noqa: BLE001 - both failures are in the log; the notice is out
+            logger.exception("central copy not parked either", extra={"error": str(error)})
