@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from local_aws.context import FakeContext
@@ -14,6 +15,10 @@ __all__ = ["ACCOUNT", "EVENTS_DIR", "EVENT_IDS", "REGION", "fake_context", "load
 # imported, as they do in Lambda, where the environment is set before any import.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "vpc-remediator")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "VpcRemediatorTests")
+# moto loads some thousand public AMIs into every new account-region's EC2 backend (about half
+# a second each); nothing here launches an instance, and an organisation of five accounts in
+# two regions makes ten backends per test.
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 REGION = "eu-south-1"
 ACCOUNT = "123456789012"
@@ -46,3 +51,18 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "vpc-remediator")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "VpcRemediatorTests")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+
+
+@pytest.fixture
+def logger_as_it_was() -> Iterator[None]:
+    """The CLI quietens the service's logger for the terminal; the other tests read its INFO."""
+    from vpc_remediator.observability import logger
+
+    level = logger.log_level
+    handler = logger.registered_handler
+    stream = getattr(handler, "stream", None)
+    yield
+    logger.setLevel(level)
+    if handler is not None and stream is not None:
+        # Not setStream: it flushes the stream the CLI chose, which capsys may have closed.
+        handler.stream = stream  # type: ignore[attr-defined]

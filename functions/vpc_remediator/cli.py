@@ -23,6 +23,11 @@ from typing import Any, TextIO
 from .domain.creators import subnets_named
 from .domain.launchers import FAMILIES, Readiness, families
 from .domain.launchers import lines as readiness_lines
+from .domain.organization import (
+    DEFAULT_MAX_PARALLEL,
+    DEFAULT_ROLE_NAME,
+    PairResult,
+)
 from .domain.planner import Plan
 from .domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
 from .domain.provenance import Caller
@@ -51,6 +56,32 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
     )
     where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
+    org = common.add_argument_group(
+        "an organisation (from its management account or a delegated administrator)"
+    )
+    org.add_argument(
+        "--organization",
+        action="store_true",
+        help="every ACTIVE account of the AWS Organization (Organizations ListAccounts)",
+    )
+    org.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        help="only this account of the organisation (repeatable; needs --organization)",
+    )
+    org.add_argument(
+        "--role-name",
+        default=None,
+        help=f"the role assumed in each member account (default {DEFAULT_ROLE_NAME}); the "
+        "calling account uses the caller's own credentials",
+    )
+    org.add_argument(
+        "--max-parallel",
+        type=int,
+        default=None,
+        help=f"account-region pairs in flight at once (default {DEFAULT_MAX_PARALLEL})",
+    )
     where.add_argument(
         "--for",
         dest="launchers",
@@ -226,7 +257,7 @@ def region_readiness(reports: list[Report]) -> tuple[Readiness, ...]:
     return next((r.readiness for r in reversed(reports) if r.readiness), ())
 
 
-def _print_text(
+def print_text(
     region: str, reports: list[Report], out: TextIO, only: frozenset[str] | None = None
 ) -> None:
     print(region, file=out)
@@ -246,13 +277,12 @@ def _aws_error(exc: Exception) -> str | None:
     """A one-line message for the errors a person at a terminal can act on."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+    from .aws.clients import one_line
+
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}"
-    if isinstance(exc, BotoCoreError):
-        return f"AWS call failed: {exc}"
+    if isinstance(exc, ClientError | BotoCoreError):
+        return one_line(exc)
     return None
 
 
@@ -316,6 +346,11 @@ def main(
         except ValueError as exc:
             raise CliError(str(exc)) from None
         policy = _policy(args, defaults.policy)
+        organization_flags = (args.account, args.role_name, args.max_parallel is not None)
+        if args.organization or any(organization_flags):
+            from .cli_organization import run_organization
+
+            return run_organization(args, policy, out, stdin)
         regions = _regions(args)
         results: list[tuple[str, list[Report]]] = []
         for n, region in enumerate(regions, 1):
@@ -335,11 +370,14 @@ def main(
         return EXIT_ERROR
     compliant = all(r.compliant for _, reports in results for r in reports)
     if args.json:
-        json.dump(run_document(args.command, results), out, indent=2, sort_keys=True)
+        pairs = [
+            PairResult(_account_of(reports), region, tuple(reports)) for region, reports in results
+        ]
+        json.dump(run_document(args.command, pairs), out, indent=2, sort_keys=True)
         print(file=out)
     else:
         for region, reports in results:
-            _print_text(region, reports, out, args.shown)
+            print_text(region, reports, out, args.shown)
     return EXIT_COMPLIANT if compliant else EXIT_NOT_COMPLIANT
 
 
@@ -374,24 +412,35 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_COMPLIANT
 
 
-def run_document(command: str, results: list[tuple[str, list[Report]]]) -> dict[str, Any]:
-    """`--json` output: each report is the same document SNS subscribers receive."""
+def _account_of(reports: Sequence[Report]) -> str:
+    return next((r.account for r in reports if r.account), "")
+
+
+def run_document(command: str, results: Sequence[PairResult]) -> dict[str, Any]:
+    """`--json` output: each report is the same document SNS subscribers receive. An account
+    or region that could not be read has `error` (one line) and no reports."""
     return {
         "schema": RUN_SCHEMA,
         "version": RUN_VERSION,
         "command": command,
-        "compliant": all(r.compliant for _, reports in results for r in reports),
-        "regions": [
-            {
-                "account": next((r.account for r in reports if r.account), None),
-                "region": region,
-                "compliant": all(r.compliant for r in reports),
-                "readiness": [e.document() for e in region_readiness(reports)],
-                "reports": [notice_document(r) for r in reports],
-            }
-            for region, reports in results
-        ],
+        "compliant": all(r.compliant for r in results),
+        "regions": [_pair_document(r) for r in results],
     }
+
+
+def _pair_document(result: PairResult) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "account": result.account or None,
+        "region": result.region,
+        "compliant": result.compliant,
+        "readiness": [e.document() for e in region_readiness(list(result.reports))],
+        "reports": [notice_document(r) for r in result.reports],
+    }
+    if result.error is not None:
+        document["error"] = result.error
+    if result.held_back is not None:
+        document["held_back"] = result.held_back
+    return document
 
 
 def main_exit() -> None:

@@ -5,7 +5,6 @@ A subnet whose maker CloudTrail's history does not know is in the plan: the pers
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,18 +23,7 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture(autouse=True)
-def _logger_as_it_was() -> Iterator[None]:
-    """The CLI quietens the service's logger for the terminal; the other tests read its INFO."""
-    from vpc_remediator.observability import logger
-
-    level = logger.log_level
-    handler = logger.registered_handler
-    stream = getattr(handler, "stream", None)
-    yield
-    logger.setLevel(level)
-    if handler is not None and stream is not None:
-        handler.setStream(stream)  # type: ignore[attr-defined]
+pytestmark = pytest.mark.usefixtures("logger_as_it_was")
 
 
 @pytest.fixture
