@@ -35,7 +35,17 @@ def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path:
     assert bursts[("console:", "per event")]["reconciles"] == 3  # CreateInternetGateway: no rule
     assert bursts[("Terraform", "settled")]["reconciles"] == 1
     assert all(r["writes"] == 0 for (tool, _), r in bursts.items() if tool == "Terraform")
+    organization = results["organization"]
+    assert {(r["accounts"], r["max_parallel"]) for r in organization} == {
+        (1, 1),
+        (3, 1),
+        (3, 8),
+    }
+    for row in organization:
+        assert row["assume_role"] == row["accounts"] - 1
+        assert row["describes_per_pair"] == results["sweep"][0]["audit"]["describes"]
     report = (tmp_path / "README.md").read_text()
+    assert "## `vpc-remediator audit --organization`" in report
     assert "## Targets" in report and "## Cold start" in report
     assert "## Fixing a VPC under EC2's rate limit for mutating calls" in report
     assert "## Bursts of VPC events: per event, and settled" in report
