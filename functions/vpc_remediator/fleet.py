@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -86,11 +86,10 @@ class OrganizationRun:
     role_name: str
     max_parallel: int
     progress: Callable[[str], None] | None = None
-    sessions: dict[str, AccountSession] = field(default_factory=dict)
 
     def jobs(self, asked: Sequence[str], regions: Sequence[str] | None, home: str) -> list[Job]:
         """Every pair of the accounts covered and the regions asked (None: each account's
-        enabled regions), in account then region order."""
+        enabled regions), in account then region order; then the asked accounts refused."""
         covered = coverage(self.organization.accounts(), asked)
         if not covered.accounts and not covered.refused:
             raise OrganizationError("the organization lists no ACTIVE account: nothing to cover")
@@ -130,7 +129,6 @@ class OrganizationRun:
             session = self.organization.session_in(account, self.role_name)
         except AccountUnreachable as exc:
             return str(exc)
-        self.sessions[account] = session
         return session
 
     def _regions_of(
