@@ -148,6 +148,28 @@ def test_duplicates_still_without_their_route_are_merged_in_one_plan_when_the_ma
     assert plan_vpc(after, Policy(map_public_ip=False), ALL).actions == ()
 
 
+def test_a_duplicate_holding_the_route_of_a_detached_gateway_is_kept_as_the_record() -> None:
+    """Found by the property test: a duplicate managed table whose default route points at a
+    gateway no longer attached (a blackhole) was deleted as a duplicate; with that record gone
+    the next plan created a new gateway, replacing one a person had detached. It is kept and
+    shown instead, and the gateway is not replaced, now or after."""
+    gone = "igw-0dead0dead0dead00"
+    first = table("rtb-00000000000000a", managed=True)
+    second = table("rtb-00000000000000b", route(gone, blackhole=True), managed=True)
+    snap = vpc_snapshot(
+        subnet(S1),
+        tables=(first, second),
+        igw=False,
+        vpc_tags={"vpc-remediator:intent": "public"},
+    )
+    policy = Policy(create_internet_gateway=True, map_public_ip=False)
+    plan = plan_vpc(snap, policy, ALL)
+    assert plan.actions == ()
+    assert FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE in codes(plan)
+    assert FindingCode.NO_INTERNET_GATEWAY in codes(plan)
+    assert plan_vpc(apply_actions(snap, plan.actions), policy, ALL).actions == ()
+
+
 def test_a_managed_table_holding_a_persons_routes_is_never_deleted() -> None:
     first = table("rtb-00000000000000a", route(IGW), managed=True)
     second = table(

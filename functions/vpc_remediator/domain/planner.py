@@ -789,6 +789,10 @@ def _plan_merge_duplicates(
             table, carry
         ):
             return "holds routes the remediator did not add"
+        if b.gateway is None and any(r.target_kind is TargetKind.IGW for r in table.routes):
+            # With no gateway attached, the record that one was detached: deleting it would
+            # let the next plan replace a gateway someone took away.
+            return "routes to an internet gateway no longer attached (someone detached it)"
         if not b.only_public_subnets(table):  # an ignored or private subnet is never moved
             return "governs subnets not meant to be public"
         for subnet_id in sorted(table.subnet_ids):
