@@ -52,6 +52,14 @@ def test_asked_accounts_are_narrowed_to_and_the_others_refused_with_why() -> Non
     }
 
 
+def test_an_accounts_state_wins_over_its_deprecated_status() -> None:
+    listed = MemberAccount.listed
+    assert listed({"Id": "111111111111", "Status": "ACTIVE"}).status == "ACTIVE"
+    joining = listed({"Id": "111111111111", "Status": "ACTIVE", "State": "PENDING_ACTIVATION"})
+    assert joining.status == "PENDING_ACTIVATION"
+    assert coverage([joining], []) == Coverage(())
+
+
 @pytest.mark.parametrize(
     ("check", "raw"),
     [

@@ -75,7 +75,7 @@ class Organization:
             "organizations", region_name=self._region, config=CLIENT_CONFIG
         )
         return [
-            MemberAccount(a["Id"], a.get("Name", ""), str(a.get("Status", "")))
+            MemberAccount.listed(a)
             for page in client.get_paginator("list_accounts").paginate()
             for a in page["Accounts"]
         ]

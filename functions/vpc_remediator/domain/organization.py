@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .planner import Plan
@@ -33,7 +33,15 @@ class OrganizationError(ValueError):
 class MemberAccount:
     id: str
     name: str
-    status: str  # ACTIVE, SUSPENDED, PENDING_CLOSURE (Organizations' Status)
+    # ACTIVE, SUSPENDED, PENDING_CLOSURE, PENDING_ACTIVATION, CLOSED
+    status: str
+
+    @classmethod
+    def listed(cls, account: Mapping[str, object]) -> MemberAccount:
+        """From ListAccounts: its `State` where given (AWS's successor to `Status`, which
+        also tells PENDING_ACTIVATION and CLOSED apart), else its `Status`."""
+        status = account.get("State") or account.get("Status") or ""
+        return cls(str(account["Id"]), str(account.get("Name", "")), str(status))
 
 
 @dataclass(frozen=True)
