@@ -301,40 +301,12 @@ def bench_sweep(emu: Emulator, counts: list[int], runs: int) -> list[dict[str, A
 ORG_REGIONS = ("eu-south-1", "us-west-2")
 
 
-@contextlib.contextmanager
-def every_call(round_trip: float) -> Iterator[list[tuple[str, str, str]]]:
-    """Every AWS call this process makes (service, operation, access key id), each first
-    waiting `round_trip` seconds: a network's latency, which moto on loopback does not have."""
-    import botocore.client
-
-    made: list[tuple[str, str, str]] = []
-    original = getattr(botocore.client.BaseClient, "_make_api_call")  # noqa: B009 - private
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        made.append(
-            (
-                self.meta.service_model.service_name,
-                operation,
-                self._request_signer._credentials.access_key,
-            )
-        )
-        if round_trip:
-            time.sleep(round_trip)
-        return original(self, operation, params)
-
-    setattr(botocore.client.BaseClient, "_make_api_call", counted)  # noqa: B010 - private
-    try:
-        yield made
-    finally:
-        setattr(botocore.client.BaseClient, "_make_api_call", original)  # noqa: B010
-
-
 def bench_organization(
     emu: Emulator, sizes: list[int], parallels: list[int], round_trips: list[float]
 ) -> list[dict[str, Any]]:
     """`audit --organization` over an organisation of N accounts (the management account and
     N-1 members, each member with the seed story in its first region) x 2 regions."""
-    from tests.organization import MANAGEMENT, build_organization, seed_story
+    from tests.organization import MANAGEMENT, build_organization, calls_made, seed_story
 
     from vpc_remediator import cli
     from vpc_remediator.observability import logger
@@ -356,13 +328,13 @@ def bench_organization(
                 argv = ["audit", "--organization", "--json", "--max-parallel", str(parallel)]
                 argv += [a for r in ORG_REGIONS for a in ("--region", r)]
                 level = logger.log_level
-                with every_call(round_trip) as made:
+                with calls_made(round_trip) as made:
                     seconds, code = timed(partial(cli.main, argv, io.StringIO()))
                 logger.setLevel(level)
                 assert code == 1, code  # noqa: S101 - the members' seed stories
                 pairs = size * len(ORG_REGIONS)
-                by_operation = Counter(op for _, op, _ in made)
-                per_pair = Counter((key, op) for service, op, key in made if service == "ec2")
+                by_operation = Counter(op for _, op, _, _ in made)
+                per_pair = Counter((key, op) for service, op, _, key in made if service == "ec2")
                 rows.append(
                     {
                         "accounts": size,

@@ -62,6 +62,25 @@ def delete_default_vpc(ec2: Any) -> str:
     return str(default["VpcId"])
 
 
+def complete_default_vpc(ec2: Any) -> str | None:
+    """What AWS's default VPC has and moto's lacks: an attached gateway and a default route.
+    Returns the default VPC's id (None: the region has none)."""
+    default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+    if not default:
+        return None
+    vpc = str(default[0]["VpcId"])
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    main = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    return vpc
+
+
 def drain(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     """Every message waiting in a queue, parsed from JSON and deleted."""
     received: list[dict[str, Any]] = []

@@ -85,9 +85,10 @@ def build_organization(url: str, members: int, suspended: int = 0) -> Organizati
     return org
 
 
-def seed_story(ec2: Any, zone: str = "eu-south-1a") -> dict[str, str]:
+def seed_story(ec2: Any, zone: str = "eu-south-1a", name: str = "") -> dict[str, str]:
     """The seed's half-done VPC: a subnet, an attached gateway, no route."""
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    tags = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": name}]}] if name else []
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tags)["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone=zone)["Subnet"][
         "SubnetId"
     ]
@@ -97,21 +98,29 @@ def seed_story(ec2: Any, zone: str = "eu-south-1a") -> dict[str, str]:
     return {"vpc": vpc, "subnet": subnet, "igw": igw}
 
 
-def complete_default_vpc(ec2: Any) -> None:
-    """What AWS's default VPC has and moto's lacks: an attached gateway and a default route."""
-    default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
-    if not default:
-        return
-    vpc = default[0]["VpcId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    main = ec2.describe_route_tables(
-        Filters=[
-            {"Name": "vpc-id", "Values": [vpc]},
-            {"Name": "association.main", "Values": ["true"]},
-        ]
-    )["RouteTables"][0]["RouteTableId"]
-    ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+@contextmanager
+def calls_made(round_trip: float = 0.0) -> Iterator[list[tuple[str, str, str, str]]]:
+    """Every AWS call this process makes: (service, operation, region, access key id), each
+    first waiting `round_trip` seconds (a network's latency, which moto on loopback lacks)."""
+    import time
+
+    import botocore.client
+
+    made: list[tuple[str, str, str, str]] = []
+    original = getattr(botocore.client.BaseClient, "_make_api_call")  # noqa: B009 - private
+
+    def counted(self: Any, operation: str, params: Any) -> Any:
+        key = self._request_signer._credentials.access_key
+        made.append((self.meta.service_model.service_name, operation, self.meta.region_name, key))
+        if round_trip:
+            time.sleep(round_trip)
+        return original(self, operation, params)
+
+    setattr(botocore.client.BaseClient, "_make_api_call", counted)  # noqa: B010 - private
+    try:
+        yield made
+    finally:
+        setattr(botocore.client.BaseClient, "_make_api_call", original)  # noqa: B010
 
 
 @contextmanager

@@ -188,7 +188,7 @@ def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
 
 
 def _regions(args: argparse.Namespace) -> list[str]:
-    from .aws.clients import default_region, enabled_regions, known_regions
+    from .aws.clients import default_region, enabled_regions
 
     try:
         home = default_region() if args.all_regions or not args.region else ""
@@ -196,7 +196,13 @@ def _regions(args: argparse.Namespace) -> list[str]:
         raise CliError(str(exc)) from None
     if args.all_regions:
         return enabled_regions(home)
-    regions = list(dict.fromkeys(args.region)) or [home]
+    return known(list(dict.fromkeys(args.region)) or [home])
+
+
+def known(regions: list[str]) -> list[str]:
+    """The regions, each one botocore knows for EC2; else a one-line error."""
+    from .aws.clients import known_regions
+
     unknown = [r for r in regions if r not in known_regions()]
     if unknown:
         raise CliError(f"unknown region {unknown[0]!r}")

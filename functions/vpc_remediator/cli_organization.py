@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .cli import CliError, plan_text, print_text, run_document
+from .cli import CliError, known, plan_text, print_text, run_document
 from .domain.organization import (
     DEFAULT_MAX_PARALLEL,
     DEFAULT_ROLE_NAME,
@@ -48,7 +48,7 @@ class Options:
 
 
 def options(args: argparse.Namespace) -> Options:
-    from .aws.clients import default_region, known_regions
+    from .aws.clients import default_region
 
     if not args.organization:
         raise CliError("--account, --role-name and --max-parallel need --organization")
@@ -61,10 +61,7 @@ def options(args: argparse.Namespace) -> Options:
         home = args.region[0] if args.region and not args.all_regions else default_region()
     except (OrganizationError, ValueError) as exc:
         raise CliError(str(exc)) from None
-    regions = None if args.all_regions else list(dict.fromkeys(args.region)) or [home]
-    unknown = [r for r in regions or () if r not in known_regions()]
-    if unknown:
-        raise CliError(f"unknown region {unknown[0]!r}")
+    regions = None if args.all_regions else known(list(dict.fromkeys(args.region)) or [home])
     return Options(accounts, role, parallel, home, regions)
 
 

@@ -97,23 +97,20 @@ class OrganizationRun:
         reached = self._in_parallel(self._reach, covered.accounts)
         if regions is None:
             own = enabled_regions(self.organization.session, home)
-            lists = self._in_parallel(
+            where = self._in_parallel(
                 lambda a: self._regions_of(reached[a], home, own), covered.accounts
             )
+        else:
+            where = {a: (list(regions), _why(reached[a])) for a in covered.accounts}
         jobs = []
         for account in covered.accounts:
-            reach = reached[account]
-            if regions is None:
-                account_regions, why = lists[account]
-            else:
-                account_regions, why = list(regions), None
+            account_regions, why = where[account]
+            session = reached[account]
             for region in account_regions:
-                if isinstance(reach, str):
-                    jobs.append(Job(account, region, error=reach))
-                elif why:
-                    jobs.append(Job(account, region, error=why))
+                if why is None and isinstance(session, AccountSession):
+                    jobs.append(Job(account, region, session))
                 else:
-                    jobs.append(Job(account, region, reach))
+                    jobs.append(Job(account, region, error=why))
         return jobs + self._refused(covered, regions, home)
 
     def _refused(self, covered: Coverage, regions: Sequence[str] | None, home: str) -> list[Job]:
@@ -134,9 +131,10 @@ class OrganizationRun:
     def _regions_of(
         self, reach: AccountSession | str, home: str, own: list[str]
     ) -> tuple[list[str], str | None]:
-        """An account's enabled regions; the caller's, with the reason, where unknown."""
+        """An account's enabled regions, and why it cannot be read if it cannot; the
+        caller's regions where the account's are not known."""
         if isinstance(reach, str):
-            return own, None
+            return own, reach
         try:
             return enabled_regions(reach.session, home), None
         except Exception as exc:  # noqa: BLE001 - that account's entries say why
@@ -191,3 +189,8 @@ class OrganizationRun:
     def _in_parallel(self, fn: Callable[[str], T], accounts: Sequence[str]) -> dict[str, T]:
         with ThreadPoolExecutor(max_workers=self.max_parallel) as pool:
             return dict(zip(accounts, pool.map(fn, accounts), strict=True))
+
+
+def _why(reach: AccountSession | str) -> str | None:
+    """Why an account cannot be read (its role could not be assumed), or None."""
+    return reach if isinstance(reach, str) else None

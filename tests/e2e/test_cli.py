@@ -8,6 +8,7 @@ from local_aws.emulator import delete_default_vpc
 
 from tests.e2e.conftest import Emulator
 from tests.launch_expectations import entry
+from tests.organization import seed_story as seed_vpc
 
 INTENT = "vpc-remediator:intent"
 
@@ -16,19 +17,7 @@ def seed_story(emulator: Emulator) -> dict[str, str]:
     """The seed's region: no default VPC; a VPC, a subnet, an attached gateway, no route."""
     ec2 = emulator.client("ec2")
     delete_default_vpc(ec2)
-    vpc = ec2.create_vpc(
-        CidrBlock="10.0.0.0/16",
-        TagSpecifications=[
-            {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "skypilot-vpc"}]}
-        ],
-    )["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="eu-south-1a")[
-        "Subnet"
-    ]["SubnetId"]
-    ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False})
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    return {"vpc": vpc, "subnet": subnet, "igw": igw}
+    return seed_vpc(ec2, name="skypilot-vpc")
 
 
 def route_tables(emulator: Emulator, vpc: str) -> list[dict]:  # type: ignore[type-arg]

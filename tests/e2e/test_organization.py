@@ -15,15 +15,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import botocore.client
 import pytest
+from local_aws.emulator import complete_default_vpc
 
 from tests.e2e.conftest import Emulator
 from tests.organization import (
     MANAGEMENT,
     Organization,
     build_organization,
-    complete_default_vpc,
+    calls_made,
     organizations_like_aws,
     role_trust,
     seed_story,
@@ -83,17 +83,9 @@ class Calls:
 
 
 @pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
-    made: list[tuple[str, str, str, str]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        key = self._request_signer._credentials.access_key
-        made.append((self.meta.service_model.service_name, operation, self.meta.region_name, key))
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
-    return Calls(made)
+def calls() -> Iterator[Calls]:
+    with calls_made() as made:
+        yield Calls(made)
 
 
 class Terminal(io.StringIO):

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from local_aws.context import FakeContext
-from local_aws.emulator import create_memory_table, drain, subscribed_topic
+from local_aws.emulator import complete_default_vpc, create_memory_table, drain, subscribed_topic
 from local_aws.template import Resolver, load_template
 from moto import mock_aws
 
@@ -118,22 +118,9 @@ class Aws:
 
     def give_the_default_vpc_its_gateway(self) -> str:
         """What AWS's default VPC has and moto's lacks: an attached gateway and a default route."""
-        default = self.ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])[
-            "Vpcs"
-        ]
-        vpc_id = default[0]["VpcId"]
-        gateway = self.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-        self.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc_id)
-        main = self.ec2.describe_route_tables(
-            Filters=[
-                {"Name": "vpc-id", "Values": [vpc_id]},
-                {"Name": "association.main", "Values": ["true"]},
-            ]
-        )["RouteTables"][0]["RouteTableId"]
-        self.ec2.create_route(
-            RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway
-        )
-        return str(vpc_id)
+        vpc_id = complete_default_vpc(self.ec2)
+        assert vpc_id is not None
+        return vpc_id
 
     def like_aws(self, **settings: Any) -> AwsBehaviour:
         """Make the handlers' EC2 client see what AWS returns where moto differs
