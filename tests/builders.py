@@ -9,6 +9,7 @@ from vpc_remediator.domain.model import (
     GatewayEndpoint,
     InternetGateway,
     NatGateway,
+    Ownership,
     PublicAccessBlock,
     RegionSnapshot,
     Route,
@@ -116,7 +117,15 @@ def vpc_snapshot(
     endpoints: tuple[GatewayEndpoint, ...] = (),
     public_access: PublicAccessBlock | None = None,
     owner: str = "",
+    ownership: Ownership | None = None,
 ) -> VpcSnapshot:
+    """`ownership`: what the record proves; by default, that the remediator made every table
+    built with `managed=True` (and nothing more)."""
+    if ownership is None:
+        made = frozenset(
+            t.id for t in tables if t.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE
+        )
+        ownership = Ownership(known=True, tables=made)
     return VpcSnapshot(
         vpc=Vpc(
             VPC, is_default=default, cidr="10.0.0.0/16", tags=frozen_tags(vpc_tags), owner_id=owner
@@ -128,6 +137,7 @@ def vpc_snapshot(
         gateway_endpoints=endpoints,
         public_access=public_access or PublicAccessBlock(),
         account=ACCOUNT,
+        ownership=ownership,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from types import MappingProxyType
 
 from vpc_remediator.domain.actions import (
     Action,
@@ -18,7 +19,7 @@ from vpc_remediator.domain.actions import (
     DisableRoutePropagation,
     EnableRoutePropagation,
     Pending,
-    RecordCarriedRoutes,
+    PlaceHold,
     Ref,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
@@ -29,7 +30,9 @@ from vpc_remediator.domain.actions import (
     UpdateCopiedRoute,
 )
 from vpc_remediator.domain.model import (
+    Hold,
     InternetGateway,
+    Ownership,
     Route,
     RouteOrigin,
     RouteState,
@@ -38,6 +41,8 @@ from vpc_remediator.domain.model import (
     VpcSnapshot,
     frozen_tags,
 )
+
+from vpc_remediator.domain.ownership import written_item
 
 # The prefix list a gateway endpoint's routes name (one per fake endpoint is enough).
 ENDPOINT_PREFIX_LIST = "pl-0000000000000000e"
@@ -50,7 +55,56 @@ class FakeEc2Error(Exception):
 
 
 def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnapshot:
+    """The snapshot after the actions, as AWS would make it; its ownership as the record would
+    say once a read confirmed what the remediator wrote (domain/ownership.py)."""
     created: dict[Pending, str] = {}
+    after = _apply_to_ec2(snapshot, actions, created)
+    return replace(after, ownership=_owned_after(snapshot, after, actions, created))
+
+
+def _owned_after(
+    before: VpcSnapshot,
+    after: VpcSnapshot,
+    actions: tuple[Action, ...],
+    created: dict[Pending, str],
+) -> Ownership:
+    owned = before.ownership
+    tables = set(owned.tables)
+    copies = {t: dict(items) for t, items in owned.copies.items()}
+    moved = dict(owned.moved)
+    holds = dict(owned.holds)
+    for action in actions:
+        match action:
+            case CreateRouteTable(ref=ref) if ref in created:
+                tables.add(created[ref])
+            case DeleteRouteTable(route_table=rt):
+                tables.discard(rt)
+                copies.pop(rt, None)
+            case AssociateRouteTable(route_table=rt, subnet_id=sid):
+                came = before.explicit_route_table(sid)
+                moved[sid] = came.id if came else ""
+            case PlaceHold(resource_id=rid, note=note, tool=tool):
+                holds[rid] = Hold(note, tool)
+        if (written := written_item(action)) is not None:
+            table, item, target = written
+            tid = created.get(table, "") if isinstance(table, Pending) else table
+            if tid in tables and target is None:
+                copies.get(tid, {}).pop(item, None)
+            elif tid in tables and target is not None:
+                copies.setdefault(tid, {})[item] = target
+    live = {t.id for t in after.route_tables}
+    return Ownership(
+        known=True,
+        tables=frozenset(tables & live),
+        copies=MappingProxyType({t: MappingProxyType(i) for t, i in copies.items() if t in live}),
+        moved=MappingProxyType(moved),
+        holds=MappingProxyType(holds),
+    )
+
+
+def _apply_to_ec2(
+    snapshot: VpcSnapshot, actions: tuple[Action, ...], created: dict[Pending, str]
+) -> VpcSnapshot:
 
     def rid(ref: Ref) -> str:
         return created[ref] if isinstance(ref, Pending) else ref
@@ -169,13 +223,6 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
                     return replace(t, routes=(*kept, *extra))
 
                 update_table(tid, endpoint_route)
-            case RecordCarriedRoutes(route_table=rt):
-                record = action.tags
-
-                def recorded(t: RouteTable, record=record) -> RouteTable:  # type: ignore[no-untyped-def]
-                    return replace(t, tags=frozen_tags({**t.tags, **record}))
-
-                update_table(rid(rt), recorded)
             case SetAssignIpv6AddressOnCreation(subnet_id=sid, enabled=enabled):
                 subnets = tuple(
                     replace(s, assign_ipv6_address_on_creation=enabled) if s.id == sid else s
@@ -237,8 +284,8 @@ class FakeMemory:
     def recall(self, kind: str, key: str) -> dict[str, object] | None:
         return self.records.get((kind, key))
 
-    def remember(self, kind: str, key: str, value: dict[str, object], *, days: int) -> None:
-        assert days > 0
+    def remember(self, kind: str, key: str, value: dict[str, object], *, days: int | None) -> None:
+        assert days is None or days > 0
         self.records[(kind, key)] = dict(value)
         self.writes += 1
 

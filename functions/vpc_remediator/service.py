@@ -28,6 +28,7 @@ from .domain.report import (
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from .holdbook import HoldBook
 from .makers import MakerBook
+from .recordbook import RecordBook
 from .observability import logger
 
 REGION_SCOPE = "default VPC"
@@ -112,7 +113,12 @@ class Remediator:
     makers: MakerBook | None = None
     # Asked before anything is applied, with the plans (the command line asks a person).
     approve: Callable[[list[Plan]], bool] | None = None
+    # Where what the remediator owns is recorded (the memory table in the stack; the command
+    # line names it, or goes without: then nothing is proven, and nothing is deleted, merged
+    # or removed on a tag's claim).
+    record: Memory | None = None
     holds: HoldBook = field(init=False)
+    records: RecordBook = field(init=False)
     # The readiness of the last region read: every report of a sweep shares one read.
     _readiness: tuple[RegionSnapshot, tuple[Readiness, ...]] | None = field(
         default=None, init=False, repr=False
@@ -122,6 +128,11 @@ class Remediator:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
             raise ValueError("remediate mode needs a writer")
         self.holds = HoldBook(self.memory, self.reader.region)
+        self.records = RecordBook(self.record, self.reader.region)
+
+    def _read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
+        """A batched read of the region, with what the record proves the remediator owns."""
+        return self.records.attach(self.reader.read(vpc_ids))
 
     def _plan(
         self, region: RegionSnapshot, vpc_id: str, auto: AutoScope, call: ApiCall | None
@@ -141,8 +152,9 @@ class Remediator:
     def _out_of_time(self) -> bool:
         return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
 
-    def _apply(self, writer: Writer, actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
-        return writer.apply(actions, stop=self._out_of_time)
+    def _apply(self, writer: Writer, plan: Plan) -> tuple[ActionOutcome, ...]:
+        """The plan's writes, recorded ahead of the calls."""
+        return writer.apply(self.records.ahead(plan).writes, stop=self._out_of_time)
 
     @property
     def _writing(self) -> Writer | None:
@@ -170,7 +182,7 @@ class Remediator:
         created: tuple[str, ...] = (),
     ) -> list[Report]:
         """The VPCs named (None: every VPC of the region), from one batched read."""
-        region = self.reader.read(vpc_ids)
+        region = self._read(vpc_ids)
         unseen = [r for r in created if not _lists(region, r)]
         if unseen:
             # Eventual consistency: the event can arrive before EC2 lists what it created.
@@ -180,7 +192,7 @@ class Remediator:
                     "created resources not found after waiting", extra={"ids": sorted(gone)}
                 )
             if len(gone) < len(unseen):
-                region = self.reader.read(vpc_ids)
+                region = self._read(vpc_ids)
         return self._reconcile_read(region, vpc_ids, auto, call)
 
     def sweep(self, vpc_ids: frozenset[str] | None, auto: AutoScope) -> list[Report]:
@@ -188,12 +200,12 @@ class Remediator:
 
         Used by the scheduled sweep and by the command line.
         """
-        region = self.reader.read(vpc_ids)
+        region = self._read(vpc_ids)
         region_plan = plan_region(region, self.policy)
         if region_plan.writes and (self.approve is None or self.approve([region_plan])):
             # Rare: the default VPC is to be recreated; that path reads again by itself.
             region_report = self.reconcile_region()
-            region = self.reader.read(vpc_ids)
+            region = self._read(vpc_ids)
         else:
             _log_plan(region_plan)
             region_report = self._report(
@@ -230,10 +242,10 @@ class Remediator:
             if not todo:
                 break
             for v in todo:
-                applied = self._apply(writer, current[v].writes)
+                applied = self._apply(writer, current[v])
                 self.holds.applied(v, applied)
                 outcomes[v] += applied
-            after = self.reader.read(vpc_ids)
+            after = self._read(vpc_ids)
             current = {v: self._plan(after, v, auto, call) for v in targets}
             if self._out_of_time():
                 break  # what is left is the retry's, from live state
@@ -244,14 +256,14 @@ class Remediator:
 
     def reconcile_region(self, call: ApiCall | None = None) -> Report:
         """The default VPC: report it gone, recreate it when allowed, then finish its network."""
-        region = self.reader.read(frozenset())
+        region = self._read(frozenset())
         plan = plan_region(region, self.policy)
         _log_plan(plan)
         writer = self._writing
         if writer is None or not plan.writes:
             return self._report(REGION_SCOPE, (plan,), _would_apply(plan.actions), region, call)
-        outcomes = self._apply(writer, plan.writes)
-        region = self.reader.read(frozenset())
+        outcomes = self._apply(writer, plan)
+        region = self._read(frozenset())
         plans: tuple[Plan, ...] = (plan,)
         default = region.default_vpc
         verified: tuple[Plan, ...] = (plan_region(region, self.policy),)
@@ -266,8 +278,8 @@ class Remediator:
             )
             _log_plan(vpc_plan)
             plans += (vpc_plan,)
-            outcomes += self._apply(writer, vpc_plan.writes)
-            region = self.reader.read(frozenset())
+            outcomes += self._apply(writer, vpc_plan)
+            region = self._read(frozenset())
             verified = (
                 plan_region(region, self.policy),
                 plan_for_vpc(region, default.id, self.policy, AutoScope.all(), restoring=True),

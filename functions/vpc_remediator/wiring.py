@@ -64,6 +64,7 @@ def remediator_for(
         fallback=fallback,
         time_left=time_left,
         memory=memory,
+        record=memory,
         makers=makers,
         approve=approve,
     )

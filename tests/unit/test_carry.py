@@ -12,21 +12,14 @@ from vpc_remediator.domain.actions import (
     DeleteCopiedRoute,
     DisableRoutePropagation,
     EnableRoutePropagation,
-    RecordCarriedRoutes,
     SetEndpointRouteTable,
     UpdateCopiedRoute,
 )
-from vpc_remediator.domain.carry import (
-    RECORD_CAPACITY,
-    carried_by,
-    decode_record,
-    encode_record,
-    plan_carry,
-)
+from vpc_remediator.domain.carry import carried_by, plan_carry
 from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.model import IPV6_DEFAULT, GatewayEndpoint, RouteOrigin, VpcSnapshot
 from vpc_remediator.domain.planner import plan_vpc
-from vpc_remediator.domain.policy import CARRIED_TAG_KEY, AutoScope, Policy
+from vpc_remediator.domain.policy import AutoScope, Policy
 
 S1 = "subnet-00000000000000001"
 S2 = "subnet-00000000000000002"
@@ -103,7 +96,7 @@ def test_a_new_managed_table_carries_every_route_of_the_main_table() -> None:
     } <= held
     assert managed.propagating_vgws == (VGW,)
     # The record names each copy, so that later changes are told apart.
-    assert len(decode_record(managed.tags[CARRIED_TAG_KEY])) == 5
+    assert len(snap.ownership.copied(managed.id)) == 5
     assert plan_vpc(snap, Policy(), ALL).actions == ()
 
 
@@ -115,9 +108,12 @@ def test_a_route_added_replaced_or_removed_on_the_main_table_is_followed() -> No
         ("UpdateCopiedRoute", "10.9.0.0/16"),  # now through the transit gateway
         ("CopyRoute", "10.128.0.0/9"),  # new
         ("DeleteCopiedRoute", "10.64.0.0/10"),  # gone from the main table
-        ("RecordCarriedRoutes", ""),
     }
-    assert isinstance(plan.actions[-1], RecordCarriedRoutes)  # recorded once all is done
+    # What the table carries once applied is for the record (written ahead, confirmed by a read).
+    assert dict(plan.copies[managed_of(changed).id]) == {
+        ("route", "10.9.0.0/16"): TGW,
+        ("route", "10.128.0.0/9"): TGW,
+    }
     after = apply_actions(changed, plan.actions)
     assert (
         carried_by(managed_of(after), after).items
@@ -139,11 +135,7 @@ def test_propagation_and_endpoints_are_followed_on_and_off() -> None:
         gateway_endpoints=(endpoint,),
     )
     plan = plan_vpc(on, Policy(), AutoScope.none())
-    assert sorted(kinds(plan.actions)) == [
-        "EnableRoutePropagation",
-        "RecordCarriedRoutes",
-        "SetEndpointRouteTable",
-    ]
+    assert sorted(kinds(plan.actions)) == ["EnableRoutePropagation", "SetEndpointRouteTable"]
     after = apply_actions(on, plan.actions)
     off = replace(
         with_main(after, route(TGW, "10.64.0.0/10"), propagating=()),
@@ -170,7 +162,7 @@ def test_a_copy_a_person_removed_is_reported_and_never_restored() -> None:
     assert "removed from the managed table by hand" in finding.message
     # Still not restored on the next reconcile, nor when the main table changes otherwise.
     later = with_main(edited, route(TGW, "10.64.0.0/10"), route(PCX, "10.9.0.0/16"))
-    assert kinds(plan_vpc(later, Policy(), ALL).actions) == ["CopyRoute", "RecordCarriedRoutes"]
+    assert kinds(plan_vpc(later, Policy(), ALL).actions) == ["CopyRoute"]
 
 
 def test_a_new_subnet_is_not_moved_onto_a_table_a_person_made_unequal() -> None:
@@ -256,13 +248,15 @@ def test_routes_that_cannot_be_copied_keep_the_subnet_on_the_main_table() -> Non
         assert "RouteStrategy=main" in finding.message
 
 
-def test_more_routes_than_the_record_holds_are_not_promised() -> None:
-    many = tuple(route(TGW, f"10.{100 + i}.0.0/16") for i in range(RECORD_CAPACITY + 1))
-    plan = plan_vpc(vpc_snapshot(subnet(S1), main_routes=many), Policy(), ALL)
-    assert plan.actions == ()
-    assert f"at most {RECORD_CAPACITY}" in plan.findings[0].message
-    fits = plan_vpc(vpc_snapshot(subnet(S1), main_routes=many[:-1]), Policy(), ALL)
-    assert kinds(fits.actions).count("CopyRoute") == RECORD_CAPACITY
+def test_a_main_table_with_many_routes_is_carried_whole() -> None:
+    # The record is the remediator's own (not a 256-character tag): no limit of 48 routes.
+    many = tuple(route(TGW, f"10.{100 + i}.0.0/16") for i in range(120))
+    snap = vpc_snapshot(subnet(S1), main_routes=many)
+    plan = plan_vpc(snap, Policy(), ALL)
+    assert kinds(plan.actions).count("CopyRoute") == 120
+    after = apply_actions(snap, plan.actions)
+    assert len(after.ownership.copied(managed_of(after).id)) == 120
+    assert plan_vpc(after, Policy(), ALL).actions == ()
 
 
 def test_egress_only_ipv6_of_the_main_table_comes_with_a_dual_stack_subnet() -> None:
@@ -278,19 +272,11 @@ def test_egress_only_ipv6_of_the_main_table_comes_with_a_dual_stack_subnet() -> 
     assert plan_vpc(after, Policy(), ALL).actions == ()
 
 
-def test_the_record_reads_back_and_a_foreign_value_counts_for_nothing() -> None:
-    digests = frozenset({b"\x00\x01\x02\x03", b"\xff\xfe\xfd\xfc"})
-    assert decode_record(encode_record(digests)) == digests
-    assert len(encode_record(frozenset(bytes([i, 0, 0, 0]) for i in range(RECORD_CAPACITY)))) <= 256
-    assert decode_record("not base64 at all!") == frozenset()
-    assert decode_record(None) == frozenset()
-
-
 def test_a_table_it_cannot_carry_routes_for_plans_nothing_for_it() -> None:
     snap = vpc_snapshot(subnet(S1), main_routes=(route(PCX, "10.9.0.0/16", blackhole=True),))
     carry = plan_carry(snap, snap.main_route_table, None, MANAGED)  # type: ignore[arg-type]
     assert carry.actions == () and carry.problems
     assert not any(
-        isinstance(a, CopyRoute | EnableRoutePropagation | RecordCarriedRoutes)
+        isinstance(a, CopyRoute | EnableRoutePropagation)
         for a in carry.actions
     )

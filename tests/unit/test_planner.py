@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.builders import IGW, MAIN, NAT, VPC, region_of, route, subnet, table, vpc_snapshot
 from tests.fakes import apply_actions
 from vpc_remediator.domain.actions import (
@@ -24,7 +22,6 @@ from vpc_remediator.domain.model import IPV4_DEFAULT, IPV6_DEFAULT, Vpc
 from vpc_remediator.domain.planner import (
     MANAGED_ROUTE_TABLE,
     NEW_INTERNET_GATEWAY,
-    managed_route_table_token,
     plan_for_vpc,
     plan_region,
     plan_vpc,
@@ -66,7 +63,8 @@ def test_the_seed_story_gets_a_dedicated_public_table_and_public_ips() -> None:
     assert tag == TagResources(resource_ids=(S1,), tags=tag.tags, reason=tag.reason)
     assert isinstance(create, CreateRouteTable)
     assert create.vpc_id == VPC and create.ref == MANAGED_ROUTE_TABLE
-    assert create.client_token == managed_route_table_token(snap)
+    # The token is the service's, one-time (domain/ownership.py): the planner sets none.
+    assert create.client_token == ""
     assert create.tags["vpc-remediator:role"] == "public-route-table"
     assert all(a.reason for a in plan.actions)
     # The main table is left alone.
@@ -365,14 +363,6 @@ def test_region_without_default_vpc_is_reported_and_restored_only_when_allowed()
     ]
     with_default = region_of(vpc_snapshot(default=True))
     assert plan_region(with_default, Policy(restore_default_vpc=True)).findings == ()
-
-
-def test_client_token_is_shared_by_concurrent_plans_and_changes_with_the_tables() -> None:
-    snap = vpc_snapshot(subnet(S1))
-    other = vpc_snapshot(subnet(S1), tables=(table("rtb-00000000000user1"),))
-    assert managed_route_table_token(snap) == managed_route_table_token(vpc_snapshot(subnet(S1)))
-    assert managed_route_table_token(snap) != managed_route_table_token(other)
-    assert re.fullmatch(r"vpcr-[0-9a-f]{40}", managed_route_table_token(snap))
 
 
 def test_every_action_declares_its_iam_actions() -> None:

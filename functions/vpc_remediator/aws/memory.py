@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
     from .clients import AwsClients
 
@@ -41,16 +42,17 @@ class DynamoMemory:
         value: Mapping[str, Any] = json.loads(item["value"]["S"])
         return value
 
-    def remember(self, kind: str, key: str, value: Mapping[str, Any], *, days: int) -> None:
-        self._clients.dynamodb.put_item(
-            TableName=self.table_name,
-            Item={
-                "pk": {"S": kind},
-                "sk": {"S": key},
-                "value": {"S": json.dumps(value, sort_keys=True, default=str)},
-                "ttl": {"N": str(int(time.time()) + days * DAY)},
-            },
-        )
+    def remember(
+        self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None
+    ) -> None:
+        item: dict[str, AttributeValueTypeDef] = {
+            "pk": {"S": kind},
+            "sk": {"S": key},
+            "value": {"S": json.dumps(value, sort_keys=True, default=str)},
+        }
+        if days is not None:  # None: kept until forgotten (what the remediator owns)
+            item["ttl"] = {"N": str(int(time.time()) + days * DAY)}
+        self._clients.dynamodb.put_item(TableName=self.table_name, Item=item)
 
     def forget(self, kind: str, key: str) -> None:
         self._clients.dynamodb.delete_item(

@@ -35,7 +35,6 @@ from ..domain.actions import (
     EnableRoutePropagation,
     Pending,
     PlaceHold,
-    RecordCarriedRoutes,
     Ref,
     ReleaseHold,
     ReplaceRoute,
@@ -120,7 +119,6 @@ class ActionWriter:
             EnableRoutePropagation: self._enable_propagation,
             DisableRoutePropagation: self._disable_propagation,
             SetEndpointRouteTable: self._endpoint_route_table,
-            RecordCarriedRoutes: self._record_carried,
             PlaceHold: self._place_hold,
             ReleaseHold: self._release_hold,
             AssociateRouteTable: self._associate,
@@ -284,10 +282,6 @@ class ActionWriter:
             VpcEndpointId=action.endpoint_id,
             **{change: [self._id(action.route_table)]},  # type: ignore[arg-type]
         )
-        return ""
-
-    def _record_carried(self, action: RecordCarriedRoutes) -> str:
-        self._ec2.create_tags(Resources=[self._id(action.route_table)], Tags=_tag_list(action.tags))
         return ""
 
     def _place_hold(self, action: PlaceHold) -> str:

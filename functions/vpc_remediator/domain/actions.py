@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .model import frozen_tags
-from .policy import CARRIED_TAG_KEY, HOLD_TAG_KEY
+from .policy import HOLD_TAG_KEY
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class CreateRouteTable(Action):
     vpc_id: str
     ref: Pending
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
+    # A one-time token the service sets (never the planner: it must not be guessable, or
+    # someone could create a table with it first and have AWS hand theirs back).
     client_token: str = ""
 
     @property
@@ -236,28 +238,6 @@ class SetEndpointRouteTable(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecordCarriedRoutes(Action):
-    """Tags the managed table with the digests of the routes it copied (see domain/carry.py)."""
-
-    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
-    needs_ready_table: ClassVar[bool] = True
-    route_table: Ref
-    record: str
-
-    @property
-    def tags(self) -> Mapping[str, str]:
-        return frozen_tags({CARRIED_TAG_KEY: self.record})
-
-    @property
-    def summary(self) -> str:
-        return f"record on {self.route_table} the routes it carries"
-
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-
-@dataclass(frozen=True, kw_only=True)
 class PlaceHold(Action):
     """Tags a resource `vpc-remediator:hold`: another principal keeps undoing what the
     remediator does there, so it stops (domain/holds.py)."""
@@ -265,6 +245,7 @@ class PlaceHold(Action):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
     resource_id: str
     note: str
+    tool: str = ""  # the tool that undid it, as CloudTrail's fields named it (for the advice)
 
     @property
     def tags(self) -> Mapping[str, str]:
@@ -453,7 +434,6 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     EnableRoutePropagation,
     DisableRoutePropagation,
     SetEndpointRouteTable,
-    RecordCarriedRoutes,
     PlaceHold,
     AssociateRouteTable,
     ReplaceRouteTableAssociation,

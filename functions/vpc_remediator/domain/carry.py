@@ -8,9 +8,8 @@ an appliance), and is kept in step when the main table changes later. The defaul
 the planner's: it moves a subnet only to a table that keeps what the main table's default
 routes gave it (`::/0` to an egress-only gateway included).
 
-The managed table records which of its routes it copied (the tag `vpc-remediator:carried`:
-a 32-bit digest of each item, base64), so that the remediator tells its own copies from a
-person's changes to the managed table itself:
+The remediator's record (domain/ownership.py, never a tag) says which routes it put on the
+managed table, so that it tells its own copies from a person's changes to the table itself:
 
 - a copy whose source the main table changed or removed is updated or removed with it;
 - a copy a person removed from the managed table is reported, never restored;
@@ -18,15 +17,12 @@ person's changes to the managed table itself:
   is reported, never overwritten.
 
 Where the managed table cannot be kept equal (a route that cannot be copied, a copy removed
-by hand, more routes than the record holds), no further subnet is moved onto it and a finding
+by hand), no further subnet is moved onto it and a finding
 says why. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -41,39 +37,18 @@ from .actions import (
     UpdateCopiedRoute,
 )
 from .model import (
+    Item,
     RouteOrigin,
     RouteState,
     RouteTable,
     TargetKind,
     VpcSnapshot,
 )
-from .policy import CARRIED_TAG_KEY
 
-# What one tag value (256 characters) holds: 48 digests of 4 bytes, base64.
-RECORD_CAPACITY = 48
-_ROUTE, _PROPAGATION, _ENDPOINT = "route", "propagation", "endpoint"
+ROUTE, PROPAGATION, ENDPOINT = "route", "propagation", "endpoint"
+_ROUTE, _PROPAGATION, _ENDPOINT = ROUTE, PROPAGATION, ENDPOINT
 # Targets CreateRoute can name.
 _COPYABLE = frozenset(TargetKind) - {TargetKind.OTHER, TargetKind.LOCAL}
-
-Item = tuple[str, str]  # (kind, destination / gateway / endpoint)
-
-
-def _digest(kind: str, key: str, target: str) -> bytes:
-    return hashlib.sha256(f"{kind}|{key}|{target}".encode()).digest()[:4]
-
-
-def encode_record(digests: frozenset[bytes]) -> str:
-    return base64.b64encode(b"".join(sorted(digests))).decode()
-
-
-def decode_record(value: str | None) -> frozenset[bytes]:
-    if not value:
-        return frozenset()
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return frozenset()  # not ours to read: nothing counts as copied by the remediator
-    return frozenset(raw[i : i + 4] for i in range(0, len(raw) - len(raw) % 4, 4))
 
 
 @dataclass(frozen=True)
@@ -114,11 +89,16 @@ def carried_by(table: RouteTable, snapshot: VpcSnapshot) -> Carried:
 @dataclass(frozen=True)
 class CarryPlan:
     actions: tuple[Action, ...] = ()
-    record: str | None = None  # a new value for the record tag, when it changes
+    # What the table carries for the record once the actions are applied (item -> target),
+    # when that changes: the copies a person removed since stay in it, so that they are not
+    # copied again.
+    record: Mapping[Item, str] | None = None
     # Why the managed table is not equal to the main table (no subnet is moved onto it).
     problems: tuple[str, ...] = ()
     # The routes the table will carry once the actions are applied (destination -> target).
     routes: Mapping[str, str] = field(default_factory=dict)
+    # Everything it will carry once the actions are applied (None: not planned).
+    items: Mapping[Item, str] | None = None
 
 
 def plan_carry(
@@ -129,11 +109,11 @@ def plan_carry(
     desired = carried_by(source, snapshot)
     actual = carried_by(managed, snapshot) if managed is not None else Carried()
     local = actual.local_destinations if managed is not None else desired.local_destinations
-    recorded = decode_record(managed.tags.get(CARRIED_TAG_KEY)) if managed else frozenset()
+    recorded = snapshot.ownership.copied(managed.id) if managed is not None else {}
     routes_by_destination = {r.destination: r for r in source.routes}
 
     def ours(item: Item, target: str) -> bool:
-        return _digest(*item, target) in recorded
+        return recorded.get(item) == target
 
     actions: list[Action] = []
     problems = list(desired.uncarriable)
@@ -170,22 +150,14 @@ def plan_carry(
         del after[item]
     # The record names what the table carries in step with the main table, and remembers the
     # copies a person removed or pointed elsewhere (so that they are not copied again).
-    matching = frozenset(
-        _digest(*i, t) for i, t in desired.items.items() if after.get(i) == t or ours(i, t)
-    )
-    if len(desired.items) > RECORD_CAPACITY:
-        problems.append(
-            f"{source.id} has {len(desired.items)} routes to carry; the managed table keeps at "
-            f"most {RECORD_CAPACITY} in step"
-        )
-    record = None
-    if matching != recorded and len(matching) <= RECORD_CAPACITY:
-        record = encode_record(matching)
+    matching = {i: t for i, t in desired.items.items() if after.get(i) == t or ours(i, t)}
+    record = matching if matching != dict(recorded) else None
     return CarryPlan(
         tuple(actions),
         record,
         tuple(problems),
         {key: target for (kind, key), target in after.items() if kind == _ROUTE},
+        after,
     )
 
 

@@ -42,6 +42,12 @@ class FindingCode(StrEnum):
     # An explicitly public subnet on the main table while infrastructure-as-code builds the VPC:
     # not moved under the tool (its own association would fail); the sweep finishes it.
     LEFT_TO_IAC = "left-to-iac"
+    # A route table whose tags say it is the remediator's, which its record does not prove:
+    # never deleted, merged, kept in step or moved onto; a person looks.
+    CLAIMED_ROUTE_TABLE = "claimed-route-table"
+    # Intent on the VPC that a subnet's own signals contradict (a private Name, a NAT route):
+    # the subnet is left alone; a person decides.
+    VPC_INTENT_CONTRADICTED = "vpc-intent-contradicted"
 
 
 class Severity(StrEnum):
@@ -61,10 +67,11 @@ class Finding:
     needs_person: bool = False
 
 
-def held_finding(resource_id: str, note: str) -> Finding:
-    """A resource on hold, in the same words whether the hold is placed now or read from its
-    tag, so that it is said once."""
-    advice = next((a for tool, a in EXEMPTION.items() if tool in note), "")
+def held_finding(resource_id: str, note: str, tool: str = "") -> Finding:
+    """A resource on hold, in the same words whether the hold is placed now or read from the
+    record, so that it is said once. The advice follows the tool CloudTrail's fields named,
+    never the note's words (which can hold a caller's text)."""
+    advice = EXEMPTION.get(tool, "")
     return Finding(
         FindingCode.HELD,
         resource_id,

@@ -104,6 +104,7 @@ def review(
     holds: dict[str, str] = {}
     findings: list[Finding] = []
     who = caller.described if caller else "someone (seen by a later reconcile)"
+    tool = caller.tool if caller else ""
     when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for action in plan.actions:
         change = change_of(action, plan.scope)
@@ -126,7 +127,7 @@ def review(
         if change.resource not in holds:
             note = f"{change.what} undone by {who} at {when}, after it was made again once"
             holds[change.resource] = note[:256]
-            findings.append(held_finding(change.resource, holds[change.resource]))
+            findings.append(held_finding(change.resource, holds[change.resource], tool))
         after[change.key] = {**past, "held": True, "by": who, "run": run, "at": now}
     if not holds:
         return Review(plan, after)
@@ -140,6 +141,7 @@ def review(
         PlaceHold(
             resource_id=resource,
             note=note,
+            tool=tool,
             reason="another principal keeps undoing this change: the remediator stops",
         )
         for resource, note in sorted(holds.items())

@@ -12,8 +12,9 @@ from enum import StrEnum
 
 from .model import IPV4_DEFAULT, IPV6_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
 from .names import NameSignal, name_signal
-from .policy import MANAGED_CREATED, MANAGED_TAG_KEY, ROLE_PUBLIC_ROUTE_TABLE, ROLE_TAG_KEY, Policy
+from .policy import MANAGED_CREATED, MANAGED_TAG_KEY, Policy
 from .routing import primary_destination
+from .text import shown
 
 
 class Intent(StrEnum):
@@ -86,8 +87,8 @@ def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> Sub
         contradiction = ""
         if subnet_tag is Intent.PUBLIC and names.says_private:
             contradiction = (
-                f"{subnet.id} is tagged {key}=public but its Name {subnet.name!r} says private "
-                f"({_listed(names.private)}); the tag wins"
+                f"{subnet.id} is tagged {key}=public but its Name {shown(subnet.name)} says "
+                f"private ({_listed(names.private)}); the tag wins"
             )
         return SubnetIntent(
             subnet.id,
@@ -102,8 +103,20 @@ def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> Sub
             subnet.id,
             Intent.UNDECIDED,
             IntentSource.SUBNET_TAG if bad_subnet is not None else IntentSource.VPC_TAG,
-            f"{key}={invalid!r} is not one of public, private, ignore",
+            f"{key}={shown(invalid)} is not one of public, private, ignore",
             invalid_tag=invalid,
+        )
+    if vpc_tag is Intent.PUBLIC and (signal := _own_private_signal(snapshot, subnet, policy)):
+        # One tag on a VPC speaks for every subnet in it; a subnet's own signals speak louder.
+        return SubnetIntent(
+            subnet.id,
+            Intent.UNDECIDED,
+            IntentSource.VPC_TAG,
+            f"{key}=public on the VPC, but {signal}",
+            contradiction=(
+                f"{subnet.id} is left alone: its VPC is tagged {key}=public, but {signal}; "
+                f"tag the subnet itself {key}=public (or private) to decide"
+            ),
         )
     if vpc_tag is not None:
         return SubnetIntent(subnet.id, vpc_tag, IntentSource.VPC_TAG, f"{key}={vpc_tag} on the VPC")
@@ -115,11 +128,14 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
     names = _names(snapshot, subnet, policy)
     if names.says_private and names.says_public:
         return Intent.UNDECIDED, (
-            f"its Name {subnet.name!r} says both private ({_listed(names.private)}) and "
+            f"its Name {shown(subnet.name)} says both private ({_listed(names.private)}) and "
             f"public ({_listed(names.public)})"
         )
     if names.says_private:
-        return Intent.PRIVATE, f"its Name {subnet.name!r} says private ({_listed(names.private)})"
+        return (
+            Intent.PRIVATE,
+            f"its Name {shown(subnet.name)} says private ({_listed(names.private)})",
+        )
 
     destination = primary_destination(subnet)
     explicit = snapshot.explicit_route_table(subnet.id)
@@ -131,7 +147,7 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
                 Intent.PRIVATE,
                 f"its route table {explicit.id} sends {destination} to {default.target_id}",
             )
-        if explicit.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE:
+        if snapshot.ownership.owns(explicit.id):
             return Intent.PUBLIC, f"it is associated with the managed public table {explicit.id}"
         if default is None:
             other = explicit.route_to(IPV4_DEFAULT if destination == IPV6_DEFAULT else IPV6_DEFAULT)
@@ -157,7 +173,7 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
             f"the main route table sends {main_default.destination} to {main_default.target_id}",
         )
     if names.says_public:
-        return Intent.PUBLIC, f"its Name {subnet.name!r} says public ({_listed(names.public)})"
+        return Intent.PUBLIC, f"its Name {shown(subnet.name)} says public ({_listed(names.public)})"
     if snapshot.vpc.is_default:
         return Intent.PUBLIC, "it is in the default VPC"
     igw = snapshot.attached_internet_gateway
@@ -166,6 +182,26 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
     if igw is not None and igw.tags.get(MANAGED_TAG_KEY) != MANAGED_CREATED:
         return Intent.PUBLIC, (f"it is on the main route table and {igw.id} is attached to the VPC")
     return Intent.UNDECIDED, "no tag, no private signal, and the VPC has no internet gateway"
+
+
+def _own_private_signal(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
+    """What in the subnet itself says private, in words ("" if nothing does): a private word in
+    its Name, a table with no default route, a default route to anything but an internet
+    gateway (a NAT, a transit gateway, a peering, in any state)."""
+    names = _names(snapshot, subnet, policy)
+    if names.says_private:
+        return f"its Name {shown(subnet.name)} says private ({_listed(names.private)})"
+    destination = primary_destination(subnet)
+    explicit = snapshot.explicit_route_table(subnet.id)
+    table = explicit or snapshot.main_route_table
+    if table is None or snapshot.ownership.owns(table.id):
+        return ""
+    default = table.route_to(destination)
+    if default is not None and default.target_kind is not TargetKind.IGW:
+        return f"its route table {table.id} sends {destination} to {default.target_id}"
+    if default is None and explicit is not None:
+        return f"its route table {explicit.id} has no default route (an isolated table)"
+    return ""
 
 
 def resolve_intents(snapshot: VpcSnapshot, policy: Policy) -> dict[str, SubnetIntent]:

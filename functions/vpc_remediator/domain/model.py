@@ -232,6 +232,47 @@ class PublicAccessBlock:
         )
 
 
+# What a route table carries beyond its default routes, by item: ("route", destination),
+# ("propagation", vgw id) or ("endpoint", gateway endpoint id).
+Item = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A resource the remediator stopped changing because another principal kept undoing it."""
+
+    note: str  # who undid what, when: words for people
+    tool: str = ""  # the tool CloudTrail's fields named (never read from the note)
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """What the remediator's own record proves about a VPC (domain/ownership.py).
+
+    Tags are labels anyone who holds ec2:CreateTags can write; only this record, kept where
+    nobody but the stack's functions (and the people an organisation names) can write, says
+    which route tables the remediator created and which routes it put on them. `known` is
+    False where no record is at hand (the command line without the stack's table): then
+    nothing is proven, and nothing is deleted, merged or removed on a claim.
+    """
+
+    known: bool = False
+    tables: frozenset[str] = frozenset()  # route tables it created
+    copies: Mapping[str, Mapping[Item, str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # table -> what it put there (item -> target), the routes a person removed since included
+    moved: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # subnet -> the table it was moved from ("" for the main table)
+    holds: Mapping[str, Hold] = field(default_factory=lambda: MappingProxyType({}))
+
+    def owns(self, table_id: str) -> bool:
+        return table_id in self.tables
+
+    def copied(self, table_id: str) -> Mapping[Item, str]:
+        return self.copies.get(table_id, MappingProxyType({}))
+
+
 @dataclass(frozen=True)
 class VpcSnapshot:
     """Everything about one VPC that the planner needs."""
@@ -245,6 +286,8 @@ class VpcSnapshot:
     public_access: PublicAccessBlock = field(default_factory=PublicAccessBlock)
     # The account the remediator runs in; "" when unknown (then everything counts as its own).
     account: str = ""
+    # What the remediator's record proves it owns here (nothing, until the service adds it).
+    ownership: Ownership = field(default_factory=Ownership)
 
     def foreign(self, owner_id: str) -> bool:
         """Owned by another account (a VPC shared with this one through RAM)."""

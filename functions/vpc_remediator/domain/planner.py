@@ -22,8 +22,9 @@ event does nothing. Safety rules the code below keeps, in one place:
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from .actions import (
     Action,
@@ -36,7 +37,6 @@ from .actions import (
     CreateRouteTable,
     DeleteRouteTable,
     Pending,
-    RecordCarriedRoutes,
     Ref,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
@@ -44,12 +44,14 @@ from .actions import (
     SetMapPublicIpOnLaunch,
     TagResources,
 )
-from .carry import CarryPlan, plan_carry
+from .carry import CarryPlan, carried_by, plan_carry
 from .findings import Finding, FindingCode, Severity, held_finding
-from .intent import Intent, SubnetIntent, resolve_intents
+from .intent import Intent, IntentSource, SubnetIntent, resolve_intents
 from .model import (
     IPV4_DEFAULT,
     IPV6_DEFAULT,
+    Hold,
+    Item,
     RegionSnapshot,
     Route,
     RouteTable,
@@ -75,6 +77,7 @@ from .policy import (
 )
 from .provenance import FINISH_ADVICE, CallerKind, iac_owner
 from .routing import RouteStatus, destinations, route_status
+from .text import shown
 
 MANAGED_ROUTE_TABLE = Pending("public route table")
 NEW_INTERNET_GATEWAY = Pending("internet gateway")
@@ -87,6 +90,9 @@ class Plan:
     actions: tuple[Action, ...] = ()
     findings: tuple[Finding, ...] = ()
     intents: tuple[SubnetIntent, ...] = ()
+    # For the record (domain/ownership.py): what each of the remediator's tables carries once
+    # the actions are applied, where that changes (a new table by its Pending reference).
+    copies: Mapping[Ref, Mapping[Item, str]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def writes(self) -> tuple[Action, ...]:
@@ -95,26 +101,31 @@ class Plan:
 
 
 def managed_route_tables(snapshot: VpcSnapshot) -> tuple[RouteTable, ...]:
+    """The route tables the remediator's record proves it created (never its tags)."""
     return tuple(
         sorted(
-            (
-                rt
-                for rt in snapshot.route_tables
-                if rt.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE
-            ),
+            (rt for rt in snapshot.route_tables if snapshot.ownership.owns(rt.id)),
             key=lambda rt: rt.id,
         )
     )
 
 
-def managed_route_table_token(snapshot: VpcSnapshot) -> str:
-    """A ClientToken that concurrent reconciles of the same state share, so AWS creates one table.
-
-    It changes whenever the VPC's set of route tables changes, so a later re-creation (after a
-    person deleted the managed table) is not answered with the old, deleted table.
-    """
-    seed = "|".join([snapshot.vpc.id, *sorted(rt.id for rt in snapshot.route_tables)])
-    return "vpcr-" + hashlib.sha256(seed.encode()).hexdigest()[:40]
+def claimed_route_tables(snapshot: VpcSnapshot) -> tuple[RouteTable, ...]:
+    """Tables whose tags say they are the remediator's, but no record proves it."""
+    return tuple(
+        sorted(
+            (
+                rt
+                for rt in snapshot.route_tables
+                if not snapshot.ownership.owns(rt.id)
+                and (
+                    rt.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE
+                    or rt.tags.get(MANAGED_TAG_KEY) == MANAGED_CREATED
+                )
+            ),
+            key=lambda rt: rt.id,
+        )
+    )
 
 
 @dataclass
@@ -136,8 +147,11 @@ class _Builder:
     changed: set[str] = field(default_factory=set)
     # The managed table -> the routes it carries once its planned copies are applied.
     carried: dict[str, dict[str, str]] = field(default_factory=dict)
-    # Resources on hold (tag vpc-remediator:hold) -> the tag's note: never written.
-    held: dict[str, str] = field(default_factory=dict)
+    # For the record: each of the remediator's tables -> what it carries once applied.
+    copies: dict[Ref, Mapping[Item, str]] = field(default_factory=dict)
+    # Resources on hold (the record's, or a hold tag, which only ever asks for less): never
+    # written.
+    held: dict[str, Hold] = field(default_factory=dict)
     # The infrastructure-as-code tool whose calls triggered this plan, still building the VPC:
     # no subnet is moved off the main table under it (its own association would then fail).
     building: str = ""
@@ -149,7 +163,8 @@ class _Builder:
         if not any(
             f.code is FindingCode.HELD and f.resource_id == resource_id for f in self.findings
         ):
-            self.findings.append(held_finding(resource_id, self.held[resource_id]))
+            hold = self.held[resource_id]
+            self.findings.append(held_finding(resource_id, hold.note, hold.tool))
         return True
 
     def intent(self, subnet: Subnet) -> SubnetIntent:
@@ -246,6 +261,7 @@ def plan_vpc(
 
     managed_tables = managed_route_tables(snapshot)
     managed = managed_tables[0] if managed_tables else None
+    _report_claims(b)
     main = snapshot.main_route_table
     carry = _keep_in_step(b, main, managed)
     if managed is not None and len(managed_tables) > 1:
@@ -276,10 +292,7 @@ def plan_vpc(
         # off (a choice: Security Hub's EC2.15 asks for it).
         finishing = subnet.id in moved or (
             governing is not None
-            and (
-                governing.id in routed
-                or governing.tags.get(ROLE_TAG_KEY) == ROLE_PUBLIC_ROUTE_TABLE
-            )
+            and (governing.id in routed or snapshot.ownership.owns(governing.id))
         )
         if intents[subnet.id].is_explicit or finishing:
             gaps[subnet.id] += _plan_addresses(b, subnet, enforce=subnet.id in enforced)
@@ -291,13 +304,44 @@ def plan_vpc(
     return _read_only(plan, snapshot) if _is_shared(snapshot) else plan
 
 
-def _holds(snapshot: VpcSnapshot) -> dict[str, str]:
+def _holds(snapshot: VpcSnapshot) -> dict[str, Hold]:
+    """The record's holds; a hold tag is honoured too, since it only ever asks for less (its
+    words are shown as data, and choose nothing)."""
     tagged: list[Vpc | Subnet | RouteTable] = [
         snapshot.vpc,
         *snapshot.subnets,
         *snapshot.route_tables,
     ]
-    return {r.id: r.tags[HOLD_TAG_KEY] for r in tagged if HOLD_TAG_KEY in r.tags}
+    held = {
+        r.id: Hold(f"its tag {HOLD_TAG_KEY} says {shown(r.tags[HOLD_TAG_KEY])}")
+        for r in tagged
+        if HOLD_TAG_KEY in r.tags
+    }
+    return held | dict(snapshot.ownership.holds)
+
+
+def _report_claims(b: _Builder) -> None:
+    """A table that merely claims to be the remediator's (by tags anyone can write) is a
+    finding, nothing more."""
+    known = b.snapshot.ownership.known
+    for table in claimed_route_tables(b.snapshot):
+        why = (
+            "the remediator's record does not say it created it"
+            if known
+            else "no record of the remediator's is at hand to prove it was made by it"
+        )
+        b.find(
+            FindingCode.CLAIMED_ROUTE_TABLE,
+            table.id,
+            f"{_table_words(table)} is tagged as the remediator's, but {why}: it is never "
+            "deleted, merged, kept in step or given subnets on that claim",
+            person=known,
+        )
+
+
+def _table_words(table: RouteTable) -> str:
+    name = table.tags.get("Name")
+    return f"{table.id} ({shown(name)})" if name else table.id
 
 
 def _owner(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
@@ -359,7 +403,14 @@ def _report_intents(b: _Builder) -> None:
                 f"{intent.subnet_id} is left alone: {intent.reason}",
                 person=False,
             )
-        if intent.contradiction:
+        if intent.contradiction and intent.source is IntentSource.VPC_TAG:
+            b.find(
+                FindingCode.VPC_INTENT_CONTRADICTED,
+                intent.subnet_id,
+                intent.contradiction,
+                person=True,
+            )
+        elif intent.contradiction:
             b.find(
                 FindingCode.NAME_CONTRADICTS_INTENT,
                 intent.subnet_id,
@@ -396,7 +447,11 @@ def _plan_gateway(
         return
     if not public:
         return
-    explicit = sorted(s.id for s in public if b.intent(s).is_explicit and s.id in enforced)
+    # Only a subnet's own tag asks for a gateway: one tag on a VPC never builds a way out of
+    # a network that has none (an air-gapped VPC).
+    explicit = sorted(
+        s.id for s in public if b.intent(s).source is IntentSource.SUBNET_TAG and s.id in enforced
+    )
     # Routes to a gateway no longer attached: one was here, and someone detached it.
     detached = sorted(
         {
@@ -436,14 +491,15 @@ def _plan_gateway(
         f"its gateway {', '.join(detached)} was detached, and the remediator does not replace "
         "it behind anyone's back: attach one again"
         if detached
-        else "attach one (or tag the subnets public and allow the remediator to create it)"
+        else "attach one (or tag the subnets themselves public and allow the remediator to "
+        "create it; a tag on the VPC alone never does)"
     )
     b.find(
         FindingCode.NO_INTERNET_GATEWAY,
         vpc.id,
         f"{vpc.id} has no internet gateway attached, so {', '.join(s.id for s in public)} "
         f"cannot be public; {why}",
-        person=bool(explicit),
+        person=any(b.intent(s).is_explicit for s in public),
     )
 
 
@@ -468,13 +524,7 @@ def _keep_in_step(b: _Builder, main: RouteTable | None, managed: RouteTable | No
     b.carries.extend(carry.actions)
     b.carried[managed.id] = dict(carry.routes)
     if carry.record is not None:
-        b.carries.append(
-            RecordCarriedRoutes(
-                route_table=managed.id,
-                record=carry.record,
-                reason="the managed table records which routes it copied",
-            )
-        )
+        b.copies[managed.id] = MappingProxyType(dict(carry.record))
     if carry.problems and managed.subnet_ids:
         b.find(
             FindingCode.ROUTES_NOT_CARRIED,
@@ -644,7 +694,6 @@ def _new_managed_table(
                     "Name": f"vpcr-public-{vpc_id}",
                 }
             ),
-            client_token=managed_route_table_token(b.snapshot),
             reason="public subnets get their own route table; the main table stays private",
         )
     )
@@ -660,14 +709,7 @@ def _new_managed_table(
         for destination, target in carried.items()
         if destination in (IPV4_DEFAULT, IPV6_DEFAULT)
     )
-    if carry.record is not None:
-        b.carries.append(
-            RecordCarriedRoutes(
-                route_table=MANAGED_ROUTE_TABLE,
-                record=carry.record,
-                reason="the managed table records which routes it copied",
-            )
-        )
+    b.copies[MANAGED_ROUTE_TABLE] = MappingProxyType(dict(carry.record or {}))
     return MANAGED_ROUTE_TABLE
 
 
@@ -687,6 +729,17 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
     if managed is not None and b.on_hold(managed.id):
         return
     moving = ", ".join(s.id for s in subnets)
+    if managed is None and (claimed := claimed_route_tables(b.snapshot)):
+        # Not a second table beside one that says it is the remediator's: a person decides.
+        b.find(
+            FindingCode.CLAIMED_ROUTE_TABLE,
+            subnets[0].id,
+            f"{moving} not moved off the main table {main.id}: "
+            f"{', '.join(t.id for t in claimed)} says it is the remediator's public table, which "
+            "its record does not prove, and a second one is not made beside it",
+            person=True,
+        )
+        return
     if managed is None:
         carry = plan_carry(b.snapshot, main, None, MANAGED_ROUTE_TABLE)
     carried = dict(carry.routes)
@@ -758,15 +811,13 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
         b.changed.add(subnet.id)
 
 
-def _holds_only_own_routes(table: RouteTable, carry: CarryPlan) -> bool:
-    """A duplicate managed table holding nothing but what the remediator puts there."""
-    return all(
-        r.is_local
-        or (r.is_default and r.target_kind is TargetKind.IGW)
-        or carry.routes.get(r.destination) == r.target_id
-        for r in table.routes
-        if not r.is_learned
-    )
+def _defaults(table: RouteTable) -> dict[str, str]:
+    """A table's default routes (destination -> target), as made, not learned."""
+    return {
+        d: route.target_id
+        for d in (IPV4_DEFAULT, IPV6_DEFAULT)
+        if (route := table.route_to(d)) is not None and not route.is_learned
+    }
 
 
 def _plan_merge_duplicates(
@@ -776,34 +827,50 @@ def _plan_merge_duplicates(
     carry: CarryPlan,
     enforced: set[str],
 ) -> None:
-    """Concurrent reconciles can each create a managed table before seeing the others' (AWS's
-    ClientToken prevents it; an emulator may not). Every reconcile merges them the same way:
-    the lowest id stays, the others' subnets move to it, and the emptied tables are deleted.
-    A subnet whose routing the move would change is moved only where its intent is enforced.
+    """Concurrent reconciles can each create a table before seeing the others'. Every reconcile
+    merges them the same way: the lowest id stays, the others' subnets move to it, and the
+    emptied tables are deleted. Only tables the record proves are the remediator's are merged,
+    and only where the whole route sets agree, so that no subnet's routing changes and no
+    route is lost: a default route only the duplicate has is added to the kept table first
+    (where every subnet it governs is meant to be public and in scope); one only the kept
+    table has reaches the duplicate's subnets only where their intent is enforced.
     """
-    carried = b.carried.get(canonical.id, {})
-    subnets = {s.id: s for s in b.snapshot.subnets}
+    kept_items = (
+        dict(carry.items)
+        if carry.items is not None
+        else dict(carried_by(canonical, b.snapshot).items)
+    )
+    kept_defaults = _defaults(canonical)
+    hands_off = [s.id for s in b.snapshot.subnets_governed_by(canonical) if s.id not in enforced]
+    to_add: set[str] = set()
 
     def why_not(table: RouteTable) -> str:
-        if table.tags.get(MANAGED_TAG_KEY) != MANAGED_CREATED or not _holds_only_own_routes(
-            table, carry
-        ):
-            return "holds routes the remediator did not add"
+        if table.id in b.held:
+            return "is on hold"
         if b.gateway is None and any(r.target_kind is TargetKind.IGW for r in table.routes):
             # With no gateway attached, the record that one was detached: deleting it would
             # let the next plan replace a gateway someone took away.
             return "routes to an internet gateway no longer attached (someone detached it)"
         if not b.only_public_subnets(table):  # an ignored or private subnet is never moved
             return "governs subnets not meant to be public"
-        for subnet_id in sorted(table.subnet_ids):
-            subnet = subnets.get(subnet_id)
-            if subnet is None or subnet_id in enforced:
+        items = dict(carried_by(table, b.snapshot).items)
+        if items != kept_items:
+            differ = sorted(set(items.items()) ^ set(kept_items.items()))
+            return f"its routes differ from those of {canonical.id} ({_items_words(differ)})"
+        subnets = b.snapshot.subnets_governed_by(table)
+        for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
+            here, there = _defaults(table).get(destination), kept_defaults.get(destination)
+            if here == there:
                 continue
-            for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
-                here = route_status(table, destination, subnet)
-                there = _will_route(canonical, carried, destination, subnet)
-                if here != there:
-                    return f"moving {subnet_id} to {canonical.id} would change its routing"
+            if there is None and here == b.gateway and not hands_off:
+                to_add.add(destination)  # the kept table gains it before anything moves
+                continue
+            if here is None and there == b.gateway and all(s.id in enforced for s in subnets):
+                continue  # its subnets are meant to be public, and get the route
+            return (
+                f"it sends {destination} to {here or 'nowhere'} and {canonical.id} to "
+                f"{there or 'nowhere'}"
+            )
         return ""
 
     reasons = {t.id: why_not(t) for t in duplicates}
@@ -812,48 +879,36 @@ def _plan_merge_duplicates(
             b.find(
                 FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
                 table.id,
-                f"{table.id} is tagged as a managed public table besides {canonical.id} but "
-                f"{reasons[table.id]}; it is left as it is",
+                f"{table.id} is a second public table of the remediator's besides "
+                f"{canonical.id}, but {reasons[table.id]}; it is left as it is",
                 person=True,
             )
     mergeable = [t for t in duplicates if not reasons[t.id]]
-    moving = [(assoc, sid) for t in mergeable for assoc, sid in t.associations]
-    hands_off = [s.id for s in b.snapshot.subnets_governed_by(canonical) if s.id not in enforced]
-    needed = sorted(
-        {(d, sid) for _, sid in moving if sid in subnets for d in destinations(subnets[sid])}
-    )
-    for destination, subnet_id in needed:
-        status, target = _will_route(canonical, carried, destination, subnets[subnet_id])
-        if status is RouteStatus.OK or subnet_id not in enforced:
-            continue  # out of scope, it moves only to a table that routes it the same
-        # Not `carry.problems`: those say the managed table cannot equal the main table, which
-        # matters for a subnet leaving the main table; these leave a duplicate managed table
-        # that holds only the remediator's routes, and the same route goes on it otherwise.
-        if (
-            status is RouteStatus.CONFLICT
-            or b.gateway is None
-            or not b.only_public_subnets(canonical)
-            or hands_off
-        ):
-            b.find(
-                FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
-                canonical.id,
-                f"duplicates of the managed table {canonical.id} are not merged into it: it "
-                f"cannot route {destination} to an internet gateway for them",
-                person=True,
-            )
-            return
-        b.fix_route(canonical.id, destination, b.gateway, status, target)
-    b.merged_into.update({t.id: canonical for t in mergeable})
-    for association_id, subnet_id in moving:
-        b.merges.append(
-            ReplaceRouteTableAssociation(
-                association_id=association_id,
-                route_table=canonical.id,
-                subnet_id=subnet_id,
-                reason=f"one managed public table per VPC: {canonical.id} is kept",
-            )
+    if not mergeable:
+        return
+    if to_add and (b.gateway is None or not b.only_public_subnets(canonical)):
+        b.find(
+            FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
+            canonical.id,
+            f"duplicates of the managed table {canonical.id} are not merged into it: it "
+            f"cannot take their {', '.join(sorted(to_add))} route",
+            person=True,
         )
+        return
+    for destination in sorted(to_add):
+        assert b.gateway is not None  # noqa: S101 - to_add names only the attached gateway
+        b.fix_route(canonical.id, destination, b.gateway, RouteStatus.MISSING, "")
+    b.merged_into.update({t.id: canonical for t in mergeable})
+    for table in mergeable:
+        for association_id, subnet_id in table.associations:
+            b.merges.append(
+                ReplaceRouteTableAssociation(
+                    association_id=association_id,
+                    route_table=canonical.id,
+                    subnet_id=subnet_id,
+                    reason=f"one managed public table per VPC: {canonical.id} is kept",
+                )
+            )
     for table in mergeable:
         b.merges.append(
             DeleteRouteTable(
@@ -861,6 +916,12 @@ def _plan_merge_duplicates(
                 reason=f"a duplicate of {canonical.id}, created by a concurrent reconcile",
             )
         )
+
+
+def _items_words(items: list[tuple[Item, str]]) -> str:
+    shown_items = [f"{key} -> {target or kind}" for (kind, key), target in items[:3]]
+    more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+    return ", ".join(shown_items) + more
 
 
 def _plan_private(b: _Builder) -> None:
@@ -943,6 +1004,7 @@ def _assemble(b: _Builder, policy: Policy) -> Plan:
         actions=tuple(actions),
         findings=tuple(b.findings),
         intents=tuple(b.intents.values()),
+        copies=MappingProxyType(dict(b.copies)),
     )
 
 

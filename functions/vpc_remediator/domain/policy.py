@@ -37,9 +37,12 @@ ROLE_INTERNET_GATEWAY = "internet-gateway"
 # On a resource whose change by the remediator another principal undid (twice): hands off until
 # a person removes the tag (or runs `vpc-remediator release`). Its value says who and when.
 HOLD_TAG_KEY = "vpc-remediator:hold"
-# On the managed public table: a fingerprint of what it last copied from the main table, so
-# that a change made to it by hand is told apart from a change to the main table.
-CARRIED_TAG_KEY = "vpc-remediator:carried"
+# On a route table the remediator creates: a one-time token of that creation. Its record
+# names the token before the call, so a reconcile that stopped before it read the new table's
+# id back still finds its table (and only its: the token is not known before the call).
+CREATION_TAG_KEY = "vpc-remediator:creation"
+# Tags are labels for people: anyone who can tag can write them. What the remediator owns is
+# proven by its record (domain/ownership.py), never by these.
 
 
 class Mode(StrEnum):

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .text import ident
+
 
 class CallerKind(StrEnum):
     CONSOLE = "console"  # a person in the AWS Management Console
@@ -31,7 +33,7 @@ class Caller:
     @property
     def described(self) -> str:
         who = self.tool or str(self.kind)
-        return f"{who} ({self.principal})" if self.principal else who
+        return f"{who} ({ident(self.principal)})" if self.principal else who
 
 
 UNKNOWN_CALLER = Caller(CallerKind.UNKNOWN)

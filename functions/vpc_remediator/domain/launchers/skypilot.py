@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from ..model import Subnet
 from ..policy import Policy
+from ..text import shown
 from . import advice
 from .view import (
     Decision,
@@ -63,9 +64,11 @@ def decide(
     if vpc_name is not None:
         named = view.named(vpc_name)
         if not named:
-            return Decision(False, f"{fails} 'No VPC with name {vpc_name!r} is found in {region}'")
+            return Decision(
+                False, f"{fails} 'No VPC with name {shown(vpc_name)} is found in {region}'"
+            )
         if len(named) > 1:
-            return Decision(False, f"{fails} 'Multiple VPCs with name {vpc_name!r} found'")
+            return Decision(False, f"{fails} 'Multiple VPCs with name {shown(vpc_name)} found'")
         scope = named[0].id
         candidates = view.subnets_of(scope)
         where = f"VPC {vpc_name} ({scope})"

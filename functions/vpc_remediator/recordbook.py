@@ -1,0 +1,103 @@
+"""The service's keeper of what the remediator owns (domain/ownership.py), in its memory.
+
+Every read of the region is given what the record proves for each VPC (one query for the
+region), after confirming what that read shows of the entries written ahead; every plan is
+written ahead before it is applied, its new route tables under one-time tokens. Without a
+memory (the command line without the stack's record) nothing is proven: each VPC's ownership
+says so, and nothing is deleted, merged or removed on a tag's claim.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+from .domain import ownership
+from .domain.actions import CreateRouteTable
+from .domain.memory import Memory
+from .domain.model import RegionSnapshot
+from .domain.planner import Plan
+from .observability import logger
+
+
+class RecordBook:
+    def __init__(
+        self,
+        memory: Memory | None,
+        region: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        token: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self._memory = memory
+        self._region = region
+        self._clock = clock
+        self._token = token
+        # vpc -> its entries as last read (and written) in this reconcile
+        self._entries: dict[str, dict[str, Mapping[str, Any]]] = {}
+        self._read: RegionSnapshot | None = None
+
+    @property
+    def known(self) -> bool:
+        return self._memory is not None
+
+    def attach(self, region: RegionSnapshot) -> RegionSnapshot:
+        """The region with each VPC's ownership: what the record proves, once the pending
+        entries this read shows are confirmed."""
+        if self._memory is None:
+            return region
+        stored = self._memory.recall_all(ownership.KIND, prefix=f"{self._region}:")
+        by_vpc: dict[str, dict[str, Mapping[str, Any]]] = {}
+        for key, value in stored.items():
+            vpc_id, _, entry = key[len(self._region) + 1 :].partition(":")
+            by_vpc.setdefault(vpc_id, {})[entry] = value
+        details = {}
+        for vpc_id, snapshot in region.details.items():
+            entries = by_vpc.get(vpc_id, {})
+            change = ownership.tidy(entries, snapshot, self._clock())
+            if change:
+                self._write(vpc_id, change)
+                entries = change.applied_to(entries)
+            self._entries[vpc_id] = dict(entries)
+            details[vpc_id] = replace(snapshot, ownership=ownership.ownership(entries, snapshot))
+        self._read = replace(region, details=MappingProxyType(details))
+        return self._read
+
+    def ahead(self, plan: Plan) -> Plan:
+        """The plan as it will be applied (its new tables under one-time tokens), recorded first
+        so that a reconcile that stops part way leaves nothing it did unaccounted for."""
+        tokens = {a.ref: self._token() for a in plan.writes if isinstance(a, CreateRouteTable)}
+        actions = ownership.with_tokens(plan.actions, tokens)
+        plan = replace(plan, actions=actions)
+        snapshot = self._read.details.get(plan.scope) if self._read is not None else None
+        if self._memory is None or snapshot is None or not plan.writes:
+            return plan
+        entries = self._entries.get(plan.scope, {})
+        change = ownership.ahead(
+            entries,
+            snapshot,
+            actions=plan.writes,
+            copies=plan.copies,
+            tokens=tokens,
+            now=self._clock(),
+        )
+        if change:
+            self._write(plan.scope, change)
+            self._entries[plan.scope] = change.applied_to(entries)
+        return plan
+
+    def _write(self, vpc_id: str, change: ownership.Change) -> None:
+        assert self._memory is not None  # noqa: S101 - callers check
+        prefix = ownership.vpc_prefix(self._region, vpc_id)
+        for entry, value in change.put.items():
+            self._memory.remember(ownership.KIND, prefix + entry, value, days=None)
+        for entry in change.delete:
+            self._memory.forget(ownership.KIND, prefix + entry)
+        logger.info(
+            "record written",
+            extra={"vpc": vpc_id, "put": sorted(change.put), "deleted": sorted(change.delete)},
+        )
