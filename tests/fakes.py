@@ -41,7 +41,6 @@ from vpc_remediator.domain.model import (
     VpcSnapshot,
     frozen_tags,
 )
-
 from vpc_remediator.domain.ownership import written_item
 
 # The prefix list a gateway endpoint's routes name (one per fake endpoint is enough).

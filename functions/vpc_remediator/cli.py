@@ -32,6 +32,7 @@ from .domain.planner import Plan
 from .domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
 from .domain.provenance import Caller
 from .domain.report import Report, notice_document, report_lines
+from .domain.text import shown
 from .settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 
 RUN_SCHEMA = "vpc-remediator/run"
@@ -56,6 +57,13 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
     )
     where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
+    where.add_argument(
+        "--record-table",
+        default=defaults.memory_table,
+        help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE): "
+        "where the remediator records what it owns. Without it, what the remediator made "
+        "before is not proven: nothing is deleted, merged or moved onto on a tag's claim",
+    )
     org = common.add_argument_group(
         "an organisation (from its management account or a delegated administrator)"
     )
@@ -160,6 +168,11 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
     release.add_argument("resource", help="the subnet, route table or VPC on hold")
     release.add_argument("--region", action="append", default=[], help="its region")
     release.add_argument("--profile", help="the AWS profile to use")
+    release.add_argument(
+        "--record-table",
+        default=defaults.memory_table,
+        help="the stack's memory table, where the hold is recorded (default $VPCR_MEMORY_TABLE)",
+    )
     return parser
 
 
@@ -228,6 +241,7 @@ def _run_region(
     remediator = remediator_for(
         policy,
         clients_for(region),
+        record_table=args.record_table,
         look_up_makers=not args.explicit_only,
         ask_unknown=True,
         approve=approve,
@@ -391,30 +405,53 @@ _HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")
 
 
 def _release(args: argparse.Namespace, out: TextIO) -> int:
-    """Take a resource off hold: the remediator may change it again (and tries once more)."""
+    """Take a resource off hold: the remediator may change it again (and tries once more). The
+    hold is the stack's record's; its tag is a label, removed with it."""
     from .aws.clients import clients_for
+    from .aws.memory import DynamoMemory
     from .aws.writer import ActionWriter
+    from .domain import ownership
     from .domain.actions import ReleaseHold
     from .domain.report import ActionStatus
 
     if not _HELD.match(args.resource):
-        raise CliError(f"{args.resource!r} is not a subnet, route table or VPC id")
+        raise CliError(f"{shown(args.resource)} is not a subnet, route table or VPC id")
     (region,) = _regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
-    ec2 = clients_for(region).ec2
+    clients = clients_for(region)
+    ec2 = clients.ec2
     tags = ec2.describe_tags(
         Filters=[
             {"Name": "resource-id", "Values": [args.resource]},
             {"Name": "key", "Values": [HOLD_TAG_KEY]},
         ]
     )["Tags"]
-    if not tags:
+    record = DynamoMemory(clients, args.record_table) if args.record_table else None
+    held = {}
+    if record is not None:
+        held = {
+            key: value
+            for key, value in record.recall_all(ownership.KIND, prefix=f"{region}:").items()
+            if key.endswith(f":hold|{args.resource}")
+        }
+    if not tags and not held:
         print(f"{args.resource} is not on hold in {region}", file=out)
         return EXIT_NOT_COMPLIANT
-    action = ReleaseHold(resource_id=args.resource, reason="a person released it")
-    (outcome,) = ActionWriter(ec2).apply([action])
-    if outcome.status is not ActionStatus.APPLIED:
-        raise CliError(f"{args.resource} not released: {outcome.detail}")
-    print(f"released {args.resource} (it was on hold: {tags[0]['Value']})", file=out)
+    if tags:
+        action = ReleaseHold(resource_id=args.resource, reason="a person released it")
+        (outcome,) = ActionWriter(ec2).apply([action])
+        if outcome.status is not ActionStatus.APPLIED:
+            raise CliError(f"{args.resource} not released: {outcome.detail}")
+    for key in held:
+        assert record is not None  # noqa: S101 - held is empty without a record
+        record.forget(ownership.KIND, key)
+    note = next((str(v.get("note", "")) for v in held.values()), tags[0]["Value"] if tags else "")
+    print(f"released {args.resource} (it was on hold: {shown(note, 200)})", file=out)
+    if record is None:
+        print(
+            "  the stack's record was not named (--record-table): if it holds the resource "
+            "too, the remediator still leaves it alone",
+            file=out,
+        )
     return EXIT_COMPLIANT
 
 

@@ -30,20 +30,20 @@ class RecordBook:
         memory: Memory | None,
         region: str,
         *,
+        durable: bool = True,
         clock: Callable[[], float] = time.time,
         token: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
+        """`durable`: the memory is the stack's record; False for one that lasts a run (what
+        the run made is its own, and the rest is not proven)."""
         self._memory = memory
+        self._durable = durable
         self._region = region
         self._clock = clock
         self._token = token
         # vpc -> its entries as last read (and written) in this reconcile
         self._entries: dict[str, dict[str, Mapping[str, Any]]] = {}
         self._read: RegionSnapshot | None = None
-
-    @property
-    def known(self) -> bool:
-        return self._memory is not None
 
     def attach(self, region: RegionSnapshot) -> RegionSnapshot:
         """The region with each VPC's ownership: what the record proves, once the pending
@@ -63,7 +63,8 @@ class RecordBook:
                 self._write(vpc_id, change)
                 entries = change.applied_to(entries)
             self._entries[vpc_id] = dict(entries)
-            details[vpc_id] = replace(snapshot, ownership=ownership.ownership(entries, snapshot))
+            owned = ownership.ownership(entries, snapshot)
+            details[vpc_id] = replace(snapshot, ownership=replace(owned, known=self._durable))
         self._read = replace(region, details=MappingProxyType(details))
         return self._read
 

@@ -28,8 +28,8 @@ from .domain.report import (
 from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from .holdbook import HoldBook
 from .makers import MakerBook
-from .recordbook import RecordBook
 from .observability import logger
+from .recordbook import RecordBook
 
 REGION_SCOPE = "default VPC"
 # Apply-and-verify rounds before a reconcile is declared not converged.
@@ -117,6 +117,7 @@ class Remediator:
     # line names it, or goes without: then nothing is proven, and nothing is deleted, merged
     # or removed on a tag's claim).
     record: Memory | None = None
+    record_durable: bool = True  # False: a memory of this run only (the command line)
     holds: HoldBook = field(init=False)
     records: RecordBook = field(init=False)
     # The readiness of the last region read: every report of a sweep shares one read.
@@ -128,7 +129,7 @@ class Remediator:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
             raise ValueError("remediate mode needs a writer")
         self.holds = HoldBook(self.memory, self.reader.region)
-        self.records = RecordBook(self.record, self.reader.region)
+        self.records = RecordBook(self.record, self.reader.region, durable=self.record_durable)
 
     def _read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
         """A batched read of the region, with what the record proves the remediator owns."""

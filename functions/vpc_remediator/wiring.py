@@ -13,6 +13,7 @@ from .aws.memory import DynamoMemory
 from .aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
 from .aws.reader import SnapshotReader
 from .aws.writer import ActionWriter
+from .domain.memory import Memory, RunMemory
 from .domain.planner import Plan
 from .domain.policy import Mode, Policy
 from .makers import MakerBook
@@ -29,6 +30,7 @@ def remediator_for(
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
+    record_table: str | None = None,
     look_up_makers: bool = False,
     ask_unknown: bool = False,
     approve: Callable[[list[Plan]], bool] | None = None,
@@ -39,8 +41,15 @@ def remediator_for(
     one GetCallerIdentity call asks. `look_up_makers`: who made a subnet is looked up in
     CloudTrail's history where no event says it (the sweep, the CLI); `ask_unknown`: a subnet
     whose maker is not known is in the plan (a person approves it) rather than left alone.
+    `record_table`: the stack's memory table, where the command line reads and writes what the
+    remediator owns (the Lambdas' is `memory_table`).
     """
     memory = DynamoMemory(clients, memory_table) if memory_table else None
+    # What the remediator owns: the stack's record (the Lambdas' memory, or a table the command
+    # line names), else a memory of this run only.
+    record: Memory = memory or (
+        DynamoMemory(clients, record_table) if record_table else RunMemory()
+    )
     makers = (
         MakerBook(
             CloudTrailHistory(clients), memory, clients.region, policy, ask_unknown=ask_unknown
@@ -64,7 +73,8 @@ def remediator_for(
         fallback=fallback,
         time_left=time_left,
         memory=memory,
-        record=memory,
+        record=record,
+        record_durable=memory is not None or record_table is not None,
         makers=makers,
         approve=approve,
     )

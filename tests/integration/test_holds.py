@@ -5,16 +5,18 @@ there) and writes nothing more, the sweep included."""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
 
+from tests.conftest import REGION
 from tests.faults import VirtualClock
 from tests.integration.conftest import Aws
 from tests.integration.test_routes_kept import governing
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator import holdbook
+from vpc_remediator import cli, holdbook
 from vpc_remediator.domain.policy import HOLD_TAG_KEY
 from vpc_remediator.handlers import sweep, vpc_changes
 
@@ -120,6 +122,7 @@ def test_a_config_remediation_deleting_the_route_four_times(aws: Aws, clock: Vir
     assert aws.log.writes == []
 
 
+@pytest.mark.usefixtures("logger_as_it_was")
 def test_a_person_releases_the_hold_and_the_remediator_tries_once_more(
     aws: Aws, clock: VirtualClock
 ) -> None:
@@ -134,7 +137,15 @@ def test_a_person_releases_the_hold_and_the_remediator_tries_once_more(
         aws, clock, ec2_15, "ModifySubnetAttribute-securityhub", {"subnet": ids["subnet"]}
     )
     aws.notices()
-    aws.ec2.delete_tags(Resources=[ids["subnet"]], Tags=[{"Key": HOLD_TAG_KEY}])  # released
+    # Removing the tag alone releases nothing: the hold is the stack's record's.
+    aws.ec2.delete_tags(Resources=[ids["subnet"]], Tags=[{"Key": HOLD_TAG_KEY}])
+    clock.now += 600
+    aws.log.clear()
+    aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet=ids["subnet"])
+    assert aws.log.writes == [] and not aws.maps_public_ip(ids["subnet"])
+    out = io.StringIO()
+    assert cli.main(["release", ids["subnet"], "--region", REGION], out=out) == 0  # a person
+    assert "released" in out.getvalue() and "record" not in out.getvalue()
     clock.now += 600
     aws.log.clear()
     aws.invoke(vpc_changes, "ModifySubnetAttribute", subnet=ids["subnet"])

@@ -276,7 +276,4 @@ def test_a_table_it_cannot_carry_routes_for_plans_nothing_for_it() -> None:
     snap = vpc_snapshot(subnet(S1), main_routes=(route(PCX, "10.9.0.0/16", blackhole=True),))
     carry = plan_carry(snap, snap.main_route_table, None, MANAGED)  # type: ignore[arg-type]
     assert carry.actions == () and carry.problems
-    assert not any(
-        isinstance(a, CopyRoute | EnableRoutePropagation)
-        for a in carry.actions
-    )
+    assert not any(isinstance(a, CopyRoute | EnableRoutePropagation) for a in carry.actions)

@@ -42,9 +42,7 @@ class DynamoMemory:
         value: Mapping[str, Any] = json.loads(item["value"]["S"])
         return value
 
-    def remember(
-        self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None
-    ) -> None:
+    def remember(self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None) -> None:
         item: dict[str, AttributeValueTypeDef] = {
             "pk": {"S": kind},
             "sk": {"S": key},

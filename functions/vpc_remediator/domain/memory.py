@@ -25,9 +25,7 @@ class Memory(Protocol):
 
     def recall(self, kind: str, key: str) -> Mapping[str, Any] | None: ...
 
-    def remember(
-        self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None
-    ) -> None:
+    def remember(self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None) -> None:
         """Keep a record for `days`, or (None) until it is forgotten."""
         ...
 
@@ -95,3 +93,23 @@ class Recollection:
                 self._memory.remember(SAID, key, {"fingerprints": sorted(now)}, days=SAID_DAYS)
             else:
                 self._memory.forget(SAID, key)
+
+
+class RunMemory:
+    """A memory that lasts one run (the command line without the stack's record): what the run
+    itself made is known to it, and nothing else."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+    def recall(self, kind: str, key: str) -> Mapping[str, Any] | None:
+        return self._records.get((kind, key))
+
+    def remember(self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None) -> None:
+        self._records[(kind, key)] = dict(value)
+
+    def forget(self, kind: str, key: str) -> None:
+        self._records.pop((kind, key), None)
+
+    def recall_all(self, kind: str, prefix: str = "") -> dict[str, Mapping[str, Any]]:
+        return {k: v for (c, k), v in self._records.items() if c == kind and k.startswith(prefix)}

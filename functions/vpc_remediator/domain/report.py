@@ -36,6 +36,8 @@ NORMAL_STATES = frozenset(
         FindingCode.BLOCKED_BY_PUBLIC_ACCESS,
         FindingCode.NAME_CONTRADICTS_INTENT,
         FindingCode.DEFAULT_VPC_ABSENT_BY_POLICY,
+        # Informational only where no record is at hand (the command line without it).
+        FindingCode.CLAIMED_ROUTE_TABLE,
     }
 )
 
