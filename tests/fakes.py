@@ -57,7 +57,7 @@ def apply_actions(snapshot: VpcSnapshot, actions: tuple[Action, ...]) -> VpcSnap
     """The snapshot after the actions, as AWS would make it; its ownership as the record would
     say once a read confirmed what the remediator wrote (domain/ownership.py)."""
     created: dict[Pending, str] = {}
-    after = _apply_to_ec2(snapshot, actions, created)
+    after = apply_to_ec2(snapshot, actions, created)
     return replace(after, ownership=_owned_after(snapshot, after, actions, created))
 
 
@@ -101,9 +101,11 @@ def _owned_after(
     )
 
 
-def _apply_to_ec2(
-    snapshot: VpcSnapshot, actions: tuple[Action, ...], created: dict[Pending, str]
+def apply_to_ec2(
+    snapshot: VpcSnapshot, actions: tuple[Action, ...], created: dict[Pending, str] | None = None
 ) -> VpcSnapshot:
+    """EC2's side alone: the record is left as it was (the service's RecordBook keeps it)."""
+    created = {} if created is None else created
 
     def rid(ref: Ref) -> str:
         return created[ref] if isinstance(ref, Pending) else ref

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from .domain import holds
+from .domain.actions import Action
 from .domain.memory import Memory
 from .domain.planner import Plan
 from .domain.policy import AutoScope
@@ -67,4 +68,17 @@ class HoldBook:
             vpc_id,
             record,
             holds.applied(vpc_id, outcomes, record, run=self.run, now=time.time()),
+        )
+
+    def completed(
+        self, vpc_id: str, outcomes: tuple[ActionOutcome, ...], remaining: tuple[Action, ...]
+    ) -> None:
+        """Note the subnets this reconcile finished whole (auto intent is then done with them)."""
+        if self._memory is None or not outcomes or not vpc_id.startswith("vpc-"):
+            return
+        record = self._record(vpc_id)
+        self._store(
+            vpc_id,
+            record,
+            holds.completed(record, outcomes, remaining, run=self.run, now=time.time()),
         )

@@ -250,6 +250,8 @@ class Remediator:
             current = {v: self._plan(after, v, auto, call) for v in targets}
             if self._out_of_time():
                 break  # what is left is the retry's, from live state
+        for v in targets:
+            self.holds.completed(v, outcomes[v], current[v].writes)
         return [
             self._report(v, (plans[v],), outcomes[v], after, call, verified=(current[v],))
             for v in targets

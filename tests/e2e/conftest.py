@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from local_aws.emulator import drain, moto_server, subscribed_topic
+from local_aws.emulator import create_memory_table, drain, moto_server, subscribed_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -119,6 +119,8 @@ def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setenv("VPCR_TOPIC_ARN", topic)
     monkeypatch.setenv("VPCR_DEAD_LETTER_QUEUE_URL", dead_letter)
     monkeypatch.setenv("VPCR_SETTLE_SECONDS", "0")
+    # The stack's memory table: said once, holds, and the record of what the remediator owns.
+    monkeypatch.setenv("VPCR_MEMORY_TABLE", create_memory_table(emulator.client("dynamodb")))
     monkeypatch.setenv(
         "VPCR_OWN_ROLE_ARNS",
         "arn:aws:iam::123456789012:role/vpc-remediator-VpcChangesFunctionRole",

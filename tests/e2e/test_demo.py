@@ -50,7 +50,7 @@ def test_the_demo_fixes_the_seed_story() -> None:
         "Ray",
         "dstack",
     ]
-    assert last[0] == "   SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)"
+    assert last[0] == '   SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)'
     assert (
         last[2].startswith("   Ray: ready (subnet-")
         and "maps public IPs and routes to igw-" in last[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,10 +22,18 @@ from vpc_remediator.wiring import remediator_for
 THREADS = 20
 
 
-def remediator_of_its_own(deployment: Deployment) -> Remediator:
-    clients = AwsClients("eu-south-1")  # each invocation its own session and clients
-    assert clients.ec2 and clients.sns  # built now, so that the threads start together
-    return remediator_for(Policy(), clients, account="123456789012", topic_arn=deployment.topic_arn)
+def remediator_of_its_own(deployment: Deployment, memory_table: str) -> Remediator:
+    """One invocation: its own session and clients, the stack's one memory table (where what
+    the remediator owns is recorded, so that each knows the tables the others made)."""
+    clients = AwsClients("eu-south-1")
+    assert clients.ec2 and clients.sns and clients.dynamodb  # built now: the threads start together
+    return remediator_for(
+        Policy(),
+        clients,
+        account="123456789012",
+        topic_arn=deployment.topic_arn,
+        memory_table=memory_table,
+    )
 
 
 def test_twenty_concurrent_invocations_for_one_vpc_converge_on_one_table(
@@ -45,7 +54,8 @@ def test_twenty_concurrent_invocations_for_one_vpc_converge_on_one_table(
         own_role_arns=frozenset(),
     )
     assert isinstance(decision, Trigger)
-    remediators = [remediator_of_its_own(deployment) for _ in range(THREADS)]
+    memory_table = os.environ["VPCR_MEMORY_TABLE"]  # the deployment's
+    remediators = [remediator_of_its_own(deployment, memory_table) for _ in range(THREADS)]
     start = threading.Barrier(THREADS)
 
     def invocation(remediator: Remediator) -> list[Report]:

@@ -79,14 +79,14 @@ def test_the_seed_story_before_and_after_for_every_launcher_in_both_modes(
     text = emulator.cli("audit").stdout
     lines = text.split("  Readiness:\n", 1)[1].splitlines()
     assert lines[:8] == [
-        "    SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)",
+        '    SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)',
         lines[1],
-        f"    SkyPilot 0.7: ready (public subnets of VPC skypilot-vpc ({ids['vpc']}) in a)",
+        f'    SkyPilot 0.7: ready (public subnets of VPC "skypilot-vpc" ({ids["vpc"]}) in a)',
         lines[3],
         f"    Ray: ready ({ids['subnet']} maps public IPs and routes to {ids['igw']})",
-        f"    Ray (use_internal_ips): ready (subnets of skypilot-vpc ({ids['vpc']}) in a; but none "
+        f'    Ray (use_internal_ips): ready (subnets of "skypilot-vpc" ({ids["vpc"]}) in a; but none '
         "has 0.0.0.0/0 through a NAT gateway: nodes cannot reach the internet)",
-        "    dstack: ready with vpc_name: skypilot-vpc (public subnets in a; list eu-south-1 "
+        '    dstack: ready with vpc_name: "skypilot-vpc" (public subnets in a; list eu-south-1 '
         "under `regions`: it is not a default region)",
         lines[7],
     ]

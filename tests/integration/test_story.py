@@ -119,7 +119,7 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     # never pretends the first is fixed); Ray and SkyPilot 0.7 look at every VPC.
     sky = entry(document["readiness"], "skypilot")
     assert not sky["ready"] and "Does a default VPC exist" in sky["reason"]
-    assert sky["advice"] == "in ~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    assert sky["advice"] == 'in ~/.sky/config.yaml: aws: {vpc_name: "skypilot-vpc"}'
     named = entry(document["readiness"], "skypilot", vpc_name="skypilot-vpc")
     assert (named["ready"], named["vpc_id"], named["subnet_ids"]) == (
         True,
@@ -138,7 +138,9 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
         in text
     )
     readiness = text.split("Readiness:\n", 1)[1]
-    assert "  SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)\n" in readiness
+    assert (
+        '  SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)\n' in readiness
+    )
 
 
 def test_the_same_events_again_write_nothing_and_send_nothing(aws: Aws) -> None:

@@ -129,7 +129,11 @@ def test_auto_intent_is_applied_once_per_subnet() -> None:
 
     record = {
         f"{S1}|public-IP mapping": {"count": 0, "run": "earlier", "at": 1.0},
+        f"{S1}|done": {"run": "earlier", "at": 1.0},
         "subnet-00000000000000002|public-IP mapping": {"count": 0, "run": "now", "at": 2.0},
+        "subnet-00000000000000002|done": {"run": "now", "at": 2.0},
+        # Moved by an earlier reconcile that stopped before its public IPs: not done.
+        "subnet-00000000000000003|association with the managed public table": {"run": "earlier"},
         "rtb-0000000000managed|route 0.0.0.0/0 to the internet gateway": {"run": "earlier"},
     }
     assert finished_before(record, run="now") == {S1}  # this reconcile's own are not done
@@ -141,3 +145,32 @@ def test_auto_intent_is_applied_once_per_subnet() -> None:
     (finding,) = [f for f in once.findings if f.resource_id == S1]
     assert finding.code is FindingCode.AUTO_INTENT_NOT_ENFORCED and not finding.needs_person
     assert "finished it once already" in finding.message
+
+
+def test_a_subnet_is_done_only_when_its_whole_change_completed() -> None:
+    """A reconcile that stops between a subnet's association and its mapping leaves it to the
+    retry: only a subnet whose every change succeeded, with nothing left to plan, is done."""
+    from vpc_remediator.domain.actions import AssociateRouteTable, SetMapPublicIpOnLaunch
+    from vpc_remediator.domain.holds import completed, finished_before
+    from vpc_remediator.domain.report import ActionOutcome, ActionStatus
+
+    s2 = "subnet-00000000000000002"
+    moved = [AssociateRouteTable(route_table="rtb-1", subnet_id=s, reason="r") for s in (S1, s2)]
+    mapped = [SetMapPublicIpOnLaunch(subnet_id=s, enabled=True, reason="r") for s in (S1, s2)]
+    outcomes = (
+        ActionOutcome(moved[0], ActionStatus.APPLIED),
+        ActionOutcome(mapped[0], ActionStatus.APPLIED),
+        ActionOutcome(moved[1], ActionStatus.APPLIED),
+        ActionOutcome(mapped[1], ActionStatus.DEFERRED),  # time ran out
+    )
+    record = completed({}, outcomes, (mapped[1],), run="first", now=1.0)
+    assert finished_before(record, run="retry") == {S1}
+    # A write that failed, or one still planned after the verifying read, is not done either.
+    failed = (
+        ActionOutcome(moved[0], ActionStatus.APPLIED),
+        ActionOutcome(mapped[0], ActionStatus.FAILED),
+    )
+    assert finished_before(completed({}, failed, (), run="r", now=1.0), run="x") == frozenset()
+    still = (ActionOutcome(moved[0], ActionStatus.APPLIED),)
+    left = completed({}, still, (mapped[0],), run="r", now=1.0)
+    assert finished_before(left, run="x") == frozenset()

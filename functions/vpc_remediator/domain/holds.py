@@ -163,14 +163,42 @@ def _untagged(action: Action, holds: Mapping[str, str]) -> Action | None:
     return replace(action, resource_ids=ids) if ids else None
 
 
+DONE = "done"  # a subnet whose whole change an earlier reconcile completed
+
+
 def finished_before(record: Mapping[str, Mapping[str, Any]], *, run: str) -> frozenset[str]:
-    """The subnets an earlier reconcile made a change to: auto intent applies once per subnet,
-    so a redelivered or retried event does not redo what someone undid since."""
+    """The subnets an earlier reconcile finished: auto intent applies once per subnet, so a
+    redelivered or retried event does not redo what someone undid since. A subnet whose change
+    stopped part way (moved, its public addresses not yet on) is not finished: the retry is."""
     return frozenset(
         key.split("|", 1)[0]
         for key, entry in record.items()
-        if key.startswith("subnet-") and entry.get("run") != run
+        if key.endswith(f"|{DONE}") and entry.get("run") != run
     )
+
+
+def completed(
+    record: Mapping[str, Mapping[str, Any]],
+    outcomes: tuple[ActionOutcome, ...],
+    remaining: tuple[Action, ...],
+    *,
+    run: str,
+    now: float,
+) -> dict[str, dict[str, Any]]:
+    """The record with the subnets this reconcile finished: changed, with nothing of theirs
+    left undone (deferred, failed, skipped, or still planned after the read that verified)."""
+    after = {k: dict(v) for k, v in record.items()}
+    succeeded = frozenset({ActionStatus.APPLIED, ActionStatus.ALREADY_DONE})
+
+    def subnets(action: Action) -> set[str]:
+        return {i for i in written_ids(action) if i.startswith("subnet-")}
+
+    changed = {s for o in outcomes if o.status is ActionStatus.APPLIED for s in subnets(o.action)}
+    unfinished = {s for o in outcomes if o.status not in succeeded for s in subnets(o.action)}
+    unfinished |= {s for a in remaining for s in subnets(a)}
+    for subnet in sorted(changed - unfinished):
+        after[f"{subnet}|{DONE}"] = {"run": run, "at": now}
+    return after
 
 
 def applied(

@@ -67,13 +67,13 @@ def test_the_seed_before_gets_the_tag_then_the_snippet_and_after_only_the_snippe
     assert sky.advice == (
         "tag subnet-c1 with vpc-remediator:intent=public: the next sweep (or `vpc-remediator "
         "fix`) routes it to the VPC's internet gateway and maps public IPs; then in "
-        "~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+        '~/.sky/config.yaml: aws: {vpc_name: "skypilot-vpc"}'
     )
     assert "tag subnet-c1 with vpc-remediator:intent=public" in one(before, "ray").advice
     after = readiness_of(view(SCENARIOS["seed-after"]))
-    assert one(after, "skypilot").advice == "in ~/.sky/config.yaml: aws: {vpc_name: skypilot-vpc}"
+    assert one(after, "skypilot").advice == 'in ~/.sky/config.yaml: aws: {vpc_name: "skypilot-vpc"}'
     assert one(after, "dstack").advice == (
-        "in ~/.dstack/server/config.yml, the aws backend: {type: aws, vpc_name: skypilot-vpc}"
+        'in ~/.dstack/server/config.yml, the aws backend: {type: aws, vpc_name: "skypilot-vpc"}'
     )
     private = one(after, "skypilot", "private")
     assert not private.ready and "private" in private.advice
@@ -177,7 +177,7 @@ def test_lines_are_one_per_launcher_and_mode_and_for_narrows_them() -> None:
     entries = readiness_of(view(SCENARIOS["seed-after"]))
     shown = lines(entries)
     assert all(line.startswith(f"{label}: ") for line, label in zip(shown, LABELS, strict=True))
-    assert shown[0] == "SkyPilot: ready with aws.vpc_name: skypilot-vpc (public subnets in a)"
+    assert shown[0] == 'SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)'
     assert shown[1].startswith("SkyPilot (use_internal_ips): not ready: sky launch fails with")
     assert "; to fix: " in shown[1]
     assert [line.split(":")[0] for line in lines(entries, families("dstack, ray"))] == [

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from ..model import RegionSnapshot
 from ..policy import Policy
+from ..text import yaml_string
 from . import dstack, ray, skypilot
 from .advice import blocked
 from .view import Decision, LaunchMode, LaunchView, Readiness
@@ -151,7 +152,7 @@ def lines(entries: Iterable[Readiness], only: frozenset[str] | None = None) -> l
             if base.ready:
                 out.append(f"{label}: ready ({_summary(base)})")
             elif named is not None:
-                config = f"{launcher.config_words}: {named.config['vpc_name']}"
+                config = f"{launcher.config_words}: {yaml_string(named.config['vpc_name'])}"
                 out.append(f"{label}: ready with {config} ({_summary(named)})")
             else:
                 out.append(f"{label}: not ready: {base.reason}; to fix: {base.advice}")

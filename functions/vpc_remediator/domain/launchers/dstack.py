@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ..model import IPV4_DEFAULT, RouteTable, Subnet
 from ..policy import Policy
+from ..text import shown, yaml_string
 from . import advice
 from .view import (
     EGRESS,
@@ -73,10 +74,10 @@ def decide(view: LaunchView, mode: LaunchMode, vpc_name: str | None) -> Decision
         named = view.named(vpc_name)
         if not named:
             return Decision(
-                False, f"dstack fails with 'No VPC named {vpc_name} in region {region}'"
+                False, f"dstack fails with 'No VPC named {shown(vpc_name)} in region {region}'"
             )
         vpc = named[0]
-        which = f"VPC {vpc_name}"
+        which = f"VPC {shown(vpc_name)}"
     else:
         default = view.default_vpc
         if default is None:
@@ -99,7 +100,7 @@ def decide(view: LaunchView, mode: LaunchMode, vpc_name: str | None) -> Decision
         return Decision(False, f"dstack fails with {missing}{note}")
     ordered = by_zone(usable)
     zones = zone_letters(region, ordered)
-    where = f"the default VPC {vpc.id}" if vpc_name is None else f"VPC {vpc_name} ({vpc.id})"
+    where = f"the default VPC {vpc.id}" if vpc_name is None else f"VPC {shown(vpc_name)} ({vpc.id})"
     if mode is LaunchMode.PUBLIC:
         gateways = ", ".join(igw_routes(t for s in usable for t in _tables(view, s)))
         reason = f"dstack uses {where}: {listing(ids(ordered))} (zones {zones}) route to {gateways}"
@@ -134,7 +135,7 @@ def snippet(vpc_name: str, mode: LaunchMode) -> str:
     private = ", public_ips: false" if mode is LaunchMode.PRIVATE else ""
     return (
         "in ~/.dstack/server/config.yml, the aws backend: "
-        f"{{type: aws, vpc_name: {vpc_name}{private}}}"
+        f"{{type: aws, vpc_name: {yaml_string(vpc_name)}{private}}}"
     )
 
 

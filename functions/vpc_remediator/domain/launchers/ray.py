@@ -16,6 +16,7 @@ defaults' zones do not apply):
 from __future__ import annotations
 
 from ..policy import Policy
+from ..text import shown
 from . import advice
 from .view import (
     Decision,
@@ -50,7 +51,7 @@ def decide(view: LaunchView, mode: LaunchMode, vpc_name: str | None) -> Decision
     vpc_id = usable[0].vpc_id
     chosen = tuple(s for s in usable if s.vpc_id == vpc_id)
     vpc = view.vpc(vpc_id)
-    name = f"{vpc.name} ({vpc_id})" if vpc is not None and vpc.name else vpc_id
+    name = f"{shown(vpc.name)} ({vpc_id})" if vpc is not None and vpc.name else vpc_id
     zones = zone_letters(view.region, chosen)
     if private:
         egress = [s for s in chosen if view.has_egress(s)]

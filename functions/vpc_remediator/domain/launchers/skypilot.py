@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ..model import Subnet
 from ..policy import Policy
-from ..text import shown
+from ..text import shown, yaml_string
 from . import advice
 from .view import (
     Decision,
@@ -71,7 +71,7 @@ def decide(
             return Decision(False, f"{fails} 'Multiple VPCs with name {shown(vpc_name)} found'")
         scope = named[0].id
         candidates = view.subnets_of(scope)
-        where = f"VPC {vpc_name} ({scope})"
+        where = f"VPC {shown(vpc_name)} ({scope})"
     elif every_vpc:
         candidates = view.subnets
         where = f"any VPC of {region}"
@@ -125,7 +125,7 @@ def _vpc_words(view: LaunchView, vpc_id: str) -> str:
     vpc = view.vpc(vpc_id)
     if vpc is not None and vpc.is_default:
         return f"the default VPC {vpc_id}"
-    return f"VPC {vpc.name} ({vpc_id})" if vpc is not None and vpc.name else f"VPC {vpc_id}"
+    return f"VPC {shown(vpc.name)} ({vpc_id})" if vpc is not None and vpc.name else f"VPC {vpc_id}"
 
 
 def _gateways(view: LaunchView, chosen: tuple[Subnet, ...], scope: str | None) -> str:
@@ -170,7 +170,7 @@ def _no_egress(view: LaunchView, chosen: tuple[Subnet, ...]) -> str:
 
 def snippet(vpc_name: str, mode: LaunchMode) -> str:
     internal = ", use_internal_ips: true" if mode is LaunchMode.PRIVATE else ""
-    return f"in ~/.sky/config.yaml: aws: {{vpc_name: {vpc_name}{internal}}}"
+    return f"in ~/.sky/config.yaml: aws: {{vpc_name: {yaml_string(vpc_name)}{internal}}}"
 
 
 def advise(view: LaunchView, mode: LaunchMode, policy: Policy, launcher: str) -> str:
