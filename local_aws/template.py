@@ -78,6 +78,9 @@ class Resolver:
         if fn == "Fn::Join":
             sep, items = arg
             return sep.join(str(i) for i in self.value(items))
+        if fn == "Fn::Split":
+            sep, source = arg
+            return str(self.value(source)).split(sep)
         raise AssertionError(f"the test evaluator does not know {fn}")
 
     def ref(self, name: str) -> Any:
@@ -91,6 +94,8 @@ class Resolver:
         if name in pseudo:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
+            if self.template["Parameters"][name]["Type"] == "CommaDelimitedList":
+                return self.param(name).split(",")  # as CloudFormation: "" is [""]
             return self.param(name)
         return self._resource(name)
 

@@ -1,8 +1,8 @@
 """Read template.yaml's IAM grants per function, and judge recorded AWS calls against them.
 
-A small evaluator, enough for the statements this template writes: Allow statements, action
-and resource wildcards, and the condition operators used (StringEquals,
-ForAllValues:StringEquals, Null). An operator it does not know fails loudly, so a new kind of
+A small evaluator, enough for the statements this template (and deploy/'s service control
+policy) writes: Allow and Deny, NotResource and NotAction, action and resource wildcards, and
+the condition operators used. An operator it does not know fails loudly, so a new kind of
 statement cannot pass unchecked.
 """
 
@@ -36,20 +36,38 @@ def granted_actions(statements: Iterable[dict[str, Any]]) -> set[str]:
     return {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
 
 
+def _values(value: Any) -> list[str]:
+    return [str(v) for v in as_list(value)]
+
+
 def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) -> bool:
+    """IAM's evaluation of a statement's Condition block: every operator, every key must hold.
+    A negated operator holds where the key is absent from the request, as in IAM."""
     for operator, tests in condition.items():
         for key, expected in tests.items():
-            wanted = {str(v) for v in as_list(expected)}
+            wanted = _values(expected)
             actual = context.get(key)
-            if operator == "StringEquals":
-                if (
-                    actual is None
-                    or not set(as_list(actual)) <= wanted
-                    or len(as_list(actual)) != 1
-                ):
+            present = _values(actual) if actual is not None else []
+            if operator in ("StringEquals", "ArnEquals"):
+                if len(present) != 1 or present[0] not in wanted:
+                    return False
+            elif operator in ("StringLike", "ArnLike"):
+                if len(present) != 1 or not any(fnmatch.fnmatchcase(present[0], w) for w in wanted):
+                    return False
+            elif operator == "ArnNotEquals":
+                if present and present[0] in wanted:
+                    return False
+            elif operator in ("ArnNotLike", "StringNotLike"):
+                if present and any(fnmatch.fnmatchcase(present[0], w) for w in wanted):
                     return False
             elif operator == "ForAllValues:StringEquals":
-                if actual is not None and not set(as_list(actual)) <= wanted:
+                if actual is not None and not set(present) <= set(wanted):
+                    return False
+            elif operator == "ForAnyValue:StringLike":
+                if not any(fnmatch.fnmatchcase(v, w) for v in present for w in wanted):
+                    return False
+            elif operator == "Bool":
+                if not present or present[0].lower() not in {w.lower() for w in wanted}:
                     return False
             elif operator == "Null":
                 is_null = actual is None
@@ -60,22 +78,47 @@ def _condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) -
     return True
 
 
+def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
+    if "NotAction" in statement:
+        if any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["NotAction"])):
+            return False
+    elif not any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])):
+        return False
+    if "NotResource" in statement:
+        return not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement["NotResource"]))
+    return any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", "*")))
+
+
+def is_denied(
+    statements: Iterable[Mapping[str, Any]],
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None = None,
+) -> bool:
+    """An explicit Deny that applies: it wins over any Allow."""
+    return any(
+        s["Effect"] == "Deny"
+        and _applies(s, action, resource)
+        and _condition_holds(s.get("Condition", {}), context or {})
+        for s in statements
+    )
+
+
 def is_allowed(
     statements: Iterable[dict[str, Any]],
     action: str,
     resource: str,
     context: Mapping[str, Any] | None = None,
 ) -> bool:
-    for statement in statements:
-        if statement["Effect"] != "Allow":
-            continue
-        if not any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])):
-            continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement["Resource"])):
-            continue
-        if _condition_holds(statement.get("Condition", {}), context or {}):
-            return True
-    return False
+    statements = list(statements)
+    if is_denied(statements, action, resource, context):
+        return False
+    return any(
+        s["Effect"] == "Allow"
+        and _applies(s, action, resource)
+        and _condition_holds(s.get("Condition", {}), context or {})
+        for s in statements
+    )
 
 
 def no_tags(_: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from moto.events.models import EventPattern
 from samtranslator.translator.transform import transform
 
 from tests.conftest import ACCOUNT, EVENTS_DIR, REGION
-from tests.iam import as_list, function_statements, granted_actions, is_allowed
+from tests.iam import as_list, function_statements, granted_actions, is_allowed, is_denied
 from vpc_remediator.domain.actions import (
     OPTIONAL_ACTION_TYPES,
     REGION_ACTION_TYPES,
@@ -205,6 +205,8 @@ def test_no_wildcard_action_and_no_wildcard_resource_on_a_scopable_mutation(
     unscopable = {"ec2:CreateDefaultVpc"}  # EC2 offers no resource type for it
     for function in functions(template):
         for statement in function_statements(resolver, function):
+            if statement["Effect"] == "Deny":
+                continue  # a Deny only ever narrows
             actions = as_list(statement["Action"])
             resources = as_list(statement["Resource"])
             assert all("*" not in a for a in actions), statement
@@ -378,8 +380,25 @@ def test_the_changes_queue_takes_only_the_rule_and_the_function_settle_messages(
     assert allow["Condition"] == {
         "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["VpcChangesRule", "Arn"]}}
     }
-    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    tls = next(s for s in statements if s["Sid"] == "TlsOnly")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Nobody but the rule and the function itself sends: a forged console event is refused.
+    policy = Resolver(template, {}, REGION, ACCOUNT).value(statements)
+    queue, rule, role = "ChangesQueue.Arn", "VpcChangesRule.Arn", "VpcChangesFunctionRole.Arn"
+    secure = {"aws:SecureTransport": "true"}
+    senders = {
+        "the rule": {"aws:SourceArn": rule},
+        "the function's settle messages": {"aws:PrincipalArn": role},
+        "an admin of the account": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/Admin"},
+        "another rule": {"aws:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/other"},
+        "another account": {"aws:PrincipalArn": "arn:aws:iam::999999999999:root"},
+    }
+    refused = {
+        who
+        for who, ctx in senders.items()
+        if is_denied(policy, "sqs:SendMessage", queue, {**ctx, **secure})
+    }
+    assert refused == {"an admin of the account", "another rule", "another account"}
     # Only the VpcChanges function sends (its settle messages), to that queue alone.
     resolver = Resolver(template, ALL_TRUE, REGION, ACCOUNT)
     for function in functions(template):
@@ -485,3 +504,56 @@ def test_every_function_may_publish_to_the_central_topic_only_when_it_is_set(
             for r in as_list(s["Resource"])
         }
         assert published == ({"NoticeTopic", CENTRAL_TOPIC} if topic else {"NoticeTopic"})
+
+
+def test_the_changes_function_reads_and_deletes_only_its_own_queue(
+    template: dict[str, Any],
+) -> None:
+    """SAM adds AWSLambdaSQSQueueExecutionRole (every queue of the account) to a function with
+    an SQS event; a Deny keeps it to the changes queue."""
+    sam_managed = {
+        "Effect": "Allow",
+        "Action": [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ChangeMessageVisibility",
+        ],
+        "Resource": "*",
+    }
+    resolver = Resolver(template, {}, REGION, ACCOUNT)
+    statements = [*function_statements(resolver, "VpcChangesFunction"), sam_managed]
+    other = f"arn:aws:sqs:{REGION}:{ACCOUNT}:payroll-jobs"
+    for action in sam_managed["Action"]:
+        assert is_allowed(statements, action, "ChangesQueue.Arn"), action
+        assert not is_allowed(statements, action, other), action
+
+
+def test_only_the_functions_and_the_named_writers_write_the_record(
+    template: dict[str, Any],
+) -> None:
+    """The memory table holds the record of what the remediator owns: its resource policy
+    lets nobody else write it, whatever their IAM permissions."""
+    table = template["Resources"]["MemoryTable"]["Properties"]
+    functions_ = functions(template)
+    assert {props.get("RolePath") for props in functions_.values()} == {"/vpc-remediator/"}
+    admin = f"arn:aws:iam::{ACCOUNT}:role/PlatformAdmin"
+    for writers, allowed in (("", set()), (f"{admin},arn:aws:iam::{ACCOUNT}:user/ops", {admin})):
+        resolver = Resolver(template, {"RecordWriters": writers}, REGION, ACCOUNT)
+        policy = resolver.value(table["ResourcePolicy"]["PolicyDocument"]["Statement"])
+        principals = {
+            f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator/vpc-remediator-SweepFunctionRole-1A",
+            f"arn:aws:iam::{ACCOUNT}:role/Developer",
+            f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-lookalike",
+            admin,
+        }
+        for action in ("dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"):
+            writing = {
+                p for p in principals if not is_denied(policy, action, "*", {"aws:PrincipalArn": p})
+            }
+            assert writing == {
+                f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator/vpc-remediator-SweepFunctionRole-1A",
+                *allowed,
+            }, (writers, action)
+        # Reading is IAM's to allow: the resource policy denies no read.
+        assert not is_denied(policy, "dynamodb:Query", "*", {"aws:PrincipalArn": admin})
