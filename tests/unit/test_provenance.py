@@ -152,3 +152,64 @@ def test_no_subnet_is_moved_off_the_main_table_while_iac_builds_the_vpc() -> Non
     )
     # A burst with one IaC event is still the tool's build.
     assert merged_scope([AutoScope.all(), building]).iac_building == building.iac_building
+
+
+@pytest.mark.parametrize(
+    ("fields", "not_tool"),
+    [
+        # A session name is the caller's to choose: it never names Security Hub's solution.
+        (
+            CallerFields(
+                user_agent="Boto3/1.34.34 Botocore/1.34.34",
+                identity_type="AssumedRole",
+                principal="arn:aws:sts::123456789012:assumed-role/Developer/SO0111-remediation",
+                issuer="arn:aws:iam::123456789012:role/Developer",
+            ),
+            "Security Hub automated response",
+        ),
+        (
+            CallerFields(
+                user_agent="aws-cli/2.15.0",
+                identity_type="AssumedRole",
+                principal="arn:aws:sts::123456789012:assumed-role/Dev/AWSConfigRemediation",
+                issuer="arn:aws:iam::123456789012:role/Dev",
+            ),
+            "AWS Config remediation",
+        ),
+        # A user agent is the caller's too: only invokedBy (set by AWS) says CloudFormation.
+        (
+            CallerFields(
+                user_agent="cloudformation.amazonaws.com",
+                identity_type="AssumedRole",
+                principal="arn:aws:sts::123456789012:assumed-role/Dev/s",
+            ),
+            "CloudFormation",
+        ),
+        (
+            CallerFields(
+                user_agent="config.amazonaws.com",
+                identity_type="IAMUser",
+                principal="arn:aws:iam::123456789012:user/mallory",
+            ),
+            "AWS Config remediation",
+        ),
+        # An SSO role's name makes a person of an SDK caller; a session name does not.
+        (
+            CallerFields(
+                user_agent="Boto3/1.34.34",
+                identity_type="AssumedRole",
+                principal="arn:aws:sts::123456789012:assumed-role/ci-bot/AWSReservedSSO_x",
+                issuer="arn:aws:iam::123456789012:role/ci-bot",
+            ),
+            "a person",
+        ),
+    ],
+)
+def test_text_a_caller_chooses_never_names_an_aws_service_or_a_person(
+    fields: CallerFields, not_tool: str
+) -> None:
+    caller = classify(fields)
+    assert caller.tool != not_tool
+    assert caller.kind is not CallerKind.AWS_SERVICE
+    if not_tool == "a person":
+        assert caller.kind is CallerKind.AUTOMATION

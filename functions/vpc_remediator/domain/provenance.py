@@ -54,9 +54,12 @@ class CallerFields:
 # (kind, tool, field, marker): the field's value, lower-cased, contains the marker. Order
 # matters: tools built on the Terraform AWS provider name it in their user agent too, so they
 # come before Terraform; what CloudFormation runs is CloudFormation's, whoever started it.
+# AWS services are known by the fields AWS sets (invokedBy, the identity's type, the role an
+# AWS solution deploys), never by a user agent or a session name, which any caller chooses.
+# A user agent still names a tool (Terraform, the console): a convenience that only decides
+# whose work auto intent finishes (AutoIntentFrom), not a security boundary.
 MARKERS: tuple[tuple[CallerKind, str, str, str], ...] = (
     (CallerKind.IAC, "CloudFormation", "invoked_by", "cloudformation.amazonaws.com"),
-    (CallerKind.IAC, "CloudFormation", "user_agent", "cloudformation.amazonaws.com"),
     (CallerKind.IAC, "AWS CDK", "user_agent", "aws-cdk/"),
     (CallerKind.IAC, "eksctl", "user_agent", "eksctl/"),
     (CallerKind.IAC, "AWS Controllers for Kubernetes", "user_agent", "aws-controllers-k8s"),
@@ -71,7 +74,6 @@ MARKERS: tuple[tuple[CallerKind, str, str, str], ...] = (
     (CallerKind.AWS_SERVICE, "AWS Config remediation", "issuer", "awsconfigremediation"),
     (CallerKind.AWS_SERVICE, "AWS Config remediation", "principal", "awsconfigremediation"),
     (CallerKind.AWS_SERVICE, "AWS Config remediation", "invoked_by", "config.amazonaws.com"),
-    (CallerKind.AWS_SERVICE, "AWS Config remediation", "user_agent", "config.amazonaws.com"),
     (CallerKind.CONSOLE, "AWS Management Console", "from_console", "true"),
     (CallerKind.CONSOLE, "AWS Management Console", "user_agent", "console.ec2.amazonaws.com"),
     (CallerKind.CONSOLE, "AWS Management Console", "user_agent", "console.amazonaws.com"),
@@ -108,8 +110,16 @@ EXEMPTION = {
 }
 
 
+def _role_of(arn: str) -> str:
+    """An assumed role's ARN without its session name (which the caller chooses)."""
+    head, sep, rest = arn.partition(":assumed-role/")
+    return f"{head}{sep}{rest.split('/', 1)[0]}" if sep else arn
+
+
 def _value(fields: CallerFields, name: str) -> str:
     value = getattr(fields, name)
+    if name == "principal":
+        value = _role_of(str(value))
     return ("true" if value else "") if isinstance(value, bool) else str(value).lower()
 
 
@@ -120,7 +130,7 @@ def classify(fields: CallerFields) -> Caller:
     agent = fields.user_agent.lower()
     if any(sdk in agent for sdk in _SDKS):
         person = fields.identity_type.lower() in _PERSON_IDENTITIES or any(
-            role in (fields.issuer + fields.principal).lower() for role in _PERSON_ROLES
+            role in (fields.issuer + _role_of(fields.principal)).lower() for role in _PERSON_ROLES
         )
         kind = CallerKind.CLI if person else CallerKind.AUTOMATION
         return Caller(kind, "an AWS SDK", fields.principal)

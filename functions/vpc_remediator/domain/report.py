@@ -18,6 +18,7 @@ from .launchers import Readiness
 from .launchers import lines as readiness_lines
 from .planner import Plan
 from .policy import Mode
+from .text import ascii_line, ident
 from .triggers import ApiCall
 
 NOTICE_SCHEMA = "vpc-remediator/notice"
@@ -185,9 +186,8 @@ _HEADLINES = {
 
 
 def _fit_subject(subject: str) -> str:
-    """SNS subjects: ASCII, no line breaks, at most 100 characters."""
-    subject = subject.encode("ascii", "replace").decode().replace("\n", " ")
-    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 3] + "..."
+    """SNS subjects: printable ASCII on one line, under 100 characters."""
+    return ascii_line(subject, SUBJECT_LIMIT - 1)
 
 
 def _where(account: str, region: str) -> str:
@@ -217,7 +217,7 @@ def _subject(report: Report) -> str:
 def _trigger_line(call: ApiCall | None) -> str:
     if call is None:
         return "Trigger: run by hand"
-    who = call.actor_arn or "an unknown caller"
+    who = ident(call.actor_arn) if call.actor_arn else "an unknown caller"
     return f"Trigger: {call.event_name} by {who} at {call.event_time} (event {call.event_id})"
 
 
