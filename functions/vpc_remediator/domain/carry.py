@@ -67,7 +67,10 @@ def carried_by(table: RouteTable, snapshot: VpcSnapshot) -> Carried:
     items: dict[Item, str] = {}
     local: set[str] = set()
     uncarriable: list[str] = []
+    covers = table.covering_destinations()
     for route in table.routes:
+        if route.destination in covers:
+            continue  # they stand for a default route: the planner's to decide, never copied
         if route.origin is RouteOrigin.CREATE_ROUTE_TABLE:
             local.add(route.destination)
         if route.origin is RouteOrigin.ADVERTISEMENT:

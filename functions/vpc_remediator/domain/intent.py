@@ -140,7 +140,7 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
     destination = primary_destination(subnet)
     explicit = snapshot.explicit_route_table(subnet.id)
     if explicit is not None:
-        default = explicit.route_to(destination)
+        default = explicit.default_route(destination)
         if default is not None and default.target_kind is not TargetKind.IGW:
             # Whatever its state: a blackhole NAT route is a private design whose NAT is gone.
             return (
@@ -150,7 +150,9 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
         if snapshot.ownership.owns(explicit.id):
             return Intent.PUBLIC, f"it is associated with the managed public table {explicit.id}"
         if default is None:
-            other = explicit.route_to(IPV4_DEFAULT if destination == IPV6_DEFAULT else IPV6_DEFAULT)
+            other = explicit.default_route(
+                IPV4_DEFAULT if destination == IPV6_DEFAULT else IPV6_DEFAULT
+            )
             if other is not None and other.target_kind is TargetKind.IGW:
                 return Intent.PUBLIC, (
                     f"its route table {explicit.id} routes {other.destination} to {other.target_id}"
@@ -160,11 +162,11 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
         return Intent.PUBLIC, f"its route table {explicit.id} routes to {default.target_id}{state}"
 
     main = snapshot.main_route_table
-    main_default = main.route_to(destination) if main else None
+    main_default = main.default_route(destination) if main else None
     if subnet.ipv6_only and main is not None and main_default is None:
         # A main table that sends IPv4 through a NAT or a transit gateway is private by design;
         # an IPv6-only subnet on it is too, until a person says otherwise.
-        main_default = main.route_to(IPV4_DEFAULT)
+        main_default = main.default_route(IPV4_DEFAULT)
     if main_default is not None and main_default.target_kind is not TargetKind.IGW:
         # Moving such a subnet to an IGW table would redirect traffic that a person routed
         # through a NAT or a transit gateway (in any state: a NAT deleted is not an invitation).
@@ -196,7 +198,7 @@ def _own_private_signal(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -
     table = explicit or snapshot.main_route_table
     if table is None or snapshot.ownership.owns(table.id):
         return ""
-    default = table.route_to(destination)
+    default = table.default_route(destination)
     if default is not None and default.target_kind is not TargetKind.IGW:
         return f"its route table {table.id} sends {destination} to {default.target_id}"
     if default is None and explicit is not None:

@@ -6,9 +6,11 @@ Nothing here talks to AWS or reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 
 IPV4_DEFAULT = "0.0.0.0/0"
@@ -83,6 +85,9 @@ class Route:
     target_id: str
     state: RouteState = RouteState.ACTIVE
     origin: RouteOrigin = RouteOrigin.CREATE_ROUTE
+    # Where this stands for routes that together cover the default (0.0.0.0/1 + 128.0.0.0/1):
+    # their destinations. Such a route is read, never written.
+    covering: tuple[str, ...] = ()
 
     @property
     def target_kind(self) -> TargetKind:
@@ -127,6 +132,68 @@ class RouteTable:
         """The route EC2 uses for exactly this destination: a static one wins over a learned one."""
         matching = (r for r in self.routes if r.destination == destination)
         return min(matching, key=lambda r: r.is_learned, default=None)
+
+    def default_route(self, destination: str) -> Route | None:
+        """Where the table sends what no narrower route takes (`destination` is 0.0.0.0/0 or
+        ::/0): its default route, unless routes narrower than it together cover the whole
+        range (0.0.0.0/1 + 128.0.0.0/1, or any such set): then those decide, longest prefix
+        first, and the default route is never used. They come back as one route that names
+        them (`covering`): their target if they share one, else the first that is not an
+        internet gateway (a mixed cover is no plain way to the internet)."""
+        return self._covers.get(destination) or self.route_to(destination)
+
+    @cached_property
+    def _covers(self) -> dict[str, Route]:
+        covers: dict[str, Route] = {}
+        for default, version in ((IPV4_DEFAULT, 4), (IPV6_DEFAULT, 6)):
+            cover = _cover(self, version)
+            if not cover:
+                continue
+            targets = list(dict.fromkeys(r.target_id for r in cover))
+            target = next((t for t in targets if not t.startswith("igw-")), targets[0])
+            blackhole = any(r.state is RouteState.BLACKHOLE for r in cover)
+            covers[default] = Route(
+                default,
+                target,
+                RouteState.BLACKHOLE if blackhole else RouteState.ACTIVE,
+                covering=tuple(r.destination for r in cover),
+            )
+        return covers
+
+    def covering_destinations(self) -> frozenset[str]:
+        """The destinations of the routes that stand for a default route (see default_route)."""
+        return frozenset(d for r in self._covers.values() for d in r.covering)
+
+
+def _cover(table: RouteTable, version: int) -> tuple[Route, ...]:
+    """The widest routes of one IP version narrower than the default, when together they
+    cover the whole range (else ())."""
+    networks: dict[str, tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, Route]] = {}
+    for route in table.routes:
+        if route.destination in (IPV4_DEFAULT, IPV6_DEFAULT):
+            continue
+        try:
+            network = ipaddress.ip_network(route.destination, strict=False)
+        except ValueError:
+            continue  # a prefix list
+        best = table.route_to(route.destination)
+        if network.version == version and best is route:
+            networks[route.destination] = (network, route)
+    if not networks:
+        return ()
+    every = list(ipaddress.collapse_addresses(n for n, _ in networks.values()))  # type: ignore[type-var]
+    if len(every) != 1 or every[0].prefixlen != 0:
+        return ()  # most tables: their routes leave most of the range to the default
+    widest = [
+        (n, r)
+        for n, r in networks.values()
+        if not any(o != n and n.subnet_of(o) for o, _ in networks.values())  # type: ignore[arg-type]
+    ]
+    # All of one IP version (filtered above), which collapse_addresses needs.
+    whole = list(ipaddress.collapse_addresses(n for n, _ in widest))  # type: ignore[type-var]
+    if len(whole) != 1 or whole[0].prefixlen != 0:
+        return ()
+    return tuple(r for _, r in sorted(widest, key=lambda nr: nr[0]))
 
 
 @dataclass(frozen=True)

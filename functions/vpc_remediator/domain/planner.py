@@ -658,7 +658,7 @@ def _defaults_kept(
     to_internet: set[str] = set()
     problems: list[str] = []
     for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
-        route = main.route_to(destination)
+        route = main.default_route(destination)
         if route is None:
             continue
         if route.target_kind is TargetKind.IGW:
@@ -671,7 +671,9 @@ def _defaults_kept(
             )
         elif managed is None:
             carried[destination] = route.target_id
-        elif (kept := managed.route_to(destination)) is None or kept.target_id != route.target_id:
+        elif (
+            kept := managed.default_route(destination)
+        ) is None or kept.target_id != route.target_id:
             problems.append(
                 f"it sends {destination} to {route.target_id}, and the managed table "
                 f"{managed.id} does not"
@@ -820,6 +822,14 @@ def _defaults(table: RouteTable) -> dict[str, str]:
     }
 
 
+def _covers(table: RouteTable) -> frozenset[tuple[str, str]]:
+    """The routes that stand for a table's default route (0.0.0.0/1 + 128.0.0.0/1, ...)."""
+    covering = table.covering_destinations()
+    return frozenset(
+        (r.destination, r.target_id) for r in table.routes if r.destination in covering
+    )
+
+
 def _plan_merge_duplicates(
     b: _Builder,
     canonical: RouteTable,
@@ -854,6 +864,8 @@ def _plan_merge_duplicates(
         if not b.only_public_subnets(table):  # an ignored or private subnet is never moved
             return "governs subnets not meant to be public"
         items = dict(carried_by(table, b.snapshot).items)
+        if _covers(table) != _covers(canonical):
+            return f"its routes that cover the default differ from those of {canonical.id}"
         if items != kept_items:
             differ = sorted(set(items.items()) ^ set(kept_items.items()))
             return f"its routes differ from those of {canonical.id} ({_items_words(differ)})"
@@ -944,7 +956,7 @@ def _plan_private(b: _Builder) -> None:
         public = [
             d
             for d in destinations(subnet)
-            if (route := table.route_to(d)) is not None
+            if (route := table.default_route(d)) is not None
             and route.target_kind is TargetKind.IGW
             and route_status(table, d, subnet)[0] is RouteStatus.OK
         ]

@@ -15,6 +15,7 @@ from enum import Enum, auto
 from .model import (
     IPV4_DEFAULT,
     IPV6_DEFAULT,
+    Route,
     RouteState,
     RouteTable,
     Subnet,
@@ -40,11 +41,20 @@ def destinations(subnet: Subnet) -> tuple[str, ...]:
     return (IPV4_DEFAULT, IPV6_DEFAULT) if subnet.has_ipv6 else (IPV4_DEFAULT,)
 
 
+def _one_target(table: RouteTable, route: Route) -> bool:
+    targets = {r.target_id for r in table.routes if r.destination in route.covering}
+    return targets == {route.target_id}
+
+
 def route_status(table: RouteTable, destination: str, subnet: Subnet) -> tuple[RouteStatus, str]:
-    route = table.route_to(destination)
+    route = table.default_route(destination)
     if route is None:
         return RouteStatus.MISSING, ""
     kind = route.target_kind
+    if route.covering and (route.state is RouteState.BLACKHOLE or not _one_target(table, route)):
+        # Routes that cover the default with a gateway gone, or to more than one target: no
+        # single route to repair, and no plain way to the internet.
+        return RouteStatus.CONFLICT, route.target_id
     if kind is TargetKind.IGW:
         if route.state is RouteState.BLACKHOLE:
             return RouteStatus.BLACKHOLE, route.target_id

@@ -183,7 +183,7 @@ class LaunchView:
             return "it has no route table"
         defaults = [
             r
-            for r in (table.route_to(IPV4_DEFAULT), table.route_to(IPV6_DEFAULT))
+            for r in (table.default_route(IPV4_DEFAULT), table.default_route(IPV6_DEFAULT))
             if r is not None and r.target_kind is TargetKind.IGW
         ]
         if any(r.state is RouteState.ACTIVE for r in defaults):
@@ -197,7 +197,7 @@ class LaunchView:
     def has_egress(self, subnet: Subnet) -> bool:
         """An active 0.0.0.0/0 through a NAT gateway, transit gateway or peering."""
         table = self.governing_table(subnet)
-        route = table.route_to(IPV4_DEFAULT) if table else None
+        route = table.default_route(IPV4_DEFAULT) if table else None
         return bool(route and route.state is RouteState.ACTIVE and route.target_kind in EGRESS)
 
 
