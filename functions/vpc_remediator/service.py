@@ -322,10 +322,17 @@ class Remediator:
             )
         else:
             logger.info("sweep: nothing new; no digest", extra={"vpcs": len(reports) - 1})
-        return self._send(notices, reports, recollection)
+        # A digest that could not be sent is parked (the dead-letter alarm tells a person) and
+        # remembered as said: the next sweep has nothing new, instead of failing the same way.
+        return self._send(notices, reports, recollection, remember_unsent=True)
 
     def _send(
-        self, notices: list[Notice], reports: list[Report], recollection: Recollection
+        self,
+        notices: list[Notice],
+        reports: list[Report],
+        recollection: Recollection,
+        *,
+        remember_unsent: bool = False,
     ) -> list[Report]:
         unsent = []
         for notice in notices:
@@ -339,7 +346,7 @@ class Remediator:
                 self._park(notice)
                 continue
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
-        if not unsent:
+        if not unsent or remember_unsent:
             recollection.commit()  # what could not be said is news the next time
         if any(r.failed for r in reports):
             raise RemediationIncomplete(reports)

@@ -123,3 +123,21 @@ def test_sns_failing_the_change_is_made_the_notice_parked_the_invocation_fails(
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf[-1]["NoticesFailed"] == [1.0]
     assert emf[-1]["ActionsApplied"] == [5.0]
+
+
+def test_a_write_that_failed_and_then_succeeded_is_not_a_failure(deployment: Deployment) -> None:
+    """The first ModifySubnetAttribute is refused (an error botocore does not retry); the next
+    round of the same invocation makes it: the notice says what happened, and the outcome is
+    changed, not failed."""
+    ids = seed_story(deployment.emulator)
+    deployment.injector.fail(
+        first(1, 400, "IncorrectState", service="ec2", operation="ModifySubnetAttribute")
+    )
+    result = deployment.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    assert result["reports"][0]["outcome"] == "changed"
+    assert maps_public_ip(deployment, ids["subnet"]) and skypilot_public(deployment, ids["subnet"])
+    (notice,) = deployment.notices()
+    document = json.loads(notice["Message"])
+    assert document["outcome"] == "changed" and document["compliant"]
+    statuses = [a["status"] for a in document["actions"] if a["type"] == "SetMapPublicIpOnLaunch"]
+    assert statuses == ["failed", "applied"]

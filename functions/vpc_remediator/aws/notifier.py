@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 # SNS accepts 256 KiB per message, attributes included.
 MESSAGE_LIMIT = 250_000
+PARKED_LIMIT = 200_000  # of the document and text, leaving room for the envelope
 TEXT_LINES_KEPT = 120
 
 
@@ -69,21 +71,94 @@ def _failures_cut(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
     }, text
 
 
-def message_for(notice: Notice) -> str:
-    """MessageStructure=json: e-mail gets the text, every other protocol the JSON document
-    ("default"). A notice too large for SNS is shrunk in steps, the failures kept whole as long
-    as they fit."""
+def _each_report(
+    step: Callable[[dict[str, Any], str], tuple[dict[str, Any], str]],
+) -> Callable[[dict[str, Any], str], tuple[dict[str, Any], str]]:
+    """A digest's step: the same shrinking, for each of its reports."""
+
+    def shrink(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+        if "reports" not in doc:
+            return doc, text
+        return {**doc, "reports": [step(r, "")[0] for r in doc["reports"]]}, text
+
+    return shrink
+
+
+def _notice_only(
+    step: Callable[[dict[str, Any], str], tuple[dict[str, Any], str]],
+) -> Callable[[dict[str, Any], str], tuple[dict[str, Any], str]]:
+    def shrink(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+        return (doc, text) if "reports" in doc else step(doc, text)
+
+    return shrink
+
+
+def _readiness_once(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """A digest's reports share one read of the region: its readiness is said once."""
+    if "reports" not in doc:
+        return doc, text
+    readiness: list[Any] = next(
+        (r["readiness"] for r in reversed(doc["reports"]) if r.get("readiness")), []
+    )
+    reports = [{**r, "readiness": []} for r in doc["reports"]]
+    return {**doc, "reports": reports, "readiness": readiness}, text
+
+
+def _summary(report: dict[str, Any]) -> dict[str, Any]:
+    codes = Counter(f["code"] for f in report.get("findings", []))
+    return {
+        "scope": report["scope"],
+        "outcome": report["outcome"],
+        "severity": report["severity"],
+        "findings_counted": dict(sorted(codes.items())),
+    }
+
+
+def _reports_summarised(doc: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """The last resort for a digest: every report as its outcome and its findings counted."""
+    if "reports" not in doc:
+        return doc, text
+    return {
+        **doc,
+        "reports": [_summary(r) for r in doc["reports"]],
+        "reports_summarised": True,
+    }, text
+
+
+def fitted(notice: Notice, limit: int = MESSAGE_LIMIT) -> tuple[dict[str, Any], str, str]:
+    """The notice's document and text, shrunk in steps until the SNS message fits: failures
+    kept whole as long as they fit, a digest's reports last summarised. Returns the two and
+    the message body (MessageStructure=json)."""
     document: dict[str, Any] = dict(notice.document)
     text = notice.text
     body = ""
-    steps = (None, _without_intents, _actions_counted, _remaining_counted, _text_cut, _failures_cut)
+    steps = (
+        None,
+        _notice_only(_without_intents),
+        _readiness_once,
+        _each_report(_without_intents),
+        _notice_only(_actions_counted),
+        _each_report(_actions_counted),
+        _notice_only(_remaining_counted),
+        _each_report(_remaining_counted),
+        _text_cut,
+        _notice_only(_failures_cut),
+        _each_report(_failures_cut),
+        _reports_summarised,
+    )
     for shrink in steps:
         if shrink is not None:
             document, text = shrink(document, text)
         body = json.dumps({"default": json.dumps(document, sort_keys=True), "email": text})
-        if len(body.encode()) <= MESSAGE_LIMIT:
-            return body
-    return body
+        if len(body.encode()) <= limit:
+            break
+    return document, text, body
+
+
+def message_for(notice: Notice) -> str:
+    """MessageStructure=json: e-mail gets the text, every other protocol the JSON document
+    ("default"), shrunk to fit."""
+    return fitted(notice)[2]
 
 
 class SnsNotifier:
@@ -118,19 +193,19 @@ class DeadLetterNotifier:
     def publish(
         self, notice: Notice, *, kind: str = "unsent-notice", topic: str | None = None
     ) -> str:
+        # Shrunk as SNS would have taken it (the queue takes 256 KiB too): whole JSON, always.
+        document, text, _ = fitted(notice, PARKED_LIMIT)
         body = json.dumps(
             {
                 "kind": kind,
                 **({"topic": topic} if topic else {}),
                 "subject": notice.subject,
-                "text": notice.text,
-                "document": notice.document,
+                "text": text,
+                "document": document,
             },
             sort_keys=True,
         )
-        response = self._clients.sqs.send_message(
-            QueueUrl=self.queue_url, MessageBody=body[:262_000]
-        )
+        response = self._clients.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
         return response["MessageId"]
 
 

@@ -24,6 +24,7 @@ from .triggers import ApiCall
 NOTICE_SCHEMA = "vpc-remediator/notice"
 NOTICE_VERSION = 2  # 2: `readiness` (per launcher and mode) replaces `verdict`
 SUBJECT_LIMIT = 100
+DIGEST_SECTIONS = 30  # VPCs a sweep's digest tells in full; the others get a line each
 DIGEST_SCHEMA = "vpc-remediator/digest"
 DIGEST_VERSION = 2  # 2: its reports are notice documents v2
 # Findings that leave a VPC compliant (DESIGN.md section 9): a normal state on the way to being
@@ -129,8 +130,22 @@ class Report:
             or (self.remaining and not self.deferred)
             # A skipped action (its dependency failed or was gone) shows up in `remaining`
             # if it still matters.
-            or any(o.status is ActionStatus.FAILED for o in self.outcomes)
+            or self.failures
         )
+
+    @property
+    def failures(self) -> tuple[ActionOutcome, ...]:
+        """The writes that failed and were not made good later in the same invocation (a
+        throttled call that a later round made, with nothing left to do after it)."""
+        made_good: set[tuple[object, ...]] = set()
+        failures: list[ActionOutcome] = []
+        for outcome in reversed(self.outcomes):
+            key = _change_key(outcome.action)
+            if outcome.status in (ActionStatus.APPLIED, ActionStatus.ALREADY_DONE):
+                made_good.add(key)
+            elif outcome.status is ActionStatus.FAILED and (key not in made_good or self.remaining):
+                failures.append(outcome)
+        return tuple(reversed(failures))
 
     @property
     def changed(self) -> bool:
@@ -165,6 +180,13 @@ class Report:
     @property
     def should_notify(self) -> bool:
         return self.outcome is not Outcome.COMPLIANT
+
+
+def _change_key(action: Action) -> tuple[object, ...]:
+    """What a change is about, whatever round planned it (a table known by a Pending name in
+    one round has its id in the next)."""
+    fields = ("subnet_id", "destination", "resource_id", "endpoint_id", "enabled")
+    return (type(action).__name__, *(str(getattr(action, f, "")) for f in fields))
 
 
 @dataclass(frozen=True)
@@ -311,10 +333,21 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
         f"vpc-remediator sweep ({mode} mode) in {_in(account, region)}: {len(reports)} checked, "
         f"{changed} changed, {len(noted) - changed} to look at",
     ]
-    for report in noted:
+    # The worst first; past DIGEST_SECTIONS, one line each: a digest is read, and must fit.
+    ordered = sorted(noted, key=lambda r: _WORST_FIRST.index(r.outcome))
+    for report in ordered[:DIGEST_SECTIONS]:
         lines += ["", f"== {report.scope}: {report.outcome}", *report_lines(report)]
+    if len(ordered) > DIGEST_SECTIONS:
+        rest = ordered[DIGEST_SECTIONS:]
+        lines += ["", f"{len(rest)} more VPCs need a word (the JSON document lists them all):"]
+        lines += [f"  {r.scope}: {r.outcome}" for r in rest]
     if quiet:
-        lines += ["", f"Compliant: {', '.join(quiet)}"]
+        lines += [
+            "",
+            f"Compliant: {len(quiet)} VPCs"
+            if len(quiet) > 20
+            else f"Compliant: {', '.join(quiet)}",
+        ]
     readiness = next((r.readiness for r in reversed(reports) if r.readiness), ())
     if readiness:
         lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(readiness))]
