@@ -3,7 +3,10 @@
 The VPCs drawn include the states real accounts have: blackhole default routes to a NAT or a
 transit gateway, `::/0` to an egress-only gateway, IPv6-only subnets, VPCs another account
 owns, and main tables with more than a default route (a transit gateway, peering, an
-appliance, a local gateway, a blackhole peering, route propagation, a gateway endpoint).
+appliance, a local gateway, a blackhole peering, route propagation, a gateway endpoint,
+0.0.0.0/1 + 128.0.0.0/1). And what an attacker who holds only ec2:CreateTags leaves: tables
+tagged as the remediator's that its record does not prove (with a forged carried record),
+tables it proves with their labels removed, and intent tags on the VPC.
 """
 
 from __future__ import annotations
@@ -22,11 +25,24 @@ from tests.builders import (
     vpc_snapshot,
 )
 from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions, public_subnets
+from vpc_remediator.domain.actions import (
+    AssociateRouteTable,
+    CopyRoute,
+    DeleteCopiedRoute,
+    DeleteRouteTable,
+    DisableRoutePropagation,
+    EnableRoutePropagation,
+    Pending,
+    ReplaceRouteTableAssociation,
+    SetEndpointRouteTable,
+    UpdateCopiedRoute,
+)
 from vpc_remediator.domain.intent import Intent, resolve_intents
 from vpc_remediator.domain.model import (
     IPV6_DEFAULT,
     GatewayEndpoint,
     InternetGateway,
+    Ownership,
     RouteTable,
     VpcSnapshot,
 )
@@ -38,10 +54,29 @@ DEAD_IGW = "igw-0dead0dead0dead00"
 TGW = "tgw-0123456789abcdef0"
 VGW = "vgw-0123456789abcdef0"
 ENDPOINT = "vpce-0123456789abcdef0"
+ENI = "eni-0000000000attacker"
 TAG_VALUES = st.sampled_from([None, "public", "private", "ignore", "maybe"])
 DEFAULT_ROUTES = st.sampled_from(
-    ["none", "igw", "nat", "blackhole", "ipv6-eigw", "blackhole-nat", "tgw", "blackhole-tgw"]
+    [
+        "none",
+        "igw",
+        "nat",
+        "blackhole",
+        "ipv6-eigw",
+        "blackhole-nat",
+        "tgw",
+        "blackhole-tgw",
+        "halves-igw",
+        "halves-eni",
+    ]
 )
+# The labels an attacker writes on a table of theirs (or of Terraform's): the role, "created",
+# and the carried record the old code trusted.
+CLAIM = {
+    "vpc-remediator:role": "public-route-table",
+    "vpc-remediator:managed": "created",
+    "vpc-remediator:carried": "AAAAAAAAAAA=",
+}
 # Routes of the main table beyond its default route; "endpoint" and "propagation" are not
 # routes one creates but associations, carried as such.
 EXTRA_ROUTES = st.sets(
@@ -59,6 +94,10 @@ def _routes(kind: str, igw_attached: bool) -> tuple:  # type: ignore[type-arg]
         "blackhole-nat": (route(NAT, blackhole=True),),
         "tgw": (route(TGW),),
         "blackhole-tgw": (route(TGW, blackhole=True),),
+        "halves-igw": (route(IGW, "0.0.0.0/1"), route(IGW, "128.0.0.0/1")) if igw_attached else (),
+        "halves-eni": (route(IGW), route(ENI, "0.0.0.0/1"), route(ENI, "128.0.0.0/1"))
+        if igw_attached
+        else (),
     }[kind]
 
 
@@ -79,7 +118,11 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
     igw = draw(st.booleans())
     tables = []
     for i in range(draw(st.integers(0, 3))):
-        tables.append((f"rtb-0000000000000{i:04d}", draw(DEFAULT_ROUTES), draw(st.booleans())))
+        # (id, default route, labels: none, the remediator's, or an attacker's claim; proven by
+        # the record: only a table the remediator made, whose labels a person may have removed)
+        labels = draw(st.sampled_from(["none", "managed", "claim"]))
+        proven = labels == "managed" or (labels == "none" and draw(st.booleans()))
+        tables.append((f"rtb-0000000000000{i:04d}", draw(DEFAULT_ROUTES), labels, proven))
     subnets, associations = [], {t[0]: [] for t in tables}
     for i in range(draw(st.integers(0, 5))):
         sid = f"subnet-{i:017d}"
@@ -101,9 +144,16 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         if choice:
             associations[choice].append(sid)
     built = tuple(
-        table(tid, *_routes(kind, igw), managed=managed, subnets=tuple(associations[tid]))
-        for tid, kind, managed in tables
+        table(
+            tid,
+            *_routes(kind, igw),
+            managed=labels == "managed",
+            tags=CLAIM if labels == "claim" else None,
+            subnets=tuple(associations[tid]),
+        )
+        for tid, kind, labels, _ in tables
     )
+    proven = frozenset(tid for tid, _, _, mine in tables if mine)
     extra = draw(EXTRA_ROUTES)
     main = "rtb-0000000000000main"
     vpc_tag = draw(TAG_VALUES)
@@ -117,6 +167,7 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         default=draw(st.booleans()),
         vpc_tags={KEY: vpc_tag} if vpc_tag else {},
         owner=draw(st.sampled_from(["", "", "", OTHER_ACCOUNT])),
+        ownership=Ownership(known=draw(st.booleans()) or bool(proven), tables=proven),
     )
 
 
@@ -226,10 +277,20 @@ def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: igno
     source = _held(snap, main)
     for s in snap.subnets:
         before_table = snap.governing_route_table(s.id)
-        before, now = _held(snap, before_table), _held(after, after.governing_route_table(s.id))
+        after_table = after.governing_route_table(s.id)
+        before, now = _held(snap, before_table), _held(after, after_table)
         for destination, target in before - now:
             if destination in ("0.0.0.0/0", IPV6_DEFAULT):
-                assert any(d == destination for d, _ in now), (s.id, destination, target)
+                # Repaired, or carried by routes that cover it (0.0.0.0/1 + 128.0.0.0/1).
+                assert after_table is not None, (s.id, destination)
+                assert after_table.default_route(destination) is not None, (s.id, destination)
+                continue
+            if before_table is not None and destination in before_table.covering_destinations():
+                # Routes that stood for a default route: the default is kept, as above.
+                assert after_table is not None
+                assert after_table.default_route(
+                    "0.0.0.0/0" if "." in destination else IPV6_DEFAULT
+                )
                 continue
             following_main = before_table is not None and before_table.id in managed
             assert following_main and (destination, target) not in source, (
@@ -272,3 +333,27 @@ def test_strategy_draws_real_gateways() -> None:
     # A sanity check of the generator itself: an attached gateway is the one routes use.
     snap = vpc_snapshot(subnet("subnet-1"))
     assert snap.attached_internet_gateway == InternetGateway(IGW, (VPC,))
+
+
+@settings(max_examples=400, deadline=None)
+@given(vpcs(), policies, scopes)
+def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the tags say: no plan deletes, merges, moves a subnet onto, copies into or
+    removes a route from a table the record does not prove (a new table of its own aside)."""
+    proven = snap.ownership.tables
+    old_table = {sid: t.id for t in snap.route_tables for sid in t.subnet_ids}
+    for action in plan_vpc(snap, policy, auto).actions:
+        match action:
+            case DeleteRouteTable(route_table=t) | DeleteCopiedRoute(route_table=t):
+                assert t in proven, action
+            case DisableRoutePropagation(route_table=t) | UpdateCopiedRoute(route_table=t):
+                assert isinstance(t, Pending) or t in proven, action
+            case ReplaceRouteTableAssociation(route_table=t, subnet_id=sid):
+                assert t in proven and old_table[sid] in proven, action
+            case (
+                AssociateRouteTable(route_table=t)
+                | CopyRoute(route_table=t)
+                | EnableRoutePropagation(route_table=t)
+                | SetEndpointRouteTable(route_table=t)
+            ):
+                assert isinstance(t, Pending) or t in proven, action

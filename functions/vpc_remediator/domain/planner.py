@@ -54,6 +54,7 @@ from .model import (
     Item,
     RegionSnapshot,
     Route,
+    RouteState,
     RouteTable,
     Subnet,
     TargetKind,
@@ -141,6 +142,9 @@ class _Builder:
     merges: list[Action] = field(default_factory=list)
     # Duplicate managed tables being merged -> the table their subnets move to.
     merged_into: dict[str, RouteTable] = field(default_factory=dict)
+    # Merged duplicates governing subnets whose intent is not enforced now: their routing must
+    # stay as it is, so their merge stands only if the kept table gains no route in this plan.
+    merged_as_is: set[str] = field(default_factory=set)
     # subnet -> its address attribute changes, applied right after its association
     attributes: dict[str, list[Action]] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
@@ -299,6 +303,7 @@ def plan_vpc(
     for subnet in public:
         if gaps[subnet.id] and subnet.id not in enforced:
             _report_gaps(b, subnet, gaps[subnet.id], owners[subnet.id], auto)
+    _undo_merges_that_would_reroute(b)
     _plan_private(b)
     plan = _assemble(b, policy)
     return _read_only(plan, snapshot) if _is_shared(snapshot) else plan
@@ -814,9 +819,10 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
 
 
 def _defaults(table: RouteTable) -> dict[str, str]:
-    """A table's default routes (destination -> target), as made, not learned."""
+    """A table's default routes (destination -> target, and "(blackhole)" after a target that
+    is gone), as made, not learned."""
     return {
-        d: route.target_id
+        d: route.target_id + (" (blackhole)" if route.state is RouteState.BLACKHOLE else "")
         for d in (IPV4_DEFAULT, IPV6_DEFAULT)
         if (route := table.route_to(d)) is not None and not route.is_learned
     }
@@ -861,28 +867,52 @@ def _plan_merge_duplicates(
             # With no gateway attached, the record that one was detached: deleting it would
             # let the next plan replace a gateway someone took away.
             return "routes to an internet gateway no longer attached (someone detached it)"
+        items = dict(carried_by(table, b.snapshot).items)
+        defaults = _defaults(table)
+        if not table.subnet_ids:
+            # It serves no subnet: deleted only where the kept table holds all it holds.
+            extra = [f"{k} -> {t}" for (_, k), t in set(items.items()) - set(kept_items.items())]
+            # (A default route to the attached gateway is the remediator's own, and serves
+            # nobody here.)
+            extra += [
+                f"{d} -> {t}"
+                for d, t in defaults.items()
+                if kept_defaults.get(d) != t and t != str(b.gateway)
+            ]
+            extra += [f"{d} -> {t}" for d, t in _covers(table) - _covers(canonical)]
+            return (
+                f"it holds routes {canonical.id} does not ({', '.join(sorted(extra))})"
+                if extra
+                else ""
+            )
         if not b.only_public_subnets(table):  # an ignored or private subnet is never moved
             return "governs subnets not meant to be public"
-        items = dict(carried_by(table, b.snapshot).items)
+        if not b.only_public_subnets(canonical):  # nor is one moved in beside it
+            return f"{canonical.id} governs subnets not meant to be public"
         if _covers(table) != _covers(canonical):
             return f"its routes that cover the default differ from those of {canonical.id}"
         if items != kept_items:
             differ = sorted(set(items.items()) ^ set(kept_items.items()))
             return f"its routes differ from those of {canonical.id} ({_items_words(differ)})"
-        subnets = b.snapshot.subnets_governed_by(table)
+        unenforced = table.subnet_ids - enforced
         for destination in (IPV4_DEFAULT, IPV6_DEFAULT):
-            here, there = _defaults(table).get(destination), kept_defaults.get(destination)
+            here, there = defaults.get(destination), kept_defaults.get(destination)
+            if not unenforced:  # a gateway gone is repaired for enforced subnets, wherever
+                here = _repaired(table, destination, b.gateway) or here
+                there = _repaired(canonical, destination, b.gateway) or there
             if here == there:
                 continue
             if there is None and here == b.gateway and not hands_off:
                 to_add.add(destination)  # the kept table gains it before anything moves
                 continue
-            if here is None and there == b.gateway and all(s.id in enforced for s in subnets):
-                continue  # its subnets are meant to be public, and get the route
+            if here is None and there == b.gateway and not unenforced:
+                continue  # its subnets are meant to be public, enforced, and get the route
             return (
                 f"it sends {destination} to {here or 'nowhere'} and {canonical.id} to "
                 f"{there or 'nowhere'}"
             )
+        if unenforced:
+            b.merged_as_is.add(table.id)  # merged only if the kept table gains nothing now
         return ""
 
     reasons = {t.id: why_not(t) for t in duplicates}
@@ -927,6 +957,44 @@ def _plan_merge_duplicates(
                 route_table=table.id,
                 reason=f"a duplicate of {canonical.id}, created by a concurrent reconcile",
             )
+        )
+
+
+def _repaired(table: RouteTable, destination: str, gateway: Ref | None) -> str:
+    """The attached gateway, where the table's default route is to one that is gone."""
+    route = table.route_to(destination)
+    if route is None or route.target_kind is not TargetKind.IGW or not gateway:
+        return ""
+    return str(gateway) if route.state is RouteState.BLACKHOLE else ""
+
+
+def _undo_merges_that_would_reroute(b: _Builder) -> None:
+    """A duplicate whose subnets' intent is not enforced now is merged only into a table that
+    routes them as it did: not if this plan gives the kept table a route."""
+    gaining = {table for table, _ in b.routes}
+    undone = {
+        t
+        for t in b.merged_as_is
+        if (kept := b.merged_into.get(t)) is not None and kept.id in gaining
+    }
+    if not undone:
+        return
+    moved = {sid for t in b.snapshot.route_tables if t.id in undone for sid in t.subnet_ids}
+    b.merges = [
+        a
+        for a in b.merges
+        if not (isinstance(a, DeleteRouteTable) and a.route_table in undone)
+        and not (isinstance(a, ReplaceRouteTableAssociation) and a.subnet_id in moved)
+    ]
+    for table_id in sorted(undone):
+        kept = b.merged_into.pop(table_id)
+        b.find(
+            FindingCode.DUPLICATE_MANAGED_ROUTE_TABLE,
+            table_id,
+            f"{table_id} is a second public table of the remediator's besides {kept.id}, but "
+            f"{kept.id} gains a route now and the subnets on {table_id} are not in scope of "
+            "auto intent: it is left as it is",
+            person=False,
         )
 
 
