@@ -173,6 +173,20 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.memory_table,
         help="the stack's memory table, where the hold is recorded (default $VPCR_MEMORY_TABLE)",
     )
+    adopt = commands.add_parser(
+        "adopt",
+        help="record that the remediator made a route table (one an earlier version made and "
+        "tagged): it then keeps it in step and moves public subnets onto it",
+    )
+    adopt.add_argument("route_table", help="the route table (rtb-...)")
+    adopt.add_argument("--region", action="append", default=[], help="its region")
+    adopt.add_argument("--profile", help="the AWS profile to use")
+    adopt.add_argument(
+        "--record-table",
+        default=defaults.memory_table,
+        help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE)",
+    )
+    adopt.add_argument("--yes", action="store_true", help="record it without asking")
     return parser
 
 
@@ -350,10 +364,10 @@ def main(
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
     args = _parser(defaults).parse_args(argv)
-    if args.command == "fix" and not args.yes and not stdin.isatty():
+    if args.command in ("fix", "adopt") and not args.yes and not stdin.isatty():
         print(
-            "vpc-remediator: fix changes your network: not a terminal to ask on, so nothing "
-            "is changed; run it at a terminal, or pass --yes",
+            f"vpc-remediator: {args.command} changes your network: not a terminal to ask on, "
+            "so nothing is changed; run it at a terminal, or pass --yes",
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -361,6 +375,8 @@ def main(
         _use_profile(args.profile)
         if args.command == "release":
             return _release(args, out)
+        if args.command == "adopt":
+            return _adopt(args, out, _asker(stdin, out, yes=args.yes))
         try:
             args.shown = families(args.launchers)
         except ValueError as exc:
@@ -452,6 +468,47 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
             "too, the remediator still leaves it alone",
             file=out,
         )
+    return EXIT_COMPLIANT
+
+
+def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) -> int:
+    """A person vouches that the remediator made a route table: its record says so from now on
+    (the routes it holds that the main table has too, as its copies)."""
+    import time
+
+    from .aws.clients import clients_for
+    from .aws.memory import DynamoMemory
+    from .aws.reader import SnapshotReader
+    from .domain import ownership
+
+    if not re.match(r"^rtb-[0-9a-f]{8,17}$", args.route_table):
+        raise CliError(f"{shown(args.route_table)} is not a route table id")
+    if not args.record_table:
+        raise CliError("adopt writes the stack's record: name it with --record-table")
+    (region,) = _regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    clients = clients_for(region)
+    found = clients.ec2.describe_route_tables(RouteTableIds=[args.route_table])["RouteTables"]
+    vpc_id = found[0]["VpcId"]
+    snapshot = SnapshotReader(clients.ec2, region, clients.account).read({vpc_id}).details[vpc_id]
+    try:
+        change = ownership.adoption(snapshot, args.route_table, time.time())
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    copies = change.put[f"copies|{args.route_table}"]["items"]
+    plan = (
+        f"{args.route_table} in {vpc_id} ({region}) is to be recorded as made by the remediator: "
+        f"it will keep it in step with the main table ({len(copies)} of its routes recorded as "
+        "copies of the main table's), move public subnets onto it, and may merge or delete it "
+        "as a duplicate."
+    )
+    if not ask(plan):
+        print(f"{args.route_table} not adopted", file=out)
+        return EXIT_NOT_COMPLIANT
+    record = DynamoMemory(clients, args.record_table)
+    prefix = ownership.vpc_prefix(region, vpc_id)
+    for entry, value in change.put.items():
+        record.remember(ownership.KIND, prefix + entry, value, days=None)
+    print(f"adopted {args.route_table} ({len(copies)} routes recorded as copies)", file=out)
     return EXIT_COMPLIANT
 
 

@@ -234,3 +234,45 @@ def test_a_vpc_name_forges_no_line_of_the_notice(aws: Aws, monkeypatch: pytest.M
         lines = text.splitlines()
         assert phishing not in lines and lines.count("Readiness:") <= 1
         assert "\u202e" not in text
+
+
+@pytest.mark.usefixtures("logger_as_it_was")
+def test_a_table_an_earlier_version_made_is_claimed_until_a_person_adopts_it(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Upgrading: a table made (and tagged) by a version that trusted its tags has no record.
+    It is reported, not used, until a person with the right to write the record adopts it."""
+    import io
+
+    from vpc_remediator import cli
+
+    vpc = new_vpc(aws, "upgraded")
+    gateway = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+    old = aws.ec2.create_route_table(
+        VpcId=vpc, TagSpecifications=[{"ResourceType": "route-table", "Tags": CLAIM}]
+    )["RouteTable"]["RouteTableId"]
+    aws.ec2.create_route(RouteTableId=old, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    first = new_subnet(aws, vpc, "10.0.1.0/24", name="web-a")
+    aws.ec2.associate_route_table(RouteTableId=old, SubnetId=first)
+    second = new_subnet(aws, vpc, "10.0.2.0/24", name="web-b")
+    aws.ec2.create_tags(
+        Resources=[second], Tags=[{"Key": "vpc-remediator:intent", "Value": "public"}]
+    )
+    documents = sweep_with_auto_intent(aws, monkeypatch)
+    assert "claimed-route-table" in codes(documents)
+    assert not aws.skypilot_says_public(second)  # no second table beside a claimed one
+
+    out = io.StringIO()
+    code = cli.main(["adopt", old, "--region", REGION, "--yes"], out=out)
+    assert code == 0, out.getvalue()
+    assert out.getvalue().splitlines()[-1] == f"adopted {old} (0 routes recorded as copies)"
+
+    documents = sweep_with_auto_intent(aws, monkeypatch)
+    assert "claimed-route-table" not in codes(documents)
+    on_old = {a.get("SubnetId") for a in tables_of(aws, vpc)[old]["Associations"]}
+    assert {first, second} <= on_old and aws.maps_public_ip(second)
+    # The main table is never adopted.
+    main = next(t for t in tables_of(aws, vpc).values() if t["Associations"][0].get("Main"))
+    refused = cli.main(["adopt", main["RouteTableId"], "--region", REGION, "--yes"], out=out)
+    assert refused == 2

@@ -49,7 +49,7 @@ from .actions import (
     SetMapPublicIpOnLaunch,
     UpdateCopiedRoute,
 )
-from .carry import ENDPOINT, PROPAGATION, ROUTE
+from .carry import ENDPOINT, PROPAGATION, ROUTE, carried_by
 from .model import Hold, Item, Ownership, RouteTable, VpcSnapshot, frozen_tags
 from .policy import CREATION_TAG_KEY
 
@@ -333,3 +333,31 @@ def ahead(
             case ReleaseHold(resource_id=resource):
                 delete.add(f"hold|{resource}")
     return Change(MappingProxyType(put), frozenset(delete))
+
+
+def adoption(snapshot: VpcSnapshot, table_id: str, now: float) -> Change:
+    """What a person's `vpc-remediator adopt` records: that the remediator made the table (a
+    version that trusted its tags made it, say), and, as its copies, the routes, propagation and
+    endpoints it holds that are the main table's too. Raises ValueError where it cannot be."""
+    table = next((t for t in snapshot.route_tables if t.id == table_id), None)
+    if table is None:
+        raise ValueError(f"{table_id} is not a route table of {snapshot.vpc.id}")
+    if table.is_main:
+        raise ValueError(f"{table_id} is the main route table of {snapshot.vpc.id}: never adopted")
+    main = snapshot.main_route_table
+    source = carried_by(main, snapshot).items if main is not None else {}
+    held = carried_by(table, snapshot).items
+    items = {
+        _item_key(item): {"target": target, "pending": False}
+        for item, target in sorted(held.items())
+        if source.get(item) == target
+    }
+    return Change(
+        MappingProxyType(
+            {
+                f"table|{table_id}": {"at": now, "adopted": True},
+                f"copies|{table_id}": {"items": items, "at": now},
+            }
+        ),
+        frozenset(),
+    )
