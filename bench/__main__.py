@@ -213,6 +213,45 @@ def bench_crowded(emu: Emulator, counts: list[int], runs: int) -> list[dict[str,
     return rows
 
 
+def bench_claims(counts: list[int], runs: int) -> list[dict[str, Any]]:
+    """Planning one VPC beside N tables that claim to be the remediator's (an attacker's, or an
+    earlier version's) and N duplicates its record proves: pure, in-process."""
+    from tests.builders import IGW, route, subnet, table, vpc_snapshot
+
+    from vpc_remediator.domain.model import Ownership
+    from vpc_remediator.domain.planner import plan_vpc
+    from vpc_remediator.domain.policy import AutoScope, Policy
+
+    claim = {"vpc-remediator:role": "public-route-table", "vpc-remediator:managed": "created"}
+    rows = []
+    for count in counts:
+        for kind in ("claimed", "proven"):
+            tables = tuple(
+                table(f"rtb-{i:017d}", route(IGW), subnets=(f"subnet-{i:017d}",), tags=claim)
+                for i in range(count)
+            )
+            proven = frozenset(t.id for t in tables) if kind == "proven" else frozenset()
+            snap = vpc_snapshot(
+                *(subnet(f"subnet-{i:017d}") for i in range(count)),
+                subnet("subnet-new00000000000"),
+                tables=tables,
+                ownership=Ownership(known=True, tables=proven),
+            )
+            policy, auto = Policy(), AutoScope.all()
+            samples = [timed(partial(plan_vpc, snap, policy, auto)) for _ in range(runs)]
+            plan = samples[-1][1]
+            rows.append(
+                {
+                    "tables": count,
+                    "kind": kind,
+                    "seconds": statistics.median(t for t, _ in samples),
+                    "actions": len(plan.actions),
+                    "findings": len(plan.findings),
+                }
+            )
+    return rows
+
+
 def bench_rate_limit(emu: Emulator, subnets: int) -> dict[str, Any]:
     """A broken VPC of `subnets` subnets fixed behind EC2's token bucket for mutating calls
     (200 tokens, 5 a second; drained at the start), in real time with botocore's own backoff."""
@@ -826,6 +865,36 @@ def write_report(results: dict[str, Any], out: Path, has_chart: bool) -> None:
     ]
 
     lines += [
+        "## Planning beside tables that claim to be the remediator's",
+        "",
+        "One VPC whose N tables each route a subnet to the gateway and carry the remediator's "
+        "tags: claimed (its record proves none: each is a finding, nothing is merged) or proven "
+        "(its record proves all: every duplicate is merged into the lowest id). The planner "
+        "alone, in-process.",
+        "",
+        "| tables | kind | plan (ms) | actions | findings |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for r in results.get("claims", []):
+        lines.append(
+            f"| {r['tables']} | {r['kind']} | {r['seconds'] * 1000:.1f} | {r['actions']} | "
+            f"{r['findings']} |"
+        )
+    claimed_200 = next(
+        (r for r in results.get("claims", []) if r["tables"] == 200 and r["kind"] == "claimed"),
+        None,
+    )
+    if claimed_200 is not None:
+        targets.append(
+            (
+                "Planning beside 200 claimed duplicate tables well under a second "
+                f"({claimed_200['seconds'] * 1000:.0f} ms; bound 500 ms)",
+                claimed_200["seconds"] < 0.5,
+            )
+        )
+    lines += [""]
+
+    lines += [
         "## Region sweep and `vpc-remediator audit`",
         "",
         "A region of private VPCs with one subnet each (nothing to change), swept with the same "
@@ -1151,6 +1220,8 @@ def main(argv: list[str] | None = None) -> int:
         results["sweep"] = bench_sweep(emu, counts, runs)
         print("measuring one VPC's reconcile in a crowded region", file=sys.stderr)
         results["crowded"] = bench_crowded(emu, counts, runs)
+        print("measuring planning beside claimed and proven duplicate tables", file=sys.stderr)
+        results["claims"] = bench_claims([10, 200] if args.smoke else [10, 200, 1000], runs)
         print("measuring a fix under EC2's rate limit (real time)", file=sys.stderr)
         results["rate_limit"] = bench_rate_limit(emu, 5 if args.smoke else 200)
         print("measuring bursts of VPC events, per event and settled", file=sys.stderr)

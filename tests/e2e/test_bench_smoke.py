@@ -27,6 +27,9 @@ def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path:
         assert (row["compliant"]["describes"], row["compliant"]["writes"]) == (6, 0)
         assert row["broken"]["writes"] == row["broken"]["planned_writes"] > 0
     assert results["sweep"][0]["sweep"]["describes"] == 6
+    # Beside tables that only claim to be the remediator's, it plans nothing and says so.
+    claimed = [r for r in results["claims"] if r["kind"] == "claimed"]
+    assert claimed and all(r["actions"] == 0 and r["findings"] > r["tables"] for r in claimed)
     limited = results["rate_limit"]
     assert limited["refused"] > 0 and limited["seconds"] >= limited["floor_seconds"]
     assert results["memory"]["max_rss_mb"] < 128

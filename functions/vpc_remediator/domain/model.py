@@ -124,7 +124,7 @@ class RouteTable:
     propagating_vgws: tuple[str, ...] = ()
     owner_id: str = ""
 
-    @property
+    @cached_property
     def subnet_ids(self) -> frozenset[str]:
         return frozenset(subnet_id for _, subnet_id in self.associations)
 
@@ -371,19 +371,31 @@ class VpcSnapshot:
             None,
         )
 
+    @cached_property
+    def _explicit(self) -> dict[str, RouteTable]:
+        found: dict[str, RouteTable] = {}
+        for table in self.route_tables:
+            for subnet_id in table.subnet_ids:
+                found.setdefault(subnet_id, table)
+        return found
+
+    @cached_property
+    def _governed(self) -> dict[str, tuple[Subnet, ...]]:
+        governed: dict[str, list[Subnet]] = {}
+        for subnet in self.subnets:
+            if (table := self.governing_route_table(subnet.id)) is not None:
+                governed.setdefault(table.id, []).append(subnet)
+        return {table_id: tuple(subnets) for table_id, subnets in governed.items()}
+
     def explicit_route_table(self, subnet_id: str) -> RouteTable | None:
-        return next((rt for rt in self.route_tables if subnet_id in rt.subnet_ids), None)
+        return self._explicit.get(subnet_id)
 
     def governing_route_table(self, subnet_id: str) -> RouteTable | None:
         """The table AWS (and SkyPilot) use for the subnet: explicit association, else main."""
         return self.explicit_route_table(subnet_id) or self.main_route_table
 
     def subnets_governed_by(self, table: RouteTable) -> tuple[Subnet, ...]:
-        return tuple(
-            s
-            for s in self.subnets
-            if (gov := self.governing_route_table(s.id)) and gov.id == table.id
-        )
+        return self._governed.get(table.id, ())
 
 
 @dataclass(frozen=True)
