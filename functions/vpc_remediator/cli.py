@@ -162,30 +162,28 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         "fix", parents=[common], help="show the plan, ask, apply it and print what changed"
     )
     fix.add_argument("--yes", action="store_true", help="apply without asking")
-    release = commands.add_parser(
-        "release", help=f"take a resource off hold (remove its {HOLD_TAG_KEY} tag)"
-    )
-    release.add_argument("resource", help="the subnet, route table or VPC on hold")
-    release.add_argument("--region", action="append", default=[], help="its region")
-    release.add_argument("--profile", help="the AWS profile to use")
-    release.add_argument(
-        "--record-table",
-        default=defaults.memory_table,
-        help="the stack's memory table, where the hold is recorded (default $VPCR_MEMORY_TABLE)",
-    )
-    adopt = commands.add_parser(
-        "adopt",
-        help="record that the remediator made a route table (one an earlier version made and "
-        "tagged): it then keeps it in step and moves public subnets onto it",
-    )
-    adopt.add_argument("route_table", help="the route table (rtb-...)")
-    adopt.add_argument("--region", action="append", default=[], help="its region")
-    adopt.add_argument("--profile", help="the AWS profile to use")
-    adopt.add_argument(
+    # One resource, and the stack's record of what the remediator owns and holds.
+    one = argparse.ArgumentParser(add_help=False)
+    one.add_argument("--region", action="append", default=[], help="its region")
+    one.add_argument("--profile", help="the AWS profile to use")
+    one.add_argument(
         "--record-table",
         default=defaults.memory_table,
         help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE)",
     )
+    release = commands.add_parser(
+        "release",
+        parents=[one],
+        help=f"take a resource off hold (the record's hold, and its {HOLD_TAG_KEY} tag)",
+    )
+    release.add_argument("resource", help="the subnet, route table or VPC on hold")
+    adopt = commands.add_parser(
+        "adopt",
+        parents=[one],
+        help="record that the remediator made a route table (one an earlier version made and "
+        "tagged): it then keeps it in step and moves public subnets onto it",
+    )
+    adopt.add_argument("route_table", help="the route table (rtb-...)")
     adopt.add_argument("--yes", action="store_true", help="record it without asking")
     return parser
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -61,24 +62,31 @@ class HoldBook:
         return judged.plan
 
     def applied(self, vpc_id: str, outcomes: tuple[ActionOutcome, ...]) -> None:
-        if self._memory is None or not outcomes or not vpc_id.startswith("vpc-"):
-            return
-        record = self._record(vpc_id)
-        self._store(
+        self._update(
             vpc_id,
-            record,
-            holds.applied(vpc_id, outcomes, record, run=self.run, now=time.time()),
+            outcomes,
+            lambda record: holds.applied(vpc_id, outcomes, record, run=self.run, now=time.time()),
         )
 
     def completed(
         self, vpc_id: str, outcomes: tuple[ActionOutcome, ...], remaining: tuple[Action, ...]
     ) -> None:
         """Note the subnets this reconcile finished whole (auto intent is then done with them)."""
+        self._update(
+            vpc_id,
+            outcomes,
+            lambda record: holds.completed(
+                record, outcomes, remaining, run=self.run, now=time.time()
+            ),
+        )
+
+    def _update(
+        self,
+        vpc_id: str,
+        outcomes: tuple[ActionOutcome, ...],
+        change: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
+    ) -> None:
         if self._memory is None or not outcomes or not vpc_id.startswith("vpc-"):
             return
         record = self._record(vpc_id)
-        self._store(
-            vpc_id,
-            record,
-            holds.completed(record, outcomes, remaining, run=self.run, now=time.time()),
-        )
+        self._store(vpc_id, record, change(record))

@@ -115,25 +115,22 @@ class Parked:
 
 def test_a_digest_that_could_not_be_sent_fails_one_sweep_not_every_later_one() -> None:
     memory, topic, parked = FakeMemory(), RefusingTopic(), Parked()
-    remediator = Remediator(
-        policy=Policy(mode=Mode.AUDIT),
-        reader=Reader(crowded(3)),
-        writer=None,
-        notifier=topic,
-        fallback=parked,
-        memory=memory,
-    )
+
+    def sweeper() -> Remediator:
+        return Remediator(
+            policy=Policy(mode=Mode.AUDIT),
+            reader=Reader(crowded(3)),
+            writer=None,
+            notifier=topic,
+            fallback=parked,
+            memory=memory,
+        )
+
+    remediator = sweeper()
     with pytest.raises(NotificationFailed):
         remediator.finish_sweep(remediator.sweep(None, AutoScope.none()))
     assert topic.tried == 1 and len(parked.notices) == 1  # parked: its alarm tells a person
     # The next sweep, the same state: nothing new to say, so nothing fails.
-    later = Remediator(
-        policy=Policy(mode=Mode.AUDIT),
-        reader=Reader(crowded(3)),
-        writer=None,
-        notifier=topic,
-        fallback=parked,
-        memory=memory,
-    )
+    later = sweeper()
     later.finish_sweep(later.sweep(None, AutoScope.none()))
     assert topic.tried == 1
