@@ -61,8 +61,14 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         "--record-table",
         default=defaults.memory_table,
         help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE): "
-        "where the remediator records what it owns. Without it, what the remediator made "
-        "before is not proven: nothing is deleted, merged or moved onto on a tag's claim",
+        "where the remediator records what it owns. Without it (or --stack), what the "
+        "remediator made before is not proven: nothing is deleted, merged or moved onto on a "
+        "tag's claim",
+    )
+    where.add_argument(
+        "--stack",
+        help="the vpc-remediator stack whose memory table to use (its MemoryTableName output, "
+        "read with cloudformation:DescribeStacks in each region)",
     )
     org = common.add_argument_group(
         "an organisation (from its management account or a delegated administrator)"
@@ -171,6 +177,7 @@ def _parser(defaults: Settings) -> argparse.ArgumentParser:
         default=defaults.memory_table,
         help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE)",
     )
+    one.add_argument("--stack", help="the vpc-remediator stack whose memory table to use")
     release = commands.add_parser(
         "release",
         parents=[one],
@@ -253,7 +260,7 @@ def _run_region(
     remediator = remediator_for(
         policy,
         clients_for(region),
-        record_table=args.record_table,
+        record_table=_record_table(args, region),
         look_up_makers=not args.explicit_only,
         ask_unknown=True,
         approve=approve,
@@ -439,7 +446,8 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
             {"Name": "key", "Values": [HOLD_TAG_KEY]},
         ]
     )["Tags"]
-    record = DynamoMemory(clients, args.record_table) if args.record_table else None
+    table = _record_table(args, region)
+    record = DynamoMemory(clients, table) if table else None
     held = {}
     if record is not None:
         held = {
@@ -469,6 +477,18 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_COMPLIANT
 
 
+def _record_table(args: argparse.Namespace, region: str) -> str | None:
+    """The record of what the remediator owns: named, or the stack's (its output)."""
+    if not getattr(args, "stack", None):
+        return str(args.record_table) if args.record_table else None
+    from .aws.clients import clients_for, record_table_of
+
+    try:
+        return record_table_of(clients_for(region), args.stack)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
 def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) -> int:
     """A person vouches that the remediator made a route table: its record says so from now on
     (the routes it holds that the main table has too, as its copies)."""
@@ -481,9 +501,10 @@ def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) ->
 
     if not re.match(r"^rtb-[0-9a-f]{8,17}$", args.route_table):
         raise CliError(f"{shown(args.route_table)} is not a route table id")
-    if not args.record_table:
-        raise CliError("adopt writes the stack's record: name it with --record-table")
     (region,) = _regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    table = _record_table(args, region)
+    if not table:
+        raise CliError("adopt writes the stack's record: name it with --record-table or --stack")
     clients = clients_for(region)
     found = clients.ec2.describe_route_tables(RouteTableIds=[args.route_table])["RouteTables"]
     vpc_id = found[0]["VpcId"]
@@ -502,7 +523,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) ->
     if not ask(plan):
         print(f"{args.route_table} not adopted", file=out)
         return EXIT_NOT_COMPLIANT
-    record = DynamoMemory(clients, args.record_table)
+    record = DynamoMemory(clients, table)
     prefix = ownership.vpc_prefix(region, vpc_id)
     for entry, value in change.put.items():
         record.remember(ownership.KIND, prefix + entry, value, days=None)

@@ -276,3 +276,53 @@ def test_a_table_an_earlier_version_made_is_claimed_until_a_person_adopts_it(
     main = next(t for t in tables_of(aws, vpc).values() if t["Associations"][0].get("Main"))
     refused = cli.main(["adopt", main["RouteTableId"], "--region", REGION, "--yes"], out=out)
     assert refused == 2
+
+
+@pytest.mark.usefixtures("logger_as_it_was")
+def test_the_command_line_finds_the_record_from_the_stack(aws: Aws) -> None:
+    """`--stack NAME`: the memory table named by the stack's MemoryTableName output."""
+    import io
+
+    from vpc_remediator import cli
+    from vpc_remediator.domain import ownership
+
+    template = {
+        "Resources": {
+            "MemoryTable": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "AttributeDefinitions": [
+                        {"AttributeName": "pk", "AttributeType": "S"},
+                        {"AttributeName": "sk", "AttributeType": "S"},
+                    ],
+                    "KeySchema": [
+                        {"AttributeName": "pk", "KeyType": "HASH"},
+                        {"AttributeName": "sk", "KeyType": "RANGE"},
+                    ],
+                },
+            }
+        },
+        "Outputs": {"MemoryTableName": {"Value": {"Ref": "MemoryTable"}}},
+    }
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    cloudformation.create_stack(StackName="vpc-remediator", TemplateBody=json.dumps(template))
+    table = cloudformation.describe_stacks(StackName="vpc-remediator")["Stacks"][0]["Outputs"][0][
+        "OutputValue"
+    ]
+    vpc = new_vpc(aws, "found")
+    old = aws.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    out = io.StringIO()
+    code = cli.main(
+        ["adopt", old, "--region", REGION, "--stack", "vpc-remediator", "--yes"], out=out
+    )
+    assert code == 0, out.getvalue()
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Items"]
+    keys = {i["sk"]["S"] for i in items if i["pk"]["S"] == ownership.KIND}
+    assert f"{ownership.vpc_prefix(REGION, vpc)}table|{old}" in keys
+    # A stack that is not vpc-remediator's: one line, exit 2.
+    cloudformation.create_stack(
+        StackName="other",
+        TemplateBody=json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}),
+    )
+    assert cli.main(["adopt", old, "--region", REGION, "--stack", "other", "--yes"], out=out) == 2

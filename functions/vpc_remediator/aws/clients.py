@@ -16,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudtrail import CloudTrailClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ec2 import EC2Client
@@ -79,6 +80,13 @@ class AwsClients:
             return self._session.client("cloudtrail", region_name=self.region, config=config)
 
     @cached_property
+    def cloudformation(self) -> CloudFormationClient:
+        with _BUILDING:
+            return self._session.client(
+                "cloudformation", region_name=self.region, config=CLIENT_CONFIG
+            )
+
+    @cached_property
     def sts(self) -> STSClient:
         with _BUILDING:
             return self._session.client("sts", region_name=self.region, config=CLIENT_CONFIG)
@@ -131,3 +139,18 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, BotoCoreError):
         return f"AWS call failed: {exc}".splitlines()[0]
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+RECORD_OUTPUT = "MemoryTableName"  # template.yaml's output naming the memory table
+
+
+def record_table_of(clients: AwsClients, stack: str) -> str:
+    """The memory table of a vpc-remediator stack in this region, from its outputs."""
+    stacks = clients.cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    outputs = {o["OutputKey"]: o.get("OutputValue", "") for o in stacks[0].get("Outputs", [])}
+    if not outputs.get(RECORD_OUTPUT):
+        raise ValueError(
+            f"the stack {stack} in {clients.region} has no {RECORD_OUTPUT} output: "
+            "is it vpc-remediator's (of this version or later)?"
+        )
+    return outputs[RECORD_OUTPUT]
