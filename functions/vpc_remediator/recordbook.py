@@ -55,6 +55,10 @@ class RecordBook:
         for key, value in stored.items():
             vpc_id, _, entry = key[len(self._region) + 1 :].partition(":")
             by_vpc.setdefault(vpc_id, {})[entry] = value
+        listed = {v.id for v in region.vpcs}
+        for vpc_id in sorted(set(by_vpc) - listed):
+            # The VPC is gone (every read lists the region's VPCs): so is what it described.
+            self._write(vpc_id, ownership.Change(delete=frozenset(by_vpc[vpc_id])))
         details = {}
         for vpc_id, snapshot in region.details.items():
             entries = by_vpc.get(vpc_id, {})

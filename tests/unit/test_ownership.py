@@ -205,3 +205,11 @@ def test_without_a_record_nothing_is_proven() -> None:
     snap = vpc_snapshot(subnet(S1), tables=(table("rtb-000000000managed1", managed=True),))
     region = RecordBook(None, REGION).attach(region_of(replace(snap, ownership=Ownership())))
     assert region.details[VPC].ownership == Ownership(known=False)
+
+
+def test_the_record_of_a_vpc_that_is_gone_is_forgotten() -> None:
+    keeper = Keeper(vpc_snapshot(subnet(S1)))
+    fixed(keeper)
+    assert keeper.entries()
+    keeper.book.attach(replace(region_of(keeper.ec2), vpcs=(), details={}))
+    assert keeper.entries() == {}
