@@ -395,3 +395,20 @@ def test_mapping_is_turned_on_only_where_the_remediator_finishes_the_routing() -
     )
     repaired = plan_vpc(vpc_snapshot(subnet(S1), tables=(unrouted,)), Policy(), ALL)
     assert kinds(repaired) == ["TagResources", "ReplaceRoute", "SetMapPublicIpOnLaunch"]
+
+
+def test_a_route_restored_for_an_explicit_subnet_lets_a_new_subnet_move_in_one_plan() -> None:
+    """Found by the property test: the managed table's default route removed by hand, a
+    subnet on it tagged public (its route is restored) and a new subnet on the main table in
+    scope: the new subnet was moved only by the second plan."""
+    managed = table("rtb-00000000000000a", managed=True, subnets=(S2, "subnet-00000000000003"))
+    snap = vpc_snapshot(
+        subnet(S1),
+        subnet(S2),
+        subnet("subnet-00000000000003", tags={KEY: "public"}),
+        tables=(managed,),
+    )
+    plan = plan_vpc(snap, Policy(map_public_ip=False), AutoScope.subnets(S1))
+    assert [a.subnet_id for a in plan.actions if isinstance(a, AssociateRouteTable)] == [S1]
+    after = apply_actions(snap, plan.actions)
+    assert plan_vpc(after, Policy(map_public_ip=False), AutoScope.subnets(S1)).actions == ()

@@ -786,6 +786,9 @@ def _plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position t
             return
     if managed is not None:
         missing = {d for (d, _), (status, _) in statuses.items() if status is RouteStatus.MISSING}
+        # A route this plan already restores for a subnet whose intent is enforced is not left
+        # out by a person's hand any more.
+        missing -= {d for table, d in b.routes if table == managed.id}
         hands_off = [
             s.id
             for s in b.snapshot.subnets_governed_by(managed)
