@@ -43,6 +43,8 @@ class RecordBook:
         self._token = token
         # vpc -> its entries as last read (and written) in this reconcile
         self._entries: dict[str, dict[str, Mapping[str, Any]]] = {}
+        # vpc -> what reading found to confirm or drop, not yet written
+        self._tidied: dict[str, list[ownership.Change]] = {}
         self._read: RegionSnapshot | None = None
 
     def attach(self, region: RegionSnapshot) -> RegionSnapshot:
@@ -58,13 +60,15 @@ class RecordBook:
         listed = {v.id for v in region.vpcs}
         for vpc_id in sorted(set(by_vpc) - listed):
             # The VPC is gone (every read lists the region's VPCs): so is what it described.
-            self._write(vpc_id, ownership.Change(delete=frozenset(by_vpc[vpc_id])))
+            self._tidied[vpc_id] = [ownership.Change(delete=frozenset(by_vpc[vpc_id]))]
         details = {}
         for vpc_id, snapshot in region.details.items():
             entries = by_vpc.get(vpc_id, {})
             change = ownership.tidy(entries, snapshot, self._clock())
             if change:
-                self._write(vpc_id, change)
+                # Written with the next change the remediator makes: reading (an audit, a person
+                # without the right to write the record) never writes.
+                self._tidied.setdefault(vpc_id, []).append(change)
                 entries = change.applied_to(entries)
             self._entries[vpc_id] = dict(entries)
             owned = ownership.ownership(entries, snapshot)
@@ -81,6 +85,11 @@ class RecordBook:
         snapshot = self._read.details.get(plan.scope) if self._read is not None else None
         if self._memory is None or snapshot is None or not plan.writes:
             return plan
+        for vpc_id, changes in sorted(self._tidied.items()):
+            if vpc_id == plan.scope or vpc_id not in self._read.details:  # type: ignore[union-attr]
+                for tidied in changes:
+                    self._write(vpc_id, tidied)
+                del self._tidied[vpc_id]
         entries = self._entries.get(plan.scope, {})
         change = ownership.ahead(
             entries,
@@ -94,6 +103,16 @@ class RecordBook:
             self._write(plan.scope, change)
             self._entries[plan.scope] = change.applied_to(entries)
         return plan
+
+    def flush(self) -> None:
+        """Write what the last reads confirmed or dropped (after a reconcile that changed
+        something: its verifying read confirms what was written ahead)."""
+        if self._memory is None:
+            return
+        for vpc_id, changes in sorted(self._tidied.items()):
+            for change in changes:
+                self._write(vpc_id, change)
+        self._tidied.clear()
 
     def _write(self, vpc_id: str, change: ownership.Change) -> None:
         assert self._memory is not None  # noqa: S101 - callers check

@@ -250,6 +250,7 @@ class Remediator:
             current = {v: self._plan(after, v, auto, call) for v in targets}
             if self._out_of_time():
                 break  # what is left is the retry's, from live state
+        self.records.flush()  # the verifying read confirmed what was recorded ahead
         for v in targets:
             self.holds.completed(v, outcomes[v], current[v].writes)
         return [
@@ -287,6 +288,7 @@ class Remediator:
                 plan_region(region, self.policy),
                 plan_for_vpc(region, default.id, self.policy, AutoScope.all(), restoring=True),
             )
+        self.records.flush()
         return self._report(REGION_SCOPE, plans, outcomes, region, call, verified=verified)
 
     def finish(self, reports: list[Report]) -> list[Report]:

@@ -48,6 +48,12 @@ class Keeper:
         self.book = self._book()  # a new reconcile
         return self.book.attach(region_of(self.ec2)).details[VPC]
 
+    def verify(self) -> VpcSnapshot:
+        """The read after applying, and what it confirmed written (the service does both)."""
+        snapshot = self.read()
+        self.book.flush()
+        return snapshot
+
     def plan(self, auto: AutoScope = ALL) -> Plan:
         snapshot = self.read()
         return self.book.ahead(plan_vpc(snapshot, Policy(), auto))
@@ -79,7 +85,7 @@ def test_a_table_is_created_under_a_one_time_token_and_proven_once_read_back() -
     entries = keeper.entries()
     assert set(entries) >= {"creation|token0", "copies|creation:token0", f"moved|{S1}"}
     keeper.apply(plan)
-    snap = keeper.read()
+    snap = keeper.verify()
     managed = snap.explicit_route_table(S1)
     assert managed is not None and snap.ownership.owns(managed.id) and snap.ownership.known
     assert snap.ownership.copied(managed.id) == {("route", "10.64.0.0/10"): TGW}
@@ -121,10 +127,10 @@ def test_a_token_on_two_tables_proves_neither() -> None:
 def test_a_creation_no_read_ever_shows_is_forgotten_after_the_grace_time() -> None:
     keeper = Keeper(vpc_snapshot(subnet(S1)))
     keeper.plan()  # written ahead; the call never made
-    keeper.read()
+    keeper.verify()
     assert "creation|token0" in keeper.entries()
     keeper.clock.now += ownership.GRACE_SECONDS + 1
-    keeper.read()
+    keeper.verify()
     assert not any(k.startswith(("creation|", "copies|")) for k in keeper.entries())
 
 
@@ -212,4 +218,17 @@ def test_the_record_of_a_vpc_that_is_gone_is_forgotten() -> None:
     fixed(keeper)
     assert keeper.entries()
     keeper.book.attach(replace(region_of(keeper.ec2), vpcs=(), details={}))
+    assert keeper.entries()  # a read alone writes nothing (an audit may not write the record)
+    keeper.book.flush()
     assert keeper.entries() == {}
+
+
+def test_reading_never_writes_the_record() -> None:
+    """An audit (or a person who may read the record and not write it) reads it, and what it
+    would confirm or drop waits for the next reconcile that changes something."""
+    keeper = Keeper(vpc_snapshot(subnet(S1)))
+    keeper.apply(keeper.plan())  # written ahead, pending; not confirmed yet
+    writes = keeper.memory.writes
+    snap = keeper.read()
+    assert snap.ownership.tables  # the read proves the table all the same
+    assert keeper.memory.writes == writes
