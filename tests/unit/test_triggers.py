@@ -173,3 +173,19 @@ def test_sample_events_hold_no_secret_but_a_fake_key_id() -> None:
         text = path.read_text()
         assert "secretAccessKey" not in text
         assert json.loads(text)["detail-type"] in ("AWS API Call via CloudTrail", "Scheduled Event")
+
+
+def test_the_remediators_own_roles_under_their_path_are_known_by_the_issuer() -> None:
+    """template.yaml gives the functions' roles the path /vpc-remediator/: CloudTrail names the
+    session's issuer with that path, as GetAtt's Arn (VPCR_OWN_ROLE_ARNS) does."""
+    event = load_event("CreateRoute-by-remediator")
+    identity = event["detail"]["userIdentity"]
+    role = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator/vpc-remediator-VpcChangesFunctionRole-1A"
+    identity["sessionContext"]["sessionIssuer"]["arn"] = role
+    identity["arn"] = (
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/vpc-remediator-VpcChangesFunctionRole-1A/s"
+    )
+    skipped = decide(event, own_role_arns=frozenset({role}))
+    assert isinstance(skipped, Skip) and "made by the remediator itself" in skipped.reason
+    # The same role name without the path is someone else's.
+    assert isinstance(decide(event, own_role_arns=frozenset({OWN_ROLE})), Trigger)
