@@ -89,6 +89,21 @@ def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
     return any(fnmatch.fnmatchcase(resource, r) for r in as_list(statement.get("Resource", "*")))
 
 
+def _any_applies(
+    statements: Iterable[Mapping[str, Any]],
+    effect: str,
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None,
+) -> bool:
+    return any(
+        s["Effect"] == effect
+        and _applies(s, action, resource)
+        and _condition_holds(s.get("Condition", {}), context or {})
+        for s in statements
+    )
+
+
 def is_denied(
     statements: Iterable[Mapping[str, Any]],
     action: str,
@@ -96,12 +111,7 @@ def is_denied(
     context: Mapping[str, Any] | None = None,
 ) -> bool:
     """An explicit Deny that applies: it wins over any Allow."""
-    return any(
-        s["Effect"] == "Deny"
-        and _applies(s, action, resource)
-        and _condition_holds(s.get("Condition", {}), context or {})
-        for s in statements
-    )
+    return _any_applies(statements, "Deny", action, resource, context)
 
 
 def is_allowed(
@@ -111,13 +121,8 @@ def is_allowed(
     context: Mapping[str, Any] | None = None,
 ) -> bool:
     statements = list(statements)
-    if is_denied(statements, action, resource, context):
-        return False
-    return any(
-        s["Effect"] == "Allow"
-        and _applies(s, action, resource)
-        and _condition_holds(s.get("Condition", {}), context or {})
-        for s in statements
+    return not is_denied(statements, action, resource, context) and _any_applies(
+        statements, "Allow", action, resource, context
     )
 
 

@@ -82,14 +82,12 @@ class RecordBook:
         tokens = {a.ref: self._token() for a in plan.writes if isinstance(a, CreateRouteTable)}
         actions = ownership.with_tokens(plan.actions, tokens)
         plan = replace(plan, actions=actions)
-        snapshot = self._read.details.get(plan.scope) if self._read is not None else None
-        if self._memory is None or snapshot is None or not plan.writes:
+        read = self._read
+        snapshot = read.details.get(plan.scope) if read is not None else None
+        if self._memory is None or read is None or snapshot is None or not plan.writes:
             return plan
-        for vpc_id, changes in sorted(self._tidied.items()):
-            if vpc_id == plan.scope or vpc_id not in self._read.details:  # type: ignore[union-attr]
-                for tidied in changes:
-                    self._write(vpc_id, tidied)
-                del self._tidied[vpc_id]
+        # What reading found for this VPC, and for VPCs that are gone, goes first.
+        self._flush({plan.scope} | (set(self._tidied) - set(read.details)))
         entries = self._entries.get(plan.scope, {})
         change = ownership.ahead(
             entries,
@@ -107,12 +105,13 @@ class RecordBook:
     def flush(self) -> None:
         """Write what the last reads confirmed or dropped (after a reconcile that changed
         something: its verifying read confirms what was written ahead)."""
-        if self._memory is None:
-            return
-        for vpc_id, changes in sorted(self._tidied.items()):
-            for change in changes:
+        if self._memory is not None:
+            self._flush(set(self._tidied))
+
+    def _flush(self, vpc_ids: set[str]) -> None:
+        for vpc_id in sorted(vpc_ids & set(self._tidied)):
+            for change in self._tidied.pop(vpc_id):
                 self._write(vpc_id, change)
-        self._tidied.clear()
 
     def _write(self, vpc_id: str, change: ownership.Change) -> None:
         assert self._memory is not None  # noqa: S101 - callers check
