@@ -14,7 +14,7 @@ REGIONS     ?= $(REGION)
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help demo install test unit lint typecheck fmt clean validate build deploy bench crosscheck stackset
+.PHONY: help demo install test unit integration template e2e explore lint typecheck fmt clean validate build deploy bench crosscheck stackset
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -55,11 +55,31 @@ crosscheck: ## readiness vs SkyPilot's, Ray's and dstack's own code (moto; slow,
 
 install: $(STAMP) ## create .venv with the pinned tools and the package (editable)
 
-test: lint typecheck ## lint, type-check and run every test
-	$(BIN)/python -m pytest -q
+# Parallel workers, one per core (pytest-xdist). The property tests draw a fixed set of
+# examples (tests/properties.py, profile "ci"): a run never fails by chance.
+PYTEST := $(BIN)/python -m pytest -q -n auto
+COVERAGE := --cov=vpc_remediator --cov-report=term:skip-covered
+
+test: lint typecheck ## lint, type-check and run every test (with coverage)
+	$(PYTEST) $(COVERAGE)
 
 unit: $(STAMP) ## only the pure unit tests (no AWS emulator)
-	$(BIN)/python -m pytest -q tests/unit
+	$(PYTEST) tests/unit
+
+integration: $(STAMP) ## only the tests against moto in process (adapters, handlers, service)
+	$(PYTEST) tests/integration
+
+template: $(STAMP) ## only the template tests (cfn-lint, the SAM transform, IAM, SCP, StackSets)
+	$(PYTEST) tests/template
+
+e2e: $(STAMP) ## only the end-to-end runs (a moto server, the CLI, the demo, the bench smoke)
+	$(PYTEST) tests/e2e
+
+# Random seeds and ten times the examples: for a developer hunting bugs, not for CI. A failure
+# prints the example and the blob that reproduces it (@reproduce_failure).
+explore: $(STAMP) ## the property tests with random seeds and 10x the examples
+	$(PYTEST) --hypothesis-profile=explore --hypothesis-show-statistics tests/unit \
+	  tests/integration/test_fuzz.py
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check functions tests local_aws bench deploy
@@ -114,4 +134,5 @@ deploy: build ## sam deploy to $(REGIONS) in turn (guided the first time per reg
 	done
 
 clean: ## remove the virtual environments and caches
-	rm -rf $(VENV) $(SAM_VENV) .venv-crosscheck-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam
+	rm -rf $(VENV) $(SAM_VENV) .venv-crosscheck-* .pytest_cache .mypy_cache .ruff_cache .hypothesis .aws-sam \
+	  .coverage .coverage.*

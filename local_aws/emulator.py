@@ -5,16 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -25,11 +18,12 @@ def moto_server() -> Iterator[str]:
     # Its request log, and the tracebacks moto prints for calls it does not implement (the
     # remediator reads VPC Block Public Access, which moto lacks, as "off").
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the kernel picks a free port as it binds (no window in which another process,
+    # or a parallel test worker, can take it first).
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     finally:
         server.stop()
 

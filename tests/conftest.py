@@ -9,6 +9,8 @@ import pytest
 from local_aws.context import FakeContext
 from local_aws.events import EVENT_IDS, EVENTS_DIR, load_event
 
+import tests.properties  # noqa: F401 - the Hypothesis profiles, registered before any test
+
 __all__ = ["ACCOUNT", "EVENTS_DIR", "EVENT_IDS", "REGION", "fake_context", "load_event"]
 
 # Powertools Logger and Metrics take their service and namespace when the handler module is

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
+from tests.properties import examples
 from vpc_remediator.domain.triggers import InvalidEventError
 from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
 
@@ -112,7 +113,7 @@ def test_fuzzed_events_are_skipped_or_rejected_and_never_write(
     outcomes = {"skipped": 0, "rejected": 0, "reconciled": 0}
 
     @settings(
-        max_examples=150,
+        max_examples=examples(150),
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

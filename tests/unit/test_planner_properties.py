@@ -25,6 +25,7 @@ from tests.builders import (
     vpc_snapshot,
 )
 from tests.fakes import ENDPOINT_PREFIX_LIST, apply_actions, public_subnets
+from tests.properties import examples
 from vpc_remediator.domain.actions import (
     AssociateRouteTable,
     CopyRoute,
@@ -183,14 +184,14 @@ scopes = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_applying_a_plan_then_planning_again_gives_an_empty_plan(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     after = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
     assert plan_vpc(after, policy, auto).actions == ()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     intents = resolve_intents(snap, policy)
@@ -205,7 +206,7 @@ def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, polic
         assert not (mapping_after[s.id] and not s.map_public_ip_on_launch), (s.id, intents[s.id])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_ignore_is_absolute(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     intents = resolve_intents(snap, policy)
@@ -220,14 +221,14 @@ def test_ignore_is_absolute(snap, policy, auto) -> None:  # type: ignore[no-unty
             assert snap.governing_route_table(s.id) == after.governing_route_table(s.id)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_audit_mode_plans_no_writes(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     audit = Policy(**{**policy.__dict__, "mode": Mode.AUDIT})
     assert plan_vpc(snap, audit, auto).writes == ()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies)
 def test_auto_intent_is_never_enforced_outside_its_scope(snap, policy) -> None:  # type: ignore[no-untyped-def]
     """Out of scope, a subnet of auto intent keeps its default routes and its addressing (a
@@ -265,7 +266,7 @@ def _held(snap: VpcSnapshot, table: RouteTable | None) -> set[tuple[str, str]]:
     return held
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     """Every subnet keeps every route its table had (a default route may only be repaired):
@@ -311,7 +312,7 @@ def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: igno
         assert not lost, (before_table.id, lost)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_a_vpc_another_account_owns_is_never_written(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     shared = VpcSnapshot(
@@ -335,7 +336,7 @@ def test_strategy_draws_real_gateways() -> None:
     assert snap.attached_internet_gateway == InternetGateway(IGW, (VPC,))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
     """Whatever the tags say: no plan deletes, merges, moves a subnet onto, copies into or

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.fakes import apply_actions, public_subnets
+from tests.properties import examples
 from tests.unit.test_planner_properties import policies, scopes, vpcs
 from vpc_remediator.domain.actions import CreateDefaultVpc
 from vpc_remediator.domain.intent import Intent, resolve_intents
@@ -70,7 +71,7 @@ def regions(draw: st.DrawFn) -> RegionSnapshot:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(regions(), policies, scopes)
 def test_no_plan_in_any_vpc_of_a_region_makes_a_non_public_subnet_public(
     region, policy, auto
@@ -95,7 +96,7 @@ def test_no_plan_in_any_vpc_of_a_region_makes_a_non_public_subnet_public(
                 assert subnet == next(s for s in snapshot.subnets if s.id == subnet.id)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(regions(), policies)
 def test_the_default_vpc_is_recreated_only_when_missing_and_allowed(region, policy) -> None:  # type: ignore[no-untyped-def]
     plan = plan_region(region, policy)

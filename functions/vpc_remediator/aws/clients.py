@@ -12,6 +12,8 @@ from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,6 +34,21 @@ CLIENT_CONFIG = Config(
 )
 
 
+@cache
+def _models() -> botocore.loaders.Loader:
+    """botocore's service models, loaded and parsed once per process: every session shares
+    them (each would otherwise parse EC2's again, a tenth of a second or more)."""
+    return botocore.loaders.create_loader()
+
+
+def new_session(region: str | None = None, **credentials: str) -> boto3.session.Session:
+    """A boto3 session (the standard credential chain, or the credentials given) that shares
+    the process's parsed service models."""
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _models())
+    return boto3.session.Session(region_name=region, botocore_session=core, **credentials)
+
+
 # boto3 sessions are not thread-safe: an organisation run builds its clients in many threads.
 _BUILDING = threading.Lock()
 
@@ -39,7 +56,7 @@ _BUILDING = threading.Lock()
 class AwsClients:
     def __init__(self, region: str, session: boto3.session.Session | None = None) -> None:
         self.region = region
-        self._session = session or boto3.session.Session(region_name=region)
+        self._session = session or new_session(region)
         self._elsewhere: dict[str, AwsClients] = {}
 
     def in_region(self, region: str) -> AwsClients:
@@ -106,7 +123,7 @@ def clients_for(region: str) -> AwsClients:
 
 def default_region() -> str:
     """The region of the standard chain (AWS_REGION, AWS_DEFAULT_REGION, the profile)."""
-    region = os.environ.get("AWS_REGION") or boto3.session.Session().region_name
+    region = os.environ.get("AWS_REGION") or new_session().region_name
     if not region:
         raise ValueError("no region: pass --region or set AWS_REGION")
     return region
@@ -115,7 +132,7 @@ def default_region() -> str:
 @cache
 def known_regions() -> frozenset[str]:
     """Regions botocore knows for EC2, without a network call."""
-    session = boto3.session.Session()
+    session = new_session()
     return frozenset(
         r
         for partition in session.get_available_partitions()

@@ -10,11 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.organization import MemberAccount, partition_of, role_arn
-from .clients import CLIENT_CONFIG, AwsClients, one_line
+from .clients import CLIENT_CONFIG, AwsClients, new_session, one_line
 
 if TYPE_CHECKING:
     from mypy_boto3_organizations import OrganizationsClient
@@ -91,16 +90,13 @@ class Organization:
             )["Credentials"]
         except (ClientError, BotoCoreError) as exc:
             raise AccountUnreachable(f"cannot assume {arn}: {one_line(exc)}") from None
-        # The caller's loader is shared: each session would otherwise load and parse the
-        # service models again (a quarter of a second for EC2's, per account).
-        core = botocore.session.get_session()
-        core.register_component("data_loader", self._session._session.get_component("data_loader"))
-        session = boto3.session.Session(
+        # new_session shares the parsed service models: each session would otherwise load
+        # them again (a quarter of a second for EC2's, per account).
+        session = new_session(
+            self._region,
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
-            region_name=self._region,
-            botocore_session=core,
         )
         expires = credentials.get("Expiration")
         return AccountSession(account, session, expires or datetime.now(UTC) + timedelta(hours=1))
