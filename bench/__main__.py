@@ -122,7 +122,7 @@ def broken_vpc(emu: Emulator, subnets: int) -> str:
 
 def bench_reconcile(emu: Emulator, sizes: list[int], runs: int) -> list[dict[str, Any]]:
     from vpc_remediator.domain.policy import AutoScope, Policy
-    from vpc_remediator.wiring import remediator_for
+    from vpc_remediator.service.wiring import remediator_for
 
     rows = []
     for size in sizes:
@@ -176,7 +176,7 @@ def bench_crowded(emu: Emulator, counts: list[int], runs: int) -> list[dict[str,
     from vpc_remediator.aws.reader import SnapshotReader
     from vpc_remediator.domain.launchers import readiness
     from vpc_remediator.domain.policy import AutoScope, Policy
-    from vpc_remediator.wiring import remediator_for
+    from vpc_remediator.service.wiring import remediator_for
 
     rows = []
     for count in counts:
@@ -259,7 +259,7 @@ def bench_rate_limit(emu: Emulator, subnets: int) -> dict[str, Any]:
     from local_aws.throttle import TokenBucket, throttle
 
     from vpc_remediator.domain.policy import AutoScope, Policy
-    from vpc_remediator.wiring import remediator_for
+    from vpc_remediator.service.wiring import remediator_for
 
     emu.reset()
     vpc = broken_vpc(emu, subnets)
@@ -294,10 +294,10 @@ def region_of_vpcs(emu: Emulator, count: int, *, named: bool = False) -> None:
 
 
 def bench_sweep(emu: Emulator, counts: list[int], runs: int) -> list[dict[str, Any]]:
-    from vpc_remediator import cli
     from vpc_remediator.aws.clients import clients_for
+    from vpc_remediator.cli import main as cli
     from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-    from vpc_remediator.wiring import remediator_for
+    from vpc_remediator.service.wiring import remediator_for
 
     rows = []
     for count in counts:
@@ -347,7 +347,7 @@ def bench_organization(
     N-1 members, each member with the seed story in its first region) x 2 regions."""
     from tests.organization import MANAGEMENT, build_organization, calls_made, seed_story
 
-    from vpc_remediator import cli
+    from vpc_remediator.cli import main as cli
     from vpc_remediator.observability import logger
 
     rows = []
@@ -545,7 +545,7 @@ def bench_bursts(emu: Emulator) -> list[dict[str, Any]]:
     )
 
     from vpc_remediator.aws.clients import clients_for
-    from vpc_remediator.service import Remediator
+    from vpc_remediator.service.remediator import Remediator
 
     rows = []
     original = Remediator.handle
@@ -668,7 +668,7 @@ def bench_cold_start(runs: int) -> dict[str, Any]:
     )
     modules = []
     for name in HANDLERS:
-        module = f"vpc_remediator.handlers.{name}"
+        module = f"vpc_remediator.lambdas.handlers.{name}"
         samples = [worker("import", module) for _ in range(runs)]
         imported = statistics.median(s["import"] for s in samples)
         with_clients = statistics.median(s["with_clients"] for s in samples)

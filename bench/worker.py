@@ -40,7 +40,7 @@ def _import(module: str) -> dict[str, float]:
 def _reconcile(event_path: str) -> dict[str, Any]:
     from local_aws.context import FakeContext
 
-    from vpc_remediator.handlers import vpc_changes
+    from vpc_remediator.lambdas.handlers import vpc_changes
 
     with open(event_path) as f:
         event = json.load(f)

@@ -232,7 +232,7 @@ class LocalEventBus:
         module_name, _, attribute = route.handler.rpartition(".")
         context = FakeContext.of(route.name, self.region, self.account)
         with _environment({**route.environment, "AWS_REGION": self.region}):
-            from vpc_remediator import runtime  # the same process serves every function
+            from vpc_remediator.lambdas import runtime  # the same process serves every function
 
             runtime.settings.cache_clear()
             handler = getattr(importlib.import_module(module_name), attribute)

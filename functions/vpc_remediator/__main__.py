@@ -1,5 +1,5 @@
 """`python -m vpc_remediator`: the command line."""
 
-from .cli import main_exit
+from .cli.main import main_exit
 
 main_exit()

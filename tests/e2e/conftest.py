@@ -110,8 +110,8 @@ def deployment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     from botocore.retries import standard
 
     from tests.faults import FaultInjector
-    from vpc_remediator import runtime
     from vpc_remediator.aws.clients import clients_for
+    from vpc_remediator.lambdas import runtime
 
     sns, sqs = emulator.client("sns"), emulator.client("sqs")
     topic, queue = subscribed_topic(sns, sqs, "notices")

@@ -10,8 +10,8 @@ import pytest
 from tests.e2e.conftest import Deployment
 from tests.e2e.test_cli import seed_story
 from tests.faults import always, every, first
-from vpc_remediator.handlers import vpc_changes
-from vpc_remediator.service import NotificationFailed, RemediationIncomplete
+from vpc_remediator.lambdas.handlers import vpc_changes
+from vpc_remediator.service.remediator import NotificationFailed, RemediationIncomplete
 
 
 def skypilot_public(deployment: Deployment, subnet_id: str) -> bool:

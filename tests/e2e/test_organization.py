@@ -28,7 +28,7 @@ from tests.organization import (
     role_trust,
     seed_story,
 )
-from vpc_remediator import cli
+from vpc_remediator.cli import main as cli
 
 pytestmark = pytest.mark.usefixtures("logger_as_it_was")
 

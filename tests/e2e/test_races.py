@@ -14,10 +14,10 @@ from vpc_remediator.aws.clients import AwsClients
 from vpc_remediator.domain.policy import Policy
 from vpc_remediator.domain.report import Report
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, Trigger, trigger_for
-from vpc_remediator.events import parse_api_call
-from vpc_remediator.handlers import delete_vpc, vpc_changes
-from vpc_remediator.service import Remediator
-from vpc_remediator.wiring import remediator_for
+from vpc_remediator.lambdas.handlers import delete_vpc, vpc_changes
+from vpc_remediator.lambdas.intake import parse_api_call
+from vpc_remediator.service.remediator import Remediator
+from vpc_remediator.service.wiring import remediator_for
 
 THREADS = 20
 

@@ -22,8 +22,8 @@ from local_aws.throttle import TokenBucket
 from tests.conftest import ACCOUNT, REGION
 from tests.e2e.conftest import Deployment
 from tests.faults import VirtualClock, mutating_rate_limit, round_trips
-from vpc_remediator.handlers import vpc_changes
-from vpc_remediator.service import STOP_MARGIN_SECONDS, RemediationInProgress
+from vpc_remediator.lambdas.handlers import vpc_changes
+from vpc_remediator.service.remediator import STOP_MARGIN_SECONDS, RemediationInProgress
 
 SUBNETS = 200  # EC2's default quota of subnets per VPC
 ROUND_TRIP = 0.03  # seconds of virtual time per request

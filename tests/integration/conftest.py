@@ -21,8 +21,8 @@ from moto import mock_aws
 from tests.aws_behaviour import AwsBehaviour
 from tests.conftest import ACCOUNT, REGION, fake_context, load_event
 from tests.iam import authorizations, function_statements, is_allowed
-from vpc_remediator import runtime
 from vpc_remediator.aws.clients import clients_for
+from vpc_remediator.lambdas import runtime
 from vpc_remediator.observability import logger
 
 READ_PREFIXES = ("Describe", "Get", "List")

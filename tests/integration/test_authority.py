@@ -21,7 +21,7 @@ from tests.conftest import ACCOUNT, REGION
 from tests.iam import authorizations, is_allowed
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc, replay_story
-from vpc_remediator.handlers import sweep
+from vpc_remediator.lambdas.handlers import sweep
 
 ONLY_TAGS = [{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*"}]
 # Enough to build, route and tag a table of one's own (not to touch anyone else's).
@@ -244,7 +244,7 @@ def test_a_table_an_earlier_version_made_is_claimed_until_a_person_adopts_it(
     It is reported, not used, until a person with the right to write the record adopts it."""
     import io
 
-    from vpc_remediator import cli
+    from vpc_remediator.cli import main as cli
 
     vpc = new_vpc(aws, "upgraded")
     gateway = new_gateway(aws)
@@ -283,7 +283,7 @@ def test_the_command_line_finds_the_record_from_the_stack(aws: Aws) -> None:
     """`--stack NAME`: the memory table named by the stack's MemoryTableName output."""
     import io
 
-    from vpc_remediator import cli
+    from vpc_remediator.cli import main as cli
     from vpc_remediator.domain import ownership
 
     template = {

@@ -23,7 +23,7 @@ from tests.integration.conftest import Aws, configure
 from tests.integration.test_say_once import conflicted_vpc
 from tests.integration.test_story import replay_story
 from vpc_remediator.aws.clients import clients_for
-from vpc_remediator.handlers import vpc_changes
+from vpc_remediator.lambdas.handlers import vpc_changes
 
 CENTRAL_ACCOUNT = "111122223333"
 CENTRAL_REGION = "us-east-1"

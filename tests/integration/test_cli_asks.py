@@ -12,7 +12,7 @@ from tests.conftest import load_event
 from tests.integration.conftest import Aws
 from tests.integration.test_makers import cloudtrail_history
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator import cli
+from vpc_remediator.cli import main as cli
 
 # Everything the plan named is done: compliant (exit 0).
 EXPECTED_AFTER_FIX = 0

@@ -31,7 +31,7 @@ def test_clients_are_reused_per_region() -> None:
 
 
 def test_importing_a_handler_creates_no_client_and_does_not_import_boto3() -> None:
-    code = "import sys; import vpc_remediator.handlers.vpc_changes; print('boto3' in sys.modules)"
+    code = "import sys; import vpc_remediator.lambdas.handlers.vpc_changes; print('boto3' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "functions")}
     result = subprocess.run(  # noqa: S603 - this interpreter, our own code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
@@ -44,7 +44,7 @@ def test_a_skipped_event_never_imports_boto3() -> None:
     code = (
         "import sys; from local_aws.events import load_event; "
         "from local_aws.context import FakeContext; "
-        "from vpc_remediator.handlers import vpc_changes; "
+        "from vpc_remediator.lambdas.handlers import vpc_changes; "
         "r = vpc_changes.lambda_handler(load_event('CreateRoute-by-remediator'), "
         "FakeContext.of('f', 'eu-south-1', '123456789012')); "
         "print(r['status'], 'boto3' in sys.modules)"

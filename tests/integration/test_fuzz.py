@@ -18,7 +18,7 @@ from tests.conftest import EVENTS_DIR
 from tests.integration.conftest import Aws, configure
 from tests.properties import examples
 from vpc_remediator.domain.triggers import InvalidEventError
-from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
+from vpc_remediator.lambdas.handlers import delete_vpc, sweep, vpc_changes
 
 SAMPLES = {p.stem: json.loads(p.read_text()) for p in sorted(EVENTS_DIR.glob("*.json"))}
 HANDLERS = [delete_vpc, vpc_changes, sweep]

@@ -16,9 +16,10 @@ from tests.faults import VirtualClock
 from tests.integration.conftest import Aws
 from tests.integration.test_routes_kept import governing
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator import cli, holdbook
+from vpc_remediator.cli import main as cli
 from vpc_remediator.domain.policy import HOLD_TAG_KEY
-from vpc_remediator.handlers import sweep, vpc_changes
+from vpc_remediator.lambdas.handlers import sweep, vpc_changes
+from vpc_remediator.service import holdbook
 
 KEY = "vpc-remediator:intent"
 
@@ -161,7 +162,7 @@ def test_a_gateway_a_person_detached_is_not_replaced(
     vpc = new_vpc(aws)
     subnet = new_subnet(aws, vpc)
     aws.ec2.create_tags(Resources=[subnet], Tags=[{"Key": KEY, "Value": "public"}])
-    from vpc_remediator.handlers import vpc_changes
+    from vpc_remediator.lambdas.handlers import vpc_changes
 
     aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
     (igw,) = aws.ec2.describe_internet_gateways(

@@ -22,7 +22,7 @@ from local_aws.events import made_by
 from tests.aws_behaviour import AwsBehaviour
 from tests.conftest import REGION, load_event
 from tests.integration.conftest import Aws
-from vpc_remediator.handlers import vpc_changes
+from vpc_remediator.lambdas.handlers import vpc_changes
 
 ZONES = (f"{REGION}a", f"{REGION}b")
 KEY = "vpc-remediator:intent"

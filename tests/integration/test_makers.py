@@ -17,7 +17,7 @@ from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator.aws import history
 from vpc_remediator.aws.clients import clients_for
-from vpc_remediator.handlers import sweep
+from vpc_remediator.lambdas.handlers import sweep
 
 
 def cloudtrail_history(monkeypatch: pytest.MonkeyPatch) -> EventHistory:

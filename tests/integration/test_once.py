@@ -13,8 +13,8 @@ from tests.conftest import REGION
 from tests.integration.conftest import Aws
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator.aws.clients import clients_for
-from vpc_remediator.handlers import vpc_changes
-from vpc_remediator.service import NotificationFailed
+from vpc_remediator.lambdas.handlers import vpc_changes
+from vpc_remediator.service.remediator import NotificationFailed
 
 
 def vpc_with_gateway(aws: Aws) -> dict[str, str]:

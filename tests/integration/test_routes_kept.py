@@ -12,7 +12,7 @@ import pytest
 from tests.aws_behaviour import AwsBehaviour
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import vpc_changes
+from vpc_remediator.lambdas.handlers import vpc_changes
 
 S3 = "com.amazonaws.eu-south-1.s3"
 
@@ -206,7 +206,7 @@ def test_the_sweep_catches_up_a_change_whose_event_was_lost(
     aws: Aws, network: dict[str, str]
 ) -> None:
     from vpc_remediator.aws.clients import clients_for
-    from vpc_remediator.handlers import sweep
+    from vpc_remediator.lambdas.handlers import sweep
 
     aws.invoke(vpc_changes, "AttachInternetGateway", vpc=network["vpc"], igw=network["igw"])
     clients_for("eu-south-1").ec2.create_route(

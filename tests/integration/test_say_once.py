@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import delete_default_vpc, new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
+from vpc_remediator.lambdas.handlers import delete_vpc, sweep, vpc_changes
 
 
 @pytest.mark.parametrize(("policy", "notices"), [("expected", 1), ("absent-by-policy", 0)])
@@ -117,7 +117,7 @@ def test_a_notice_that_could_not_be_sent_is_news_the_next_time(
     aws: Aws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from vpc_remediator.aws.notifier import SnsNotifier
-    from vpc_remediator.service import NotificationFailed
+    from vpc_remediator.service.remediator import NotificationFailed
 
     vpc, _, igw = conflicted_vpc(aws)
     original = SnsNotifier.publish

@@ -23,12 +23,12 @@ from tests.conftest import ACCOUNT, REGION
 from tests.faults import VirtualClock
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_story import new_gateway, new_subnet, new_vpc
-from vpc_remediator import settling
 from vpc_remediator.domain.triggers import InvalidEventError
-from vpc_remediator.handlers import vpc_changes
-from vpc_remediator.settings import SettingsError
+from vpc_remediator.lambdas.handlers import vpc_changes
+from vpc_remediator.service import settling
+from vpc_remediator.service.settings import SettingsError
 
-MODULE = "vpc_remediator.handlers.vpc_changes"
+MODULE = "vpc_remediator.lambdas.handlers.vpc_changes"
 
 
 @dataclass
@@ -280,7 +280,7 @@ def test_a_redelivered_event_is_noted_once_and_reconciled_once(aws: Aws) -> None
 
 
 def test_a_settle_message_names_a_vpc_and_this_region(aws: Aws) -> None:
-    from vpc_remediator.changes import handle_changes
+    from vpc_remediator.lambdas.changes import handle_changes
 
     for body, problem in (
         (

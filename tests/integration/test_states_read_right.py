@@ -11,7 +11,7 @@ import pytest
 from tests.integration.conftest import Aws, configure
 from tests.integration.test_routes_kept import governing, main_table, routes
 from tests.integration.test_story import delete_default_vpc, new_gateway, new_subnet, new_vpc
-from vpc_remediator.handlers import delete_vpc, sweep, vpc_changes
+from vpc_remediator.lambdas.handlers import delete_vpc, sweep, vpc_changes
 
 OTHER_ACCOUNT = "210987654321"
 KEY = "vpc-remediator:intent"

@@ -16,8 +16,8 @@ from local_aws.emulator import delete_default_vpc as delete_default_vpc_of
 from tests.integration.conftest import Aws, configure
 from tests.launch_expectations import entry
 from vpc_remediator.domain.triggers import InvalidEventError
-from vpc_remediator.handlers import delete_vpc, vpc_changes
-from vpc_remediator.service import RemediationIncomplete
+from vpc_remediator.lambdas.handlers import delete_vpc, vpc_changes
+from vpc_remediator.service.remediator import RemediationIncomplete
 
 ZONE = "eu-south-1a"
 

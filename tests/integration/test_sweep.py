@@ -14,7 +14,7 @@ from tests.integration.test_story import (
     new_vpc,
     replay_story,
 )
-from vpc_remediator.handlers import sweep
+from vpc_remediator.lambdas.handlers import sweep
 
 INTENT = "vpc-remediator:intent"
 

@@ -27,8 +27,8 @@ from vpc_remediator.domain.actions import (
     declared_iam_actions,
 )
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, RegionTarget, Trigger, trigger_for
-from vpc_remediator.events import parse_api_call
-from vpc_remediator.settings import Settings, SettingsError
+from vpc_remediator.lambdas.intake import parse_api_call
+from vpc_remediator.service.settings import Settings, SettingsError
 
 CFN_LINT = str(Path(sys.executable).with_name("cfn-lint"))
 POWERTOOLS_VARIABLES = {
@@ -418,7 +418,7 @@ def test_the_settle_time_and_concurrency_reach_the_changes_function(
     template: dict[str, Any],
 ) -> None:
     from vpc_remediator.domain.settle import MAX_SETTLE_SECONDS
-    from vpc_remediator.settings import DEFAULT_SETTLE_SECONDS
+    from vpc_remediator.service.settings import DEFAULT_SETTLE_SECONDS
 
     settle = template["Parameters"]["SettleSeconds"]
     assert (settle["MinValue"], settle["MaxValue"]) == (0, MAX_SETTLE_SECONDS)

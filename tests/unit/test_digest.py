@@ -19,7 +19,7 @@ from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 from vpc_remediator.domain.report import Notice, Report, render_digest
 from vpc_remediator.domain.triggers import Target
-from vpc_remediator.service import NotificationFailed, Remediator
+from vpc_remediator.service.remediator import NotificationFailed, Remediator
 
 REGION = "eu-south-1"
 

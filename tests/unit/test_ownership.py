@@ -13,7 +13,7 @@ from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.model import Ownership, VpcSnapshot
 from vpc_remediator.domain.planner import Plan, plan_vpc
 from vpc_remediator.domain.policy import CREATION_TAG_KEY, AutoScope, Policy
-from vpc_remediator.recordbook import RecordBook
+from vpc_remediator.service.recordbook import RecordBook
 
 REGION = "eu-south-1"
 S1 = "subnet-00000000000000001"

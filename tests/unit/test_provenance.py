@@ -11,7 +11,7 @@ from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Policy
 from vpc_remediator.domain.provenance import CallerFields, CallerKind, classify, iac_owner
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, Trigger, trigger_for
-from vpc_remediator.events import parse_api_call
+from vpc_remediator.lambdas.intake import parse_api_call
 
 SAMPLES = {
     "CreateSubnet": (CallerKind.CONSOLE, "AWS Management Console"),

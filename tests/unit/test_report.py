@@ -21,7 +21,7 @@ from vpc_remediator.domain.report import (
     render_digest,
     render_notice,
 )
-from vpc_remediator.events import parse_api_call
+from vpc_remediator.lambdas.intake import parse_api_call
 
 S1 = "subnet-00000000000000001"
 KEY = "vpc-remediator:intent"

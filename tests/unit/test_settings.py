@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vpc_remediator.domain.policy import Mode, RouteStrategy
-from vpc_remediator.settings import Settings, SettingsError
+from vpc_remediator.service.settings import Settings, SettingsError
 
 QUEUE = "https://sqs.eu-south-1.amazonaws.com/123456789012/vpc-remediator-changes"
 TOPIC = "arn:aws:sns:eu-south-1:123456789012:vpc-remediator-notices"

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from tests.conftest import EVENT_IDS, load_event
 from tests.fakes import FakeMemory
-from vpc_remediator import settling
 from vpc_remediator.domain.policy import AutoScope
 from vpc_remediator.domain.settle import (
     ALL_VPCS,
@@ -21,7 +20,8 @@ from vpc_remediator.domain.settle import (
     settled,
 )
 from vpc_remediator.domain.triggers import RegionTarget, Trigger, VpcTarget, trigger_for
-from vpc_remediator.events import parse_api_call
+from vpc_remediator.lambdas.intake import parse_api_call
+from vpc_remediator.service import settling
 
 VPC, SUBNET = EVENT_IDS["vpc"], EVENT_IDS["subnet"]
 EVERYTHING = frozenset(

@@ -20,7 +20,7 @@ from vpc_remediator.domain.triggers import (
     VpcTarget,
     trigger_for,
 )
-from vpc_remediator.events import parse_api_call
+from vpc_remediator.lambdas.intake import parse_api_call
 
 EVERYTHING = frozenset(HANDLED_EVENTS)
 OWN_ROLE = f"arn:aws:iam::{ACCOUNT}:role/vpc-remediator-VpcChangesFunctionRole"

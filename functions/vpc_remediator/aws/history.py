@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..domain.creators import HISTORY_DAYS
 from ..domain.provenance import Caller, classify
 from ..domain.triggers import InvalidEventError
-from ..events import caller_fields_of
+from ..lambdas.intake import caller_fields_of
 from .unsupported import CALL_ERRORS, error_code, lacks_operation
 
 if TYPE_CHECKING:

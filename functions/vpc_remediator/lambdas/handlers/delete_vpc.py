@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..observability import logger, metrics
+from ...observability import logger, metrics
 from ..runtime import handle_event
 
 EVENT_NAMES = frozenset({"DeleteVpc"})

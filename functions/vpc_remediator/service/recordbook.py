@@ -16,12 +16,12 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
-from .domain import ownership
-from .domain.actions import CreateRouteTable
-from .domain.memory import Memory
-from .domain.model import RegionSnapshot
-from .domain.planner import Plan
-from .observability import logger
+from ..domain import ownership
+from ..domain.actions import CreateRouteTable
+from ..domain.memory import Memory
+from ..domain.model import RegionSnapshot
+from ..domain.planner import Plan
+from ..observability import logger
 
 
 class RecordBook:

@@ -8,8 +8,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..domain.actions import REGION_ACTION_TYPES
-from ..observability import logger, metrics
+from ...domain.actions import REGION_ACTION_TYPES
+from ...observability import logger, metrics
 from ..runtime import handle_schedule
 
 # The sweep reconciles the region (the default VPC) as well as every VPC.

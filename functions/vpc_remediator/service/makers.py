@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .domain import creators
-from .domain.memory import Memory
-from .domain.model import RegionSnapshot
-from .domain.planner import plan_for_vpc
-from .domain.policy import AutoScope, Policy
-from .domain.provenance import Caller
-from .observability import logger
+from ..domain import creators
+from ..domain.memory import Memory
+from ..domain.model import RegionSnapshot
+from ..domain.planner import plan_for_vpc
+from ..domain.policy import AutoScope, Policy
+from ..domain.provenance import Caller
+from ..observability import logger
 
 MAX_LOOKUPS = 20  # at 2 a second, ten seconds of a reconcile at most
 

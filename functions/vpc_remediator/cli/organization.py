@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from .cli import CliError, known, plan_text, print_text, run_document
-from .domain.organization import (
+from ..domain.organization import (
     DEFAULT_MAX_PARALLEL,
     DEFAULT_ROLE_NAME,
     OrganizationError,
@@ -29,10 +28,11 @@ from .domain.organization import (
     within_what_was_shown,
     writes_shown,
 )
-from .domain.planner import Plan
-from .domain.policy import AutoScope, Policy
-from .domain.provenance import Caller
-from .fleet import Approve, Job, OrganizationRun, Sweep
+from ..domain.planner import Plan
+from ..domain.policy import AutoScope, Policy
+from ..domain.provenance import Caller
+from ..service.fleet import Approve, Job, OrganizationRun, Sweep
+from .main import CliError, known, plan_text, print_text, run_document
 
 Key = tuple[str, str]  # (account, region)
 CHANGED_SINCE_SHOWN = "not applied: the plan changed after it was shown; run fix again"
@@ -48,7 +48,7 @@ class Options:
 
 
 def options(args: argparse.Namespace) -> Options:
-    from .aws.clients import default_region
+    from ..aws.clients import default_region
 
     if not args.organization:
         raise CliError("--account, --role-name and --max-parallel need --organization")
@@ -115,7 +115,7 @@ class ShownPlans:
 def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdin: TextIO) -> int:
     import boto3
 
-    from .aws.organization import Organization
+    from ..aws.organization import Organization
 
     chosen = options(args)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None

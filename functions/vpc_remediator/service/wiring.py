@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .aws.clients import AwsClients
-from .aws.history import CloudTrailHistory
-from .aws.memory import DynamoMemory
-from .aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
-from .aws.reader import SnapshotReader
-from .aws.writer import ActionWriter
-from .domain.memory import Memory, RunMemory
-from .domain.planner import Plan
-from .domain.policy import Mode, Policy
+from ..aws.clients import AwsClients
+from ..aws.history import CloudTrailHistory
+from ..aws.memory import DynamoMemory
+from ..aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
+from ..aws.reader import SnapshotReader
+from ..aws.writer import ActionWriter
+from ..domain.memory import Memory, RunMemory
+from ..domain.planner import Plan
+from ..domain.policy import Mode, Policy
 from .makers import MakerBook
-from .service import Remediator
+from .remediator import Remediator
 
 
 def remediator_for(

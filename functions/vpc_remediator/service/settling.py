@@ -7,9 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from .domain import settle
-from .domain.memory import Memory
-from .domain.settle import Note
+from ..domain import settle
+from ..domain.memory import Memory
+from ..domain.settle import Note
 
 
 class SettleSender(Protocol):

@@ -15,23 +15,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from .aws.clients import AwsClients, one_line
-from .aws.organization import (
+from ..aws.clients import AwsClients, one_line
+from ..aws.organization import (
     AccountSession,
     AccountUnreachable,
     Organization,
     enabled_regions,
 )
-from .domain.organization import (
+from ..domain.organization import (
     Coverage,
     OrganizationError,
     PairResult,
     coverage,
     progress_line,
 )
-from .domain.planner import Plan
-from .domain.policy import AutoScope, Policy
-from .domain.provenance import Caller
+from ..domain.planner import Plan
+from ..domain.policy import AutoScope, Policy
+from ..domain.provenance import Caller
 from .wiring import remediator_for
 
 # The plans of one approval, and who made the subnets they change (where looked up).

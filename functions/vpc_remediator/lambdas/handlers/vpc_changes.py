@@ -10,8 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ...observability import logger, metrics
 from ..changes import handle_changes
-from ..observability import logger, metrics
 
 CREATIONS = frozenset({"CreateVpc", "CreateDefaultVpc", "CreateSubnet"})
 ROUTING = frozenset(

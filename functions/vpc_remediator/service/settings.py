@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from .domain.policy import (
+from ..domain.policy import (
     DEFAULT_INTENT_TAG_KEY,
     DEFAULT_PRIVATE_NAME_WORDS,
     DEFAULT_PUBLIC_NAME_WORDS,
@@ -20,8 +20,8 @@ from .domain.policy import (
     Policy,
     RouteStrategy,
 )
-from .domain.provenance import CallerKind
-from .domain.settle import MAX_SETTLE_SECONDS
+from ..domain.provenance import CallerKind
+from ..domain.settle import MAX_SETTLE_SECONDS
 
 ENV_MODE = "VPCR_MODE"
 ENV_ROUTE_STRATEGY = "VPCR_ROUTE_STRATEGY"

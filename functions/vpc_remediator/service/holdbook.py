@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .domain import holds
-from .domain.actions import Action
-from .domain.memory import Memory
-from .domain.planner import Plan
-from .domain.policy import AutoScope
-from .domain.report import ActionOutcome
-from .domain.triggers import ApiCall
+from ..domain import holds
+from ..domain.actions import Action
+from ..domain.memory import Memory
+from ..domain.planner import Plan
+from ..domain.policy import AutoScope
+from ..domain.report import ActionOutcome
+from ..domain.triggers import ApiCall
 
 
 class HoldBook:

@@ -20,20 +20,20 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
-from .domain.creators import subnets_named
-from .domain.launchers import FAMILIES, Readiness, families
-from .domain.launchers import lines as readiness_lines
-from .domain.organization import (
+from ..domain.creators import subnets_named
+from ..domain.launchers import FAMILIES, Readiness, families
+from ..domain.launchers import lines as readiness_lines
+from ..domain.organization import (
     DEFAULT_MAX_PARALLEL,
     DEFAULT_ROLE_NAME,
     PairResult,
 )
-from .domain.planner import Plan
-from .domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
-from .domain.provenance import Caller
-from .domain.report import Report, notice_document, report_lines
-from .domain.text import shown
-from .settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
+from ..domain.planner import Plan
+from ..domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy, RouteStrategy
+from ..domain.provenance import Caller
+from ..domain.report import Report, notice_document, report_lines
+from ..domain.text import shown
+from ..service.settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 
 RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 2  # 2: each region's `readiness` (per launcher and mode) replaces `verdict`
@@ -220,7 +220,7 @@ def _policy(args: argparse.Namespace, defaults: Policy) -> Policy:
 
 
 def _regions(args: argparse.Namespace) -> list[str]:
-    from .aws.clients import default_region, enabled_regions
+    from ..aws.clients import default_region, enabled_regions
 
     try:
         home = default_region() if args.all_regions or not args.region else ""
@@ -233,7 +233,7 @@ def _regions(args: argparse.Namespace) -> list[str]:
 
 def known(regions: list[str]) -> list[str]:
     """The regions, each one botocore knows for EC2; else a one-line error."""
-    from .aws.clients import known_regions
+    from ..aws.clients import known_regions
 
     unknown = [r for r in regions if r not in known_regions()]
     if unknown:
@@ -244,8 +244,8 @@ def known(regions: list[str]) -> list[str]:
 def _run_region(
     region: str, policy: Policy, args: argparse.Namespace, ask: Callable[[str], bool]
 ) -> list[Report]:
-    from .aws.clients import clients_for
-    from .wiring import remediator_for
+    from ..aws.clients import clients_for
+    from ..service.wiring import remediator_for
 
     auto = AutoScope.none() if args.explicit_only else AutoScope.all()
 
@@ -316,7 +316,7 @@ def _aws_error(exc: Exception) -> str | None:
     """A one-line message for the errors a person at a terminal can act on."""
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-    from .aws.clients import one_line
+    from ..aws.clients import one_line
 
     if isinstance(exc, NoCredentialsError):
         return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
@@ -357,7 +357,7 @@ def main(
 ) -> int:
     out = out or sys.stdout
     stdin = stdin or sys.stdin
-    from .observability import logger
+    from ..observability import logger
 
     # The service's logs are for Lambda; here they would drown the report.
     logger.setLevel(logging.WARNING)
@@ -389,7 +389,7 @@ def main(
         policy = _policy(args, defaults.policy)
         organization_flags = (args.account, args.role_name, args.max_parallel is not None)
         if args.organization or any(organization_flags):
-            from .cli_organization import run_organization
+            from .organization import run_organization
 
             return run_organization(args, policy, out, stdin)
         regions = _regions(args)
@@ -428,12 +428,12 @@ _HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")
 def _release(args: argparse.Namespace, out: TextIO) -> int:
     """Take a resource off hold: the remediator may change it again (and tries once more). The
     hold is the stack's record's; its tag is a label, removed with it."""
-    from .aws.clients import clients_for
-    from .aws.memory import DynamoMemory
-    from .aws.writer import ActionWriter
-    from .domain import ownership
-    from .domain.actions import ReleaseHold
-    from .domain.report import ActionStatus
+    from ..aws.clients import clients_for
+    from ..aws.memory import DynamoMemory
+    from ..aws.writer import ActionWriter
+    from ..domain import ownership
+    from ..domain.actions import ReleaseHold
+    from ..domain.report import ActionStatus
 
     if not _HELD.match(args.resource):
         raise CliError(f"{shown(args.resource)} is not a subnet, route table or VPC id")
@@ -481,7 +481,7 @@ def _record_table(args: argparse.Namespace, region: str) -> str | None:
     """The record of what the remediator owns: named, or the stack's (its output)."""
     if not getattr(args, "stack", None):
         return str(args.record_table) if args.record_table else None
-    from .aws.clients import clients_for, record_table_of
+    from ..aws.clients import clients_for, record_table_of
 
     try:
         return record_table_of(clients_for(region), args.stack)
@@ -494,10 +494,10 @@ def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) ->
     (the routes it holds that the main table has too, as its copies)."""
     import time
 
-    from .aws.clients import clients_for
-    from .aws.memory import DynamoMemory
-    from .aws.reader import SnapshotReader
-    from .domain import ownership
+    from ..aws.clients import clients_for
+    from ..aws.memory import DynamoMemory
+    from ..aws.reader import SnapshotReader
+    from ..domain import ownership
 
     if not re.match(r"^rtb-[0-9a-f]{8,17}$", args.route_table):
         raise CliError(f"{shown(args.route_table)} is not a route table id")

@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .domain.actions import Action, CreateDefaultVpc
-from .domain.launchers import Readiness, readiness
-from .domain.memory import Memory, Recollection
-from .domain.model import RegionSnapshot
-from .domain.planner import Plan, plan_for_vpc, plan_region
-from .domain.policy import AutoScope, Mode, Policy
-from .domain.report import (
+from ..domain.actions import Action, CreateDefaultVpc
+from ..domain.launchers import Readiness, readiness
+from ..domain.memory import Memory, Recollection
+from ..domain.model import RegionSnapshot
+from ..domain.planner import Plan, plan_for_vpc, plan_region
+from ..domain.policy import AutoScope, Mode, Policy
+from ..domain.report import (
     ActionOutcome,
     ActionStatus,
     Notice,
@@ -25,10 +25,10 @@ from .domain.report import (
     render_digest,
     render_notice,
 )
-from .domain.triggers import ApiCall, RegionTarget, Target, Trigger
+from ..domain.triggers import ApiCall, RegionTarget, Target, Trigger
+from ..observability import logger
 from .holdbook import HoldBook
 from .makers import MakerBook
-from .observability import logger
 from .recordbook import RecordBook
 
 REGION_SCOPE = "default VPC"

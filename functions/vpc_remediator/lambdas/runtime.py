@@ -13,19 +13,19 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .domain.launchers import lines as readiness_lines
-from .domain.policy import AutoScope
-from .domain.report import ActionStatus, Report
-from .domain.triggers import InvalidEventError, Skip, trigger_for
-from .events import parse_api_call, parse_scheduled_event
-from .observability import logger, metrics
-from .service import (
+from ..domain.launchers import lines as readiness_lines
+from ..domain.policy import AutoScope
+from ..domain.report import ActionStatus, Report
+from ..domain.triggers import InvalidEventError, Skip, trigger_for
+from ..observability import logger, metrics
+from ..service.remediator import (
     NotificationFailed,
     RemediationIncomplete,
     RemediationInProgress,
     Remediator,
 )
-from .settings import Settings
+from ..service.settings import Settings
+from .intake import parse_api_call, parse_scheduled_event
 
 
 @cache
@@ -37,8 +37,8 @@ def build_remediator(
     config: Settings, region: str, context: Any, account: str, *, look_up_makers: bool = False
 ) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
-    from .aws.clients import clients_for
-    from .wiring import remediator_for
+    from ..aws.clients import clients_for
+    from ..service.wiring import remediator_for
 
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remediator_for(

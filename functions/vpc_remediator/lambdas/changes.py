@@ -26,15 +26,15 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .domain.report import Report
-from .domain.settle import SETTLE_MESSAGE, keys_for, settled
-from .domain.triggers import ApiCall, InvalidEventError, Skip, Trigger, trigger_for
-from .events import parse_api_call
-from .observability import logger, metrics
+from ..domain.report import Report
+from ..domain.settle import SETTLE_MESSAGE, keys_for, settled
+from ..domain.triggers import ApiCall, InvalidEventError, Skip, Trigger, trigger_for
+from ..observability import logger, metrics
+from ..service.remediator import Remediator
+from ..service.settings import Settings
+from ..service.settling import Settler
+from .intake import parse_api_call
 from .runtime import account_of, build_remediator, counted, settings, summary
-from .service import Remediator
-from .settings import Settings
-from .settling import Settler
 
 # A redelivered event is recognised for this long (EventBridge retries for an hour here, and
 # Lambda's own retries of a failed batch come within the queue's retention).
@@ -71,9 +71,9 @@ class _Run:
         settling = self.config.settling()
         memory = queue = None
         if self.config.memory_table or settling:
-            from .aws.clients import clients_for
-            from .aws.memory import DynamoMemory
-            from .aws.settle_queue import SettleQueue
+            from ..aws.clients import clients_for
+            from ..aws.memory import DynamoMemory
+            from ..aws.settle_queue import SettleQueue
 
             clients = clients_for(self.region)
             if self.config.memory_table:

@@ -13,8 +13,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .domain.provenance import CallerFields
-from .domain.triggers import ApiCall, InvalidEventError
+from ..domain.provenance import CallerFields
+from ..domain.triggers import ApiCall, InvalidEventError
 
 M = TypeVar("M", bound=EventBridgeModel)
 

@@ -1,0 +1,1 @@
+"""The command line: one account (main), the organisation, and the output both share."""
