@@ -22,7 +22,6 @@ from vpc_remediator.domain.actions import (
     Action,
     AttachInternetGateway,
     CreateInternetGateway,
-    written_ids,
 )
 from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.intent import Intent
@@ -51,7 +50,7 @@ def touched(actions: tuple[Action, ...]) -> set[str]:
     """Every existing resource an action writes, and every table it names as its target."""
     ids: set[str] = set()
     for action in actions:
-        ids |= written_ids(action)
+        ids |= action.written
         ids |= {v for v in vars(action).values() if isinstance(v, str) and v.startswith("rtb-")}
     return ids
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.fakes import FakeMemory
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
 from vpc_remediator.domain.memory import Recollection, worth_saying
-from vpc_remediator.domain.planner import Plan
+from vpc_remediator.domain.plan import Plan
 from vpc_remediator.domain.policy import Mode
 from vpc_remediator.domain.report import Report
 

@@ -11,7 +11,8 @@ from vpc_remediator.domain import ownership
 from vpc_remediator.domain.actions import CreateRouteTable, DeleteCopiedRoute, PlaceHold
 from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.model import Ownership, VpcSnapshot
-from vpc_remediator.domain.planner import Plan, plan_vpc
+from vpc_remediator.domain.plan import Plan
+from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import CREATION_TAG_KEY, AutoScope, Policy
 from vpc_remediator.service.recordbook import RecordBook
 

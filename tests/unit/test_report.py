@@ -10,7 +10,8 @@ from tests.conftest import load_event
 from tests.launch_expectations import LABELS
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
 from vpc_remediator.domain.launchers import readiness
-from vpc_remediator.domain.planner import Plan, plan_vpc
+from vpc_remediator.domain.plan import Plan
+from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 from vpc_remediator.domain.report import (
     NOTICE_SCHEMA,

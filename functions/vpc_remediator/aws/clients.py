@@ -129,6 +129,18 @@ def default_region() -> str:
     return region
 
 
+def check_profile(profile: str) -> None:
+    """ValueError unless the AWS profile exists."""
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        boto3.session.Session(profile_name=profile)
+    except ProfileNotFound:
+        raise ValueError(
+            f"no AWS profile {profile!r} (see `aws configure list-profiles`)"
+        ) from None
+
+
 @cache
 def known_regions() -> frozenset[str]:
     """Regions botocore knows for EC2, without a network call."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..domain.organization import MemberAccount, partition_of, role_arn
+from ..domain.organization import AccountUnreachable, MemberAccount, partition_of, role_arn
 from .clients import CLIENT_CONFIG, AwsClients, new_session, one_line
 
 if TYPE_CHECKING:
@@ -24,10 +24,6 @@ SESSION_NAME = "vpc-remediator"
 # than this assumes the role again before it applies (`fresh`).
 ROLE_SECONDS = 3600
 FRESH_FOR = timedelta(minutes=15)
-
-
-class AccountUnreachable(Exception):
-    """The account's role could not be assumed; the message is one line."""
 
 
 @dataclass
@@ -101,8 +97,9 @@ class Organization:
         expires = credentials.get("Expiration")
         return AccountSession(account, session, expires or datetime.now(UTC) + timedelta(hours=1))
 
-
-def enabled_regions(session: boto3.session.Session, region: str) -> list[str]:
-    """The regions enabled for the session's account (one DescribeRegions call)."""
-    ec2 = AwsClients(region, session).ec2
-    return sorted(r["RegionName"] for r in ec2.describe_regions(AllRegions=False)["Regions"])
+    def enabled_regions(self, account: AccountSession | None, region: str) -> list[str]:
+        """The regions enabled for an account (None: the caller's), one DescribeRegions
+        call."""
+        session = account.session if account is not None else self._session
+        ec2 = AwsClients(region, session).ec2
+        return sorted(r["RegionName"] for r in ec2.describe_regions(AllRegions=False)["Regions"])

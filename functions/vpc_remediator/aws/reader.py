@@ -189,6 +189,21 @@ class SnapshotReader:
         self.account = account
         self._wait = wait or DEFAULT_WAIT
 
+    def tag(self, resource_id: str, key: str) -> str | None:
+        """One tag's value on a resource (None: not tagged so)."""
+        tags = self._ec2.describe_tags(
+            Filters=[
+                {"Name": "resource-id", "Values": [resource_id]},
+                {"Name": "key", "Values": [key]},
+            ]
+        )["Tags"]
+        return tags[0].get("Value", "") if tags else None
+
+    def vpc_of_route_table(self, route_table_id: str) -> str:
+        """The VPC a route table is in (AWS refuses an id that does not exist)."""
+        found = self._ec2.describe_route_tables(RouteTableIds=[route_table_id])["RouteTables"]
+        return found[0]["VpcId"]
+
     def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]:
         """Bounded wait for just-created resources; returns those still missing (gone)."""
         return wait_visible(self._ec2, resource_ids, self._wait)

@@ -14,7 +14,6 @@ finishes them.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -79,14 +78,6 @@ class _Unresolved(Exception):
     pass
 
 
-def _pending_refs(action: Action) -> list[Pending]:
-    return [
-        value
-        for f in dataclasses.fields(action)
-        if isinstance(value := getattr(action, f.name), Pending)
-    ]
-
-
 def _tag_list(tags: Mapping[str, str]) -> list[TagTypeDef]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
@@ -145,8 +136,8 @@ class ActionWriter:
         stopped = False
         for action in actions:
             stopped = stopped or bool(stop and stop())
-            table_id = self._known(getattr(action, "route_table", None))
-            subnet_id = str(getattr(action, "subnet_id", "") or "")
+            table_id = self._known(action.table)
+            subnet_id = action.subnet or ""
             waits_for = [r for r in (table_id if action.needs_ready_table else "", subnet_id) if r]
             blocked = next((unready[r] for r in waits_for if r in unready), None)
             if stopped:
@@ -166,11 +157,11 @@ class ActionWriter:
             outcomes.append(outcome)
         return tuple(outcomes)
 
-    def _known(self, ref: object) -> str:
+    def _known(self, ref: Ref | None) -> str:
         """A route table's id, when this plan knows it (a Pending one once it is created)."""
         if isinstance(ref, Pending):
             return self._created.get(ref, str(ref))
-        return ref if isinstance(ref, str) else ""
+        return ref or ""
 
     def _call(self, action: Action) -> str:
         """One API call; if EC2 does not list yet what this plan just created (eventual
@@ -181,7 +172,7 @@ class ActionWriter:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             just_created = [
                 self._created[ref]
-                for ref in _pending_refs(action)
+                for ref in action.pending
                 if ref in self._created and is_waitable(self._created[ref])
             ]
             if not code.endswith(".NotFound") or not just_created:

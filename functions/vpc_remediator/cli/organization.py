@@ -28,11 +28,12 @@ from ..domain.organization import (
     within_what_was_shown,
     writes_shown,
 )
-from ..domain.planner import Plan
+from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
 from ..domain.provenance import Caller
 from ..service.fleet import Approve, Job, OrganizationRun, Sweep
-from .main import CliError, known, plan_text, print_text, run_document
+from .args import CliError, known
+from .output import plan_text, print_text, run_document
 
 Key = tuple[str, str]  # (account, region)
 CHANGED_SINCE_SHOWN = "not applied: the plan changed after it was shown; run fix again"
@@ -48,7 +49,7 @@ class Options:
 
 
 def options(args: argparse.Namespace) -> Options:
-    from ..aws.clients import default_region
+    from ..service.wiring import default_region
 
     if not args.organization:
         raise CliError("--account, --role-name and --max-parallel need --organization")
@@ -113,14 +114,12 @@ class ShownPlans:
 
 
 def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdin: TextIO) -> int:
-    import boto3
-
-    from ..aws.organization import Organization
+    from ..service.wiring import organization
 
     chosen = options(args)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     run = OrganizationRun(
-        Organization(boto3.session.Session(), chosen.home),
+        organization(chosen.home),
         chosen.role,
         chosen.parallel,
         progress=progress.show if progress else None,

@@ -8,8 +8,8 @@ references as it goes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import dataclass, field, fields, replace
+from typing import ClassVar, Self
 
 from .model import frozen_tags
 from .policy import HOLD_TAG_KEY
@@ -48,6 +48,55 @@ class Action:
         """The resource the action changes (or creates), for reports and tags."""
         raise NotImplementedError
 
+    @property
+    def subnet(self) -> str | None:
+        """The subnet it changes or moves, if any."""
+        return None
+
+    @property
+    def table(self) -> Ref | None:
+        """The route table it writes, or moves a subnet onto, if any (not one it creates)."""
+        return None
+
+    @property
+    def creates(self) -> Pending | None:
+        """The resource it creates, by the name later actions of the plan know it by."""
+        return None
+
+    @property
+    def written(self) -> frozenset[str]:
+        """The existing resources it writes: its subnet, route table, VPC, or the resources
+        it tags or holds (a `Pending` one is not there yet, and is left out)."""
+        return frozenset(r for r in (self.subnet, self.table) if isinstance(r, str))
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        """What the change is about, whatever round planned it (a table known by a `Pending`
+        name in one round has its id in the next, so tables are left out)."""
+        return (type(self).__name__, self.subnet or "")
+
+    @property
+    def pending(self) -> tuple[Pending, ...]:
+        """The resources of this plan it refers to that are created before it."""
+        return tuple(v for v in self._values().values() if isinstance(v, Pending))
+
+    def resolved(self, created: Mapping[Pending, str]) -> Self:
+        """The action with the resources this plan created named by their ids."""
+        known = {
+            name: created[value]
+            for name, value in self._values().items()
+            if isinstance(value, Pending) and value in created and value != self.creates
+        }
+        return replace(self, **known) if known else self
+
+    def parameters(self) -> dict[str, object]:
+        """Its fields but the reason, for the JSON documents."""
+        return {k: v for k, v in self._values().items() if k != "reason"}
+
+    def _values(self) -> dict[str, object]:
+        values = vars(self)
+        return {f.name: values[f.name] for f in fields(self)}
+
 
 @dataclass(frozen=True, kw_only=True)
 class CreateRouteTable(Action):
@@ -67,6 +116,14 @@ class CreateRouteTable(Action):
     def resource(self) -> Ref:
         return self.ref
 
+    @property
+    def creates(self) -> Pending | None:
+        return self.ref
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.vpc_id})
+
 
 @dataclass(frozen=True, kw_only=True)
 class CreateRoute(Action):
@@ -82,6 +139,14 @@ class CreateRoute(Action):
     @property
     def resource(self) -> Ref:
         return self.route_table
+
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.destination))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +167,14 @@ class ReplaceRoute(Action):
     @property
     def resource(self) -> Ref:
         return self.route_table
+
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.destination))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +197,14 @@ class CopyRoute(Action):
     @property
     def resource(self) -> Ref:
         return self.route_table
+
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.destination))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,6 +229,14 @@ class UpdateCopiedRoute(Action):
     def resource(self) -> Ref:
         return self.route_table
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.destination))
+
 
 @dataclass(frozen=True, kw_only=True)
 class DeleteCopiedRoute(Action):
@@ -170,6 +259,14 @@ class DeleteCopiedRoute(Action):
     def resource(self) -> Ref:
         return self.route_table
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.destination))
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnableRoutePropagation(Action):
@@ -189,6 +286,10 @@ class EnableRoutePropagation(Action):
     def resource(self) -> Ref:
         return self.route_table
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
 
 @dataclass(frozen=True, kw_only=True)
 class DisableRoutePropagation(Action):
@@ -206,6 +307,10 @@ class DisableRoutePropagation(Action):
 
     @property
     def resource(self) -> Ref:
+        return self.route_table
+
+    @property
+    def table(self) -> Ref | None:
         return self.route_table
 
 
@@ -236,6 +341,14 @@ class SetEndpointRouteTable(Action):
     def resource(self) -> Ref:
         return self.route_table
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.endpoint_id))
+
 
 @dataclass(frozen=True, kw_only=True)
 class PlaceHold(Action):
@@ -259,6 +372,14 @@ class PlaceHold(Action):
     def resource(self) -> Ref:
         return self.resource_id
 
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.resource_id})
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.resource_id))
+
 
 @dataclass(frozen=True, kw_only=True)
 class ReleaseHold(Action):
@@ -275,6 +396,14 @@ class ReleaseHold(Action):
     def resource(self) -> Ref:
         return self.resource_id
 
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.resource_id})
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.resource_id))
+
 
 @dataclass(frozen=True, kw_only=True)
 class AssociateRouteTable(Action):
@@ -290,6 +419,14 @@ class AssociateRouteTable(Action):
 
     @property
     def resource(self) -> Ref:
+        return self.subnet_id
+
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def subnet(self) -> str | None:
         return self.subnet_id
 
 
@@ -312,6 +449,14 @@ class ReplaceRouteTableAssociation(Action):
     def resource(self) -> Ref:
         return self.subnet_id
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def subnet(self) -> str | None:
+        return self.subnet_id
+
 
 @dataclass(frozen=True, kw_only=True)
 class DeleteRouteTable(Action):
@@ -326,6 +471,10 @@ class DeleteRouteTable(Action):
 
     @property
     def resource(self) -> Ref:
+        return self.route_table
+
+    @property
+    def table(self) -> Ref | None:
         return self.route_table
 
 
@@ -347,6 +496,18 @@ class SetMapPublicIpOnLaunch(Action):
     def resource(self) -> Ref:
         return self.subnet_id
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def subnet(self) -> str | None:
+        return self.subnet_id
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.enabled))
+
 
 @dataclass(frozen=True, kw_only=True)
 class SetAssignIpv6AddressOnCreation(Action):
@@ -364,6 +525,18 @@ class SetAssignIpv6AddressOnCreation(Action):
     def resource(self) -> Ref:
         return self.subnet_id
 
+    @property
+    def table(self) -> Ref | None:
+        return self.route_table
+
+    @property
+    def subnet(self) -> str | None:
+        return self.subnet_id
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, str(self.enabled))
+
 
 @dataclass(frozen=True, kw_only=True)
 class CreateInternetGateway(Action):
@@ -377,6 +550,10 @@ class CreateInternetGateway(Action):
 
     @property
     def resource(self) -> Ref:
+        return self.ref
+
+    @property
+    def creates(self) -> Pending | None:
         return self.ref
 
 
@@ -393,6 +570,10 @@ class AttachInternetGateway(Action):
     @property
     def resource(self) -> Ref:
         return self.gateway
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.vpc_id})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -422,6 +603,10 @@ class TagResources(Action):
     @property
     def resource(self) -> Ref:
         return self.resource_ids[0]
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset(self.resource_ids)
 
 
 ALL_ACTION_TYPES: tuple[type[Action], ...] = (
@@ -465,14 +650,3 @@ def declared_iam_actions(
     types: tuple[type[Action], ...] = ALL_ACTION_TYPES,
 ) -> frozenset[str]:
     return frozenset(a for t in types for a in t.iam_actions)
-
-
-def written_ids(action: Action) -> frozenset[str]:
-    """The existing resources an action writes: its subnet, route table, VPC, the resources it
-    tags or holds (a `Pending` one is not there yet, and is left out)."""
-    named = {
-        value
-        for name in ("subnet_id", "route_table", "vpc_id", "resource_id")
-        if isinstance(value := getattr(action, name, None), str)
-    }
-    return frozenset(named | set(getattr(action, "resource_ids", ())))

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from .actions import Action, written_ids
+from .actions import Action
 from .intent import Intent
-from .planner import Plan
+from .plan import Plan
 from .policy import AutoScope
 from .provenance import Caller, CallerKind
 
@@ -27,7 +27,7 @@ HISTORY_DAYS = 90  # what CloudTrail's event history keeps
 
 
 def subnets_named(actions: tuple[Action, ...]) -> set[str]:
-    return {r for a in actions for r in written_ids(a) if r.startswith("subnet-")}
+    return {r for a in actions for r in a.written if r.startswith("subnet-")}
 
 
 def auto_subjects(with_auto: Plan, without_auto: Plan) -> frozenset[str]:
@@ -39,7 +39,7 @@ def auto_subjects(with_auto: Plan, without_auto: Plan) -> frozenset[str]:
     if not extra:
         return frozenset()
     subjects = subnets_named(extra)
-    if any(not hasattr(a, "subnet_id") and hasattr(a, "route_table") for a in extra):
+    if any(a.subnet is None and a.table is not None for a in extra):
         subjects |= {
             i.subnet_id
             for i in with_auto.intents

@@ -24,16 +24,14 @@ from .actions import (
     AttachInternetGateway,
     CreateInternetGateway,
     CreateRoute,
-    Pending,
     PlaceHold,
     ReplaceRoute,
     SetAssignIpv6AddressOnCreation,
     SetMapPublicIpOnLaunch,
     TagResources,
-    written_ids,
 )
 from .findings import Finding, held_finding
-from .planner import Plan
+from .plan import Plan
 from .provenance import Caller
 from .report import ActionOutcome, ActionStatus
 
@@ -79,7 +77,7 @@ def change_of(action: Action, vpc_id: str) -> Change | None:
 
 def _written(action: Action, vpc_id: str) -> frozenset[str]:
     """What an action writes; a gateway created is the VPC's."""
-    written = written_ids(action)
+    written = action.written
     return written | {vpc_id} if isinstance(action, CreateInternetGateway) else written
 
 
@@ -191,7 +189,7 @@ def completed(
     succeeded = frozenset({ActionStatus.APPLIED, ActionStatus.ALREADY_DONE})
 
     def subnets(action: Action) -> set[str]:
-        return {i for i in written_ids(action) if i.startswith("subnet-")}
+        return {i for i in action.written if i.startswith("subnet-")}
 
     changed = {s for o in outcomes if o.status is ActionStatus.APPLIED for s in subnets(o.action)}
     unfinished = {s for o in outcomes if o.status not in succeeded for s in subnets(o.action)}
@@ -212,17 +210,9 @@ def applied(
     """The record after applying: when each change was (last) made, and how often again."""
     after = {k: dict(v) for k, v in record.items()}
     # A route to a table this plan created is remembered on the table's id.
-    created = {
-        ref: o.resource_id
-        for o in outcomes
-        if o.resource_id and isinstance(ref := getattr(o.action, "ref", None), Pending)
-    }
+    created = {ref: o.resource_id for o in outcomes if o.resource_id and (ref := o.action.creates)}
     for outcome in outcomes:
-        action = outcome.action
-        table = getattr(action, "route_table", None)
-        if isinstance(table, Pending) and table in created:
-            action = replace(action, route_table=created[table])  # type: ignore[call-arg]
-        change = change_of(action, vpc_id)
+        change = change_of(outcome.action.resolved(created), vpc_id)
         if outcome.status is ActionStatus.APPLIED and change is not None:
             after[change.key] = {"count": 0, **after.get(change.key, {}), "run": run, "at": now}
     return after

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .planner import Plan
+from .plan import Plan
 from .report import NORMAL_STATES, ActionStatus, Report
 
 ACTIVE = "ACTIVE"
@@ -23,6 +23,10 @@ MAX_PARALLEL = 64
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 # IAM role names: up to 64 of letters, digits and +=,.@_- (a path is not part of the name).
 _ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+class AccountUnreachable(Exception):
+    """An account's role could not be assumed; the message is one line."""
 
 
 class OrganizationError(ValueError):

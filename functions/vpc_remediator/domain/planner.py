@@ -62,6 +62,7 @@ from .model import (
     VpcSnapshot,
     frozen_tags,
 )
+from .plan import Plan
 from .policy import (
     HOLD_TAG_KEY,
     MANAGED_CHANGED,
@@ -72,7 +73,6 @@ from .policy import (
     ROLE_TAG_KEY,
     AutoScope,
     DefaultVpc,
-    Mode,
     Policy,
     RouteStrategy,
 )
@@ -82,23 +82,6 @@ from .text import shown
 
 MANAGED_ROUTE_TABLE = Pending("public route table")
 NEW_INTERNET_GATEWAY = Pending("internet gateway")
-
-
-@dataclass(frozen=True)
-class Plan:
-    mode: Mode
-    scope: str  # the VPC id, or the region for a region-level plan
-    actions: tuple[Action, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    intents: tuple[SubnetIntent, ...] = ()
-    # For the record (domain/ownership.py): what each of the remediator's tables carries once
-    # the actions are applied, where that changes (a new table by its Pending reference).
-    copies: Mapping[Ref, Mapping[Item, str]] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def writes(self) -> tuple[Action, ...]:
-        """The actions to apply: none at all in audit mode."""
-        return self.actions if self.mode is Mode.REMEDIATE else ()
 
 
 def managed_route_tables(snapshot: VpcSnapshot) -> tuple[RouteTable, ...]:
@@ -1059,13 +1042,12 @@ def _assemble(b: _Builder, policy: Policy) -> Plan:
     # Each subnet is finished (moved, then its attributes) before the next one is started, so
     # a reconcile that stops part way leaves whole subnets done. Public addresses wait for the
     # table that will route the subnet.
-    moves = {
-        str(getattr(a, "subnet_id", "")): a for a in [*b.merges, *b.associations] if a.moves_subnet
-    }
+    moves = {a.subnet or "": a for a in [*b.merges, *b.associations] if a.moves_subnet}
     emptied = [a for a in b.merges if not a.moves_subnet]  # duplicates deleted once emptied
 
     def addressed(subnet_id: str) -> list[Action]:
-        table: Ref | None = getattr(moves.get(subnet_id), "route_table", None)
+        move = moves.get(subnet_id)
+        table = move.table if move is not None else None
         if table is None and (governing := b.snapshot.governing_route_table(subnet_id)):
             table = governing.id
         return [

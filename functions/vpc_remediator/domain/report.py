@@ -7,7 +7,7 @@ facts; message attributes allow SNS filter policies.
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -16,7 +16,7 @@ from .actions import Action
 from .findings import Finding, FindingCode, Severity
 from .launchers import Readiness
 from .launchers import lines as readiness_lines
-from .planner import Plan
+from .plan import Plan
 from .policy import Mode
 from .text import ascii_line, ident
 from .triggers import ApiCall
@@ -140,7 +140,7 @@ class Report:
         made_good: set[tuple[object, ...]] = set()
         failures: list[ActionOutcome] = []
         for outcome in reversed(self.outcomes):
-            key = _change_key(outcome.action)
+            key = outcome.action.about
             if outcome.status in (ActionStatus.APPLIED, ActionStatus.ALREADY_DONE):
                 made_good.add(key)
             elif outcome.status is ActionStatus.FAILED and (key not in made_good or self.remaining):
@@ -180,13 +180,6 @@ class Report:
     @property
     def should_notify(self) -> bool:
         return self.outcome is not Outcome.COMPLIANT
-
-
-def _change_key(action: Action) -> tuple[object, ...]:
-    """What a change is about, whatever round planned it (a table known by a Pending name in
-    one round has its id in the next)."""
-    fields = ("subnet_id", "destination", "resource_id", "endpoint_id", "enabled")
-    return (type(action).__name__, *(str(getattr(action, f, "")) for f in fields))
 
 
 @dataclass(frozen=True)
@@ -385,9 +378,9 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
 
 def _action_dict(action: Action) -> dict[str, Any]:
     fields = {
-        f.name: (list(v) if isinstance(v, tuple) else dict(v) if hasattr(v, "items") else str(v))
-        for f in dataclasses.fields(action)
-        if f.name != "reason" and (v := getattr(action, f.name)) is not None
+        name: (list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else str(v))
+        for name, v in action.parameters().items()
+        if v is not None
     }
     return {
         "type": type(action).__name__,

@@ -69,18 +69,19 @@ class _Run:
         """The settler and the idempotent note, built when a record needs them (a skipped
         event never pays for boto3)."""
         settling = self.config.settling()
-        memory = queue = None
-        if self.config.memory_table or settling:
-            from ..aws.clients import clients_for
-            from ..aws.memory import DynamoMemory
-            from ..aws.settle_queue import SettleQueue
+        if not (self.config.memory_table or settling):
+            return Settler(self.region, 0), _note
+        from ..service.wiring import once_per_event, settler_for
 
-            clients = clients_for(self.region)
-            if self.config.memory_table:
-                memory = DynamoMemory(clients, self.config.memory_table)
-            queue = SettleQueue(clients, settling[1]) if settling else None
-        settler = Settler(self.region, settling[0] if settling else 0, memory, queue)
-        return settler, _idempotent(memory, self.context)
+        settler, memory = settler_for(
+            self.region,
+            settling[0] if settling else 0,
+            self.config.memory_table,
+            settling[1] if settling else None,
+        )
+        if memory is None:
+            return settler, _note
+        return settler, once_per_event(_note, memory, self.context, IDEMPOTENCY_SECONDS)
 
     @property
     def settler(self) -> Settler:
@@ -226,40 +227,11 @@ def _region_of(event: Any) -> str:
     return region
 
 
-def _idempotent(memory: Any, context: Any) -> Callable[..., dict[str, list[str]]]:
-    """`note` once per CloudTrail event id (Powertools Idempotency in the memory table); a
-    redelivered event gets the keys it was noted under the first time."""
-
-    def note(*, run: _Run, trigger: Trigger, event: dict[str, Any]) -> dict[str, list[str]]:
-        return {"keys": run.note(trigger, event)}
-
-    if memory is None:
-        return note
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    persistence = DynamoDBPersistenceLayer(
-        table_name=memory.table_name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value="idempotency",
-        expiry_attr="ttl",
-        boto3_client=memory.client,
-    )
-    config = IdempotencyConfig(
-        event_key_jmespath="detail.eventID",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=IDEMPOTENCY_SECONDS,
-    )
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        config.register_lambda_context(context)
-    wrapped: Callable[..., dict[str, list[str]]] = idempotent_function(
-        data_keyword_argument="event", persistence_store=persistence, config=config
-    )(note)
-    return wrapped
+def _note(*, run: _Run, trigger: Trigger, event: dict[str, Any]) -> dict[str, list[str]]:
+    """Note the event under each VPC it touches (made idempotent on its CloudTrail event id,
+    where there is a memory: a redelivered event gets the keys it was noted under the first
+    time)."""
+    return {"keys": run.note(trigger, event)}
 
 
 def handle_changes(event: Any, context: Any, *, accepted: frozenset[str]) -> dict[str, Any]:

@@ -37,8 +37,7 @@ def build_remediator(
     config: Settings, region: str, context: Any, account: str, *, look_up_makers: bool = False
 ) -> Remediator:
     # Imported here so that a skipped event never pays for boto3.
-    from ..aws.clients import clients_for
-    from ..service.wiring import remediator_for
+    from ..service.wiring import clients_for, remediator_for
 
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return remediator_for(

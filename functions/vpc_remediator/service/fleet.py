@@ -15,24 +15,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from ..aws.clients import AwsClients, one_line
-from ..aws.organization import (
-    AccountSession,
-    AccountUnreachable,
-    Organization,
-    enabled_regions,
-)
 from ..domain.organization import (
+    AccountUnreachable,
     Coverage,
     OrganizationError,
     PairResult,
     coverage,
     progress_line,
 )
-from ..domain.planner import Plan
+from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
 from ..domain.provenance import Caller
-from .wiring import remediator_for
+from .wiring import AccountSession, Organization, error_line, remediator_in
 
 # The plans of one approval, and who made the subnets they change (where looked up).
 Approve = Callable[[list[Plan], Mapping[str, Caller | None]], bool]
@@ -62,9 +56,10 @@ class Sweep:
         if job.session is None:
             return PairResult(job.account, job.region, error=job.error or "no session")
         try:
-            remediator = remediator_for(
+            remediator = remediator_in(
+                job.session,
+                job.region,
                 self.policy,
-                AwsClients(job.region, job.session.session),
                 account=job.account,
                 look_up_makers=self.look_up_makers,
                 ask_unknown=True,
@@ -76,7 +71,7 @@ class Sweep:
             )
             reports = remediator.sweep(self.vpc_ids, self.auto)
         except Exception as exc:  # noqa: BLE001 - one pair's failure is its result, not the run's
-            return PairResult(job.account, job.region, error=one_line(exc))
+            return PairResult(job.account, job.region, error=error_line(exc))
         return PairResult(job.account, job.region, tuple(reports))
 
 
@@ -96,7 +91,7 @@ class OrganizationRun:
         self.organization.caller_account  # noqa: B018 - asked once here, before the threads
         reached = self._in_parallel(self._reach, covered.accounts)
         if regions is None:
-            own = enabled_regions(self.organization.session, home)
+            own = self.organization.enabled_regions(None, home)
             where = self._in_parallel(
                 lambda a: self._regions_of(reached[a], home, own), covered.accounts
             )
@@ -136,9 +131,9 @@ class OrganizationRun:
         if isinstance(reach, str):
             return own, reach
         try:
-            return enabled_regions(reach.session, home), None
+            return self.organization.enabled_regions(reach, home), None
         except Exception as exc:  # noqa: BLE001 - that account's entries say why
-            return own, f"cannot list the account's regions: {one_line(exc)}"
+            return own, f"cannot list the account's regions: {error_line(exc)}"
 
     def refreshed(self, jobs: Sequence[Job], now: datetime | None = None) -> list[Job]:
         """The jobs with a role session assumed again where it would expire soon (a fix

@@ -13,7 +13,7 @@ from typing import Any
 from ..domain import holds
 from ..domain.actions import Action
 from ..domain.memory import Memory
-from ..domain.planner import Plan
+from ..domain.plan import Plan
 from ..domain.policy import AutoScope
 from ..domain.report import ActionOutcome
 from ..domain.triggers import ApiCall

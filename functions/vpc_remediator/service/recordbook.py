@@ -20,7 +20,7 @@ from ..domain import ownership
 from ..domain.actions import CreateRouteTable
 from ..domain.memory import Memory
 from ..domain.model import RegionSnapshot
-from ..domain.planner import Plan
+from ..domain.plan import Plan
 from ..observability import logger
 
 

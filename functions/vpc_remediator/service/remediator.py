@@ -14,7 +14,8 @@ from ..domain.actions import Action, CreateDefaultVpc
 from ..domain.launchers import Readiness, readiness
 from ..domain.memory import Memory, Recollection
 from ..domain.model import RegionSnapshot
-from ..domain.planner import Plan, plan_for_vpc, plan_region
+from ..domain.plan import Plan
+from ..domain.planner import plan_for_vpc, plan_region
 from ..domain.policy import AutoScope, Mode, Policy
 from ..domain.report import (
     ActionOutcome,

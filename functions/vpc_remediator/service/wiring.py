@@ -1,23 +1,49 @@
-"""The service wired to the AWS adapters: one place, for the Lambdas, the CLI and the bench.
+"""The service wired to the AWS adapters: the one place adapters are built, for the Lambdas, the
+command line and the bench. Everything above it (lambdas/, cli/) asks here; nothing above it
+imports aws/.
 
-Imported only when a reconcile is about to run, so that a skipped event never pays for boto3.
+Imported only when AWS is about to be called, so that a skipped event never pays for boto3.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-from ..aws.clients import AwsClients
+from ..aws.clients import AwsClients, clients_for, new_session, one_line, record_table_of
 from ..aws.history import CloudTrailHistory
 from ..aws.memory import DynamoMemory
 from ..aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
+from ..aws.organization import AccountSession, Organization
 from ..aws.reader import SnapshotReader
 from ..aws.writer import ActionWriter
 from ..domain.memory import Memory, RunMemory
-from ..domain.planner import Plan
+from ..domain.plan import Plan
 from ..domain.policy import Mode, Policy
 from .makers import MakerBook
 from .remediator import Remediator
+from .settling import Settler
+
+__all__ = [
+    "AccountSession",
+    "Hands",
+    "Organization",
+    "aws_error",
+    "clients_for",
+    "default_region",
+    "enabled_regions",
+    "error_line",
+    "hands_in",
+    "known_regions",
+    "once_per_event",
+    "organization",
+    "record_table",
+    "remediator_for",
+    "remediator_in",
+    "settler_for",
+    "use_profile",
+]
 
 
 def remediator_for(
@@ -78,3 +104,122 @@ def remediator_for(
         makers=makers,
         approve=approve,
     )
+
+
+def remediator_in(
+    session: AccountSession,
+    region: str,
+    policy: Policy,
+    *,
+    account: str,
+    look_up_makers: bool,
+    ask_unknown: bool,
+    approve: Callable[[list[Plan]], bool] | None,
+) -> Remediator:
+    """A Remediator in a member account of an organisation (its role's session)."""
+    return remediator_for(
+        policy,
+        AwsClients(region, session.session),
+        account=account,
+        look_up_makers=look_up_makers,
+        ask_unknown=ask_unknown,
+        approve=approve,
+    )
+
+
+def once_per_event(
+    fn: Callable[..., dict[str, Any]], memory: DynamoMemory, context: Any, expires_seconds: int
+) -> Callable[..., dict[str, Any]]:
+    """`fn` once per CloudTrail event id (Powertools Idempotency in the memory table)."""
+    from ..aws.idempotency import once_per_event as once
+
+    return once(fn, memory, context, expires_seconds)
+
+
+def settler_for(
+    region: str, settle_seconds: int, memory_table: str | None, queue_url: str | None
+) -> tuple[Settler, DynamoMemory | None]:
+    """The VpcChanges function's settler (notes in the memory, settle messages on the queue),
+    and the memory it notes in (None: this invocation only)."""
+    from ..aws.settle_queue import SettleQueue
+
+    memory = queue = None
+    if memory_table or (settle_seconds and queue_url):
+        clients = clients_for(region)
+        if memory_table:
+            memory = DynamoMemory(clients, memory_table)
+        queue = SettleQueue(clients, queue_url) if settle_seconds and queue_url else None
+    return Settler(region, settle_seconds, memory, queue), memory
+
+
+@dataclass(frozen=True)
+class Hands:
+    """What a person's own commands (release, adopt) read and write in one region."""
+
+    region: str
+    reader: SnapshotReader
+    writer: ActionWriter
+    record: DynamoMemory | None
+
+
+def hands_in(region: str, record_table: str | None) -> Hands:
+    clients = clients_for(region)
+    return Hands(
+        region,
+        SnapshotReader(clients.ec2, region, clients.account),
+        ActionWriter(clients.ec2),
+        DynamoMemory(clients, record_table) if record_table else None,
+    )
+
+
+def record_table(region: str, stack: str) -> str:
+    """The memory table of a vpc-remediator stack in the region (its output); ValueError if
+    the stack has none."""
+    return record_table_of(clients_for(region), stack)
+
+
+def organization(home: str) -> Organization:
+    """The organisation, seen from the caller's credentials (the standard chain)."""
+    return Organization(new_session(), home)
+
+
+def default_region() -> str:
+    from ..aws.clients import default_region as region
+
+    return region()
+
+
+def enabled_regions(region: str) -> list[str]:
+    from ..aws.clients import enabled_regions as regions
+
+    return regions(region)
+
+
+def known_regions() -> frozenset[str]:
+    from ..aws.clients import known_regions as regions
+
+    return regions()
+
+
+def use_profile(profile: str) -> None:
+    """ValueError unless the AWS profile exists."""
+    from ..aws.clients import check_profile
+
+    check_profile(profile)
+
+
+def aws_error(exc: BaseException) -> str | None:
+    """A one-line message for the AWS errors a person at a terminal can act on (None: not an
+    AWS error)."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
+    if isinstance(exc, ClientError | BotoCoreError):
+        return one_line(exc)
+    return None
+
+
+def error_line(exc: BaseException) -> str:
+    """Any error as one line (an AWS error as AWS put it)."""
+    return one_line(exc)

@@ -1,0 +1,216 @@
+"""The command line's arguments: the parser, the policy they make, the regions they name, and
+the one-line error a person sees (exit code 2)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from ..domain.launchers import FAMILIES
+from ..domain.organization import DEFAULT_MAX_PARALLEL, DEFAULT_ROLE_NAME
+from ..domain.policy import HOLD_TAG_KEY, Mode, Policy, RouteStrategy
+from ..service.settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
+from .output import RUN_SCHEMA, RUN_VERSION
+
+EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    """A one-line message for the person at the terminal; exit code 2."""
+
+
+def parser(defaults: Settings) -> argparse.ArgumentParser:
+    policy = defaults.policy
+    common = argparse.ArgumentParser(add_help=False)
+    where = common.add_argument_group("what to look at")
+    where.add_argument("--region", action="append", default=[], help="a region (repeatable)")
+    where.add_argument(
+        "--all-regions", action="store_true", help="every region enabled for the account"
+    )
+    where.add_argument("--vpc-id", action="append", default=[], help="only this VPC (repeatable)")
+    where.add_argument(
+        "--json", action="store_true", help=f"print the {RUN_SCHEMA} v{RUN_VERSION} document"
+    )
+    where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
+    where.add_argument(
+        "--record-table",
+        default=defaults.memory_table,
+        help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE): "
+        "where the remediator records what it owns. Without it (or --stack), what the "
+        "remediator made before is not proven: nothing is deleted, merged or moved onto on a "
+        "tag's claim",
+    )
+    where.add_argument(
+        "--stack",
+        help="the vpc-remediator stack whose memory table to use (its MemoryTableName output, "
+        "read with cloudformation:DescribeStacks in each region)",
+    )
+    org = common.add_argument_group(
+        "an organisation (from its management account or a delegated administrator)"
+    )
+    org.add_argument(
+        "--organization",
+        action="store_true",
+        help="every ACTIVE account of the AWS Organization (Organizations ListAccounts)",
+    )
+    org.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        help="only this account of the organisation (repeatable; needs --organization)",
+    )
+    org.add_argument(
+        "--role-name",
+        default=None,
+        help=f"the role assumed in each member account (default {DEFAULT_ROLE_NAME}); the "
+        "calling account uses the caller's own credentials",
+    )
+    org.add_argument(
+        "--max-parallel",
+        type=int,
+        default=None,
+        help=f"account-region pairs in flight at once (default {DEFAULT_MAX_PARALLEL})",
+    )
+    where.add_argument(
+        "--for",
+        dest="launchers",
+        default=",".join(FAMILIES),
+        help="the launchers whose readiness the text shows: skypilot,ray,dstack "
+        "(default: all; --json always has them all)",
+    )
+    how = common.add_argument_group("settings (default: the VPCR_* environment, as in the Lambdas)")
+    how.add_argument(
+        "--route-strategy",
+        choices=[s.value for s in RouteStrategy],
+        default=policy.route_strategy.value,
+    )
+    how.add_argument(
+        "--map-public-ip", action=argparse.BooleanOptionalAction, default=policy.map_public_ip
+    )
+    how.add_argument(
+        "--create-internet-gateway",
+        action=argparse.BooleanOptionalAction,
+        default=policy.create_internet_gateway,
+    )
+    how.add_argument(
+        "--restore-default-vpc",
+        action=argparse.BooleanOptionalAction,
+        default=policy.restore_default_vpc,
+    )
+    how.add_argument("--intent-tag-key", default=policy.intent_tag_key)
+    how.add_argument(
+        "--private-name-words",
+        default=",".join(sorted(policy.private_name_words)) or "none",
+        help="comma-separated words of a subnet Name that mark it private",
+    )
+    how.add_argument(
+        "--public-name-words",
+        default=",".join(sorted(policy.public_name_words)) or "none",
+        help="comma-separated words of a subnet Name that mark it public",
+    )
+    how.add_argument(
+        "--auto-intent-from",
+        default=",".join(sorted(policy.auto_intent_from)) or "none",
+        help="whose changes auto intent finishes: console, cli, iac, aws-service, automation",
+    )
+    how.add_argument(
+        "--iac-tag-keys",
+        default=",".join(sorted(policy.iac_tag_keys)) or "none",
+        help="tag keys that say a tool owns a resource (besides aws:cloudformation:*)",
+    )
+    how.add_argument(
+        "--assign-ipv6-on-creation",
+        action=argparse.BooleanOptionalAction,
+        default=policy.assign_ipv6_on_creation,
+        help="give instances of public IPv6-only subnets an IPv6 address",
+    )
+    how.add_argument(
+        "--explicit-only",
+        action="store_true",
+        help="enforce tagged intent only (by default a person running it asks for auto intent too)",
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="vpc-remediator",
+        description="Find and fix half-done VPC networking (routes to the internet gateway, "
+        "public-IP mapping) the way the vpc-remediator Lambdas do.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "audit", parents=[common], help="read only: findings, what fix would do, readiness"
+    )
+    fix = commands.add_parser(
+        "fix", parents=[common], help="show the plan, ask, apply it and print what changed"
+    )
+    fix.add_argument("--yes", action="store_true", help="apply without asking")
+    # One resource, and the stack's record of what the remediator owns and holds.
+    one = argparse.ArgumentParser(add_help=False)
+    one.add_argument("--region", action="append", default=[], help="its region")
+    one.add_argument("--profile", help="the AWS profile to use")
+    one.add_argument(
+        "--record-table",
+        default=defaults.memory_table,
+        help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE)",
+    )
+    one.add_argument("--stack", help="the vpc-remediator stack whose memory table to use")
+    release = commands.add_parser(
+        "release",
+        parents=[one],
+        help=f"take a resource off hold (the record's hold, and its {HOLD_TAG_KEY} tag)",
+    )
+    release.add_argument("resource", help="the subnet, route table or VPC on hold")
+    adopt = commands.add_parser(
+        "adopt",
+        parents=[one],
+        help="record that the remediator made a route table (one an earlier version made and "
+        "tagged): it then keeps it in step and moves public subnets onto it",
+    )
+    adopt.add_argument("route_table", help="the route table (rtb-...)")
+    adopt.add_argument("--yes", action="store_true", help="record it without asking")
+    return parser
+
+
+def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
+    try:
+        private = parse_words(args.private_name_words, "--private-name-words")
+        public = parse_words(args.public_name_words, "--public-name-words")
+        callers = parse_callers(args.auto_intent_from, "--auto-intent-from")
+        iac_keys = parse_tag_keys(args.iac_tag_keys, "--iac-tag-keys")
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
+    return dataclasses.replace(
+        defaults,
+        mode=Mode.AUDIT if args.command == "audit" else Mode.REMEDIATE,
+        route_strategy=RouteStrategy(args.route_strategy),
+        map_public_ip=args.map_public_ip,
+        create_internet_gateway=args.create_internet_gateway,
+        restore_default_vpc=args.restore_default_vpc,
+        intent_tag_key=args.intent_tag_key,
+        private_name_words=private,
+        public_name_words=public,
+        assign_ipv6_on_creation=args.assign_ipv6_on_creation,
+        auto_intent_from=callers,
+        iac_tag_keys=iac_keys,
+    )
+
+
+def regions(args: argparse.Namespace) -> list[str]:
+    from ..service.wiring import default_region, enabled_regions
+
+    try:
+        home = default_region() if args.all_regions or not args.region else ""
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.all_regions:
+        return enabled_regions(home)
+    return known(list(dict.fromkeys(args.region)) or [home])
+
+
+def known(regions: list[str]) -> list[str]:
+    """The regions, each one botocore knows for EC2; else a one-line error."""
+    from ..service.wiring import known_regions
+
+    unknown = [r for r in regions if r not in known_regions()]
+    if unknown:
+        raise CliError(f"unknown region {unknown[0]!r}")
+    return regions
