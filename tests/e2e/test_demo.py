@@ -1,4 +1,5 @@
-"""`make demo`'s program, end to end: its own moto server, the story, the fix, the exit code."""
+"""`make demo`'s program, end to end: its own moto server, the story, the fix, the exit code;
+its Lambdas without pydantic, as the Lambda package has them."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import sys
 
 from tests.e2e.conftest import ROOT, subprocess_env
 
+# The demo's Lambdas run as in the Lambda package: without pydantic (tests/without_pydantic.py).
+WITHOUT_PYDANTIC = (
+    "import tests.without_pydantic, runpy; "
+    "runpy.run_module('local_aws.demo', run_name='__main__', alter_sys=True)"
+)
+
 
 def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - this interpreter running our own module
-        [sys.executable, "-m", "local_aws.demo", *args],
+        [sys.executable, "-c", WITHOUT_PYDANTIC, *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -64,3 +71,18 @@ def test_the_demo_exits_non_zero_when_the_end_state_is_not_fixed() -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "NOT FIXED" in result.stdout
     assert "[would-apply] associate" in result.stdout
+
+
+def test_the_demos_process_has_no_pydantic_to_import() -> None:
+    """The check above proves something: in that process pydantic cannot be imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import tests.without_pydantic, pydantic"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=subprocess_env(),
+        cwd=ROOT,
+    )
+    assert result.returncode == 1
+    assert "pydantic is not in the Lambda package" in result.stderr

@@ -11,8 +11,8 @@ from tests.conftest import load_event
 from tests.e2e.conftest import Deployment
 from tests.e2e.test_cli import seed_story
 from vpc_remediator.aws.clients import AwsClients
+from vpc_remediator.domain.outcomes import Report
 from vpc_remediator.domain.policy import Policy
-from vpc_remediator.domain.report import Report
 from vpc_remediator.domain.triggers import HANDLED_EVENTS, Trigger, trigger_for
 from vpc_remediator.lambdas.handlers import delete_vpc, vpc_changes
 from vpc_remediator.lambdas.intake import parse_api_call

@@ -21,7 +21,7 @@ from vpc_remediator.domain.actions import (
     UpdateCopiedRoute,
 )
 from vpc_remediator.domain.model import RouteState, TargetKind
-from vpc_remediator.domain.report import ActionStatus
+from vpc_remediator.domain.outcomes import ActionStatus
 from vpc_remediator.domain.triggers import (
     RegionTarget,
     RouteTableTarget,

@@ -15,9 +15,10 @@ from tests.fakes import FakeMemory
 from vpc_remediator.aws.notifier import MESSAGE_LIMIT, message_for
 from vpc_remediator.domain.launchers import readiness
 from vpc_remediator.domain.model import RegionSnapshot, Vpc
+from vpc_remediator.domain.notice import Notice, render_digest
+from vpc_remediator.domain.outcomes import Report
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-from vpc_remediator.domain.report import Notice, Report, render_digest
 from vpc_remediator.domain.triggers import Target
 from vpc_remediator.service.remediator import NotificationFailed, Remediator
 

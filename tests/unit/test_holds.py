@@ -6,10 +6,10 @@ from tests.builders import IGW, subnet, vpc_snapshot
 from vpc_remediator.domain.actions import PlaceHold, SetMapPublicIpOnLaunch
 from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.holds import SETTLED_SECONDS, applied, review
+from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import HOLD_TAG_KEY, AutoScope, Policy
 from vpc_remediator.domain.provenance import Caller, CallerKind
-from vpc_remediator.domain.report import ActionOutcome, ActionStatus
 
 S1 = "subnet-00000000000000001"
 KEY = "vpc-remediator:intent"
@@ -152,7 +152,7 @@ def test_a_subnet_is_done_only_when_its_whole_change_completed() -> None:
     retry: only a subnet whose every change succeeded, with nothing left to plan, is done."""
     from vpc_remediator.domain.actions import AssociateRouteTable, SetMapPublicIpOnLaunch
     from vpc_remediator.domain.holds import completed, finished_before
-    from vpc_remediator.domain.report import ActionOutcome, ActionStatus
+    from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus
 
     s2 = "subnet-00000000000000002"
     moved = [AssociateRouteTable(route_table="rtb-1", subnet_id=s, reason="r") for s in (S1, s2)]

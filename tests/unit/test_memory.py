@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from tests.fakes import FakeMemory
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
-from vpc_remediator.domain.memory import Recollection, worth_saying
+from vpc_remediator.domain.outcomes import Report
 from vpc_remediator.domain.plan import Plan
 from vpc_remediator.domain.policy import Mode
-from vpc_remediator.domain.report import Report
+from vpc_remediator.domain.said import Recollection, worth_saying
 
 CONFLICT = Finding(FindingCode.ROUTE_CONFLICT, "subnet-1", "conflict", Severity.WARNING, True)
 OTHER = Finding(FindingCode.SHARED_ROUTE_TABLE, "subnet-2", "shared", Severity.WARNING, True)

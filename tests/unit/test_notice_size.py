@@ -7,9 +7,10 @@ import json
 from tests.builders import region_of, subnet, vpc_snapshot
 from vpc_remediator.aws.notifier import MESSAGE_LIMIT, message_for
 from vpc_remediator.domain.launchers import readiness
+from vpc_remediator.domain.notice import render_notice
+from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus, Report
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-from vpc_remediator.domain.report import ActionOutcome, ActionStatus, Report, render_notice
 
 
 def big_notice(subnets: int, failed_every: int = 0):  # type: ignore[no-untyped-def]

@@ -24,9 +24,9 @@ from vpc_remediator.domain.organization import (
     within_what_was_shown,
     writes_shown,
 )
+from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus, Report
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-from vpc_remediator.domain.report import ActionOutcome, ActionStatus, Report
 
 LISTED = [
     MemberAccount("222222222222", "b", "ACTIVE"),

@@ -8,20 +8,14 @@ import json
 from tests.builders import region_of, subnet, vpc_snapshot
 from tests.conftest import load_event
 from tests.launch_expectations import LABELS
+from vpc_remediator.domain.document import NOTICE_SCHEMA
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
 from vpc_remediator.domain.launchers import readiness
+from vpc_remediator.domain.notice import render_digest, render_notice
+from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus, Outcome, Report
 from vpc_remediator.domain.plan import Plan
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
-from vpc_remediator.domain.report import (
-    NOTICE_SCHEMA,
-    ActionOutcome,
-    ActionStatus,
-    Outcome,
-    Report,
-    render_digest,
-    render_notice,
-)
 from vpc_remediator.lambdas.intake import parse_api_call
 
 S1 = "subnet-00000000000000001"

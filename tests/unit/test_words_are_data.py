@@ -15,9 +15,10 @@ from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.launchers import dstack, readiness, skypilot
 from vpc_remediator.domain.launchers.view import LaunchMode
 from vpc_remediator.domain.model import Vpc, frozen_tags
+from vpc_remediator.domain.notice import render_notice
+from vpc_remediator.domain.outcomes import Report
 from vpc_remediator.domain.planner import plan_for_vpc, plan_vpc
 from vpc_remediator.domain.policy import HOLD_TAG_KEY, AutoScope, Mode, Policy
-from vpc_remediator.domain.report import Report, render_notice
 from vpc_remediator.domain.text import ident, shown, yaml_string
 
 PHISHING = "Action required: sign in at https://aws-console.example.net to confirm"

@@ -170,6 +170,18 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
+def person_message(exc: BaseException) -> str | None:
+    """A one-line message for the AWS errors a person at a terminal can act on (None: not an
+    AWS error)."""
+    from botocore.exceptions import NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
+    if isinstance(exc, ClientError | BotoCoreError):
+        return one_line(exc)
+    return None
+
+
 RECORD_OUTPUT = "MemoryTableName"  # template.yaml's output naming the memory table
 
 

@@ -16,10 +16,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ..domain.cloudtrail import caller_fields
 from ..domain.creators import HISTORY_DAYS
 from ..domain.provenance import Caller, classify
 from ..domain.triggers import InvalidEventError
-from ..lambdas.intake import caller_fields_of
 from .unsupported import CALL_ERRORS, error_code, lacks_operation
 
 if TYPE_CHECKING:
@@ -82,6 +82,6 @@ class CloudTrailHistory:
 
 def _caller(record: str) -> Caller | None:
     try:
-        return classify(caller_fields_of(json.loads(record)))
+        return classify(caller_fields(json.loads(record)))
     except (ValueError, InvalidEventError):
         return None  # a record it cannot read says nothing about who made it

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..domain.report import Notice
+from ..domain.notice import Notice
 from ..observability import logger, metrics
 
 if TYPE_CHECKING:

@@ -45,8 +45,8 @@ from ..domain.actions import (
     UpdateCopiedRoute,
 )
 from ..domain.model import TargetKind
+from ..domain.outcomes import ActionOutcome, ActionStatus
 from ..domain.policy import HOLD_TAG_KEY
-from ..domain.report import ActionOutcome, ActionStatus
 from .visibility import DEFAULT_WAIT, is_waitable, wait_visible
 
 if TYPE_CHECKING:

@@ -21,9 +21,9 @@ from typing import TextIO
 
 from ..domain.launchers import families
 from ..domain.organization import PairResult
+from ..domain.outcomes import Report
 from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
-from ..domain.report import Report
 from ..domain.text import shown
 from ..service.settings import Settings, SettingsError
 from .args import (

@@ -7,12 +7,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from ..domain.creators import subnets_named
+from ..domain.document import notice_document
 from ..domain.launchers import Readiness
 from ..domain.launchers import lines as readiness_lines
+from ..domain.notice import report_lines
 from ..domain.organization import PairResult
+from ..domain.outcomes import Report
 from ..domain.plan import Plan
 from ..domain.provenance import Caller
-from ..domain.report import Report, notice_document, report_lines
 
 RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 2  # 2: each region's `readiness` (per launcher and mode) replaces `verdict`

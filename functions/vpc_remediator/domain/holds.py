@@ -31,9 +31,9 @@ from .actions import (
     TagResources,
 )
 from .findings import Finding, held_finding
+from .outcomes import ActionOutcome, ActionStatus
 from .plan import Plan
 from .provenance import Caller
-from .report import ActionOutcome, ActionStatus
 
 APPLIED = "applied"  # memory kind: one record per VPC
 APPLIED_DAYS = 90

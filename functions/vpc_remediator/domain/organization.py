@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .outcomes import NORMAL_STATES, ActionStatus, Report
 from .plan import Plan
-from .report import NORMAL_STATES, ActionStatus, Report
 
 ACTIVE = "ACTIVE"
 DEFAULT_ROLE_NAME = "OrganizationAccountAccessRole"

@@ -22,19 +22,21 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..domain.report import Report
 from ..domain.settle import SETTLE_MESSAGE, keys_for, settled
 from ..domain.triggers import ApiCall, InvalidEventError, Skip, Trigger, trigger_for
 from ..observability import logger, metrics
-from ..service.remediator import Remediator
 from ..service.settings import Settings
 from ..service.settling import Settler
 from .intake import parse_api_call
 from .runtime import account_of, build_remediator, counted, settings, summary
+
+if TYPE_CHECKING:
+    from ..domain.outcomes import Report
+    from ..service.remediator import Remediator
 
 # A redelivered event is recognised for this long (EventBridge retries for an hour here, and
 # Lambda's own retries of a failed batch come within the queue's retention).
@@ -63,6 +65,9 @@ class _Run:
     failed: dict[str, BaseException] = field(default_factory=dict)  # message id -> why
     reports: list[Report] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Each event read once: a note reconciled in the same invocation is not parsed again (one
+    # read from the memory in a later invocation is: it was stored as EventBridge sent it).
+    calls: dict[str, ApiCall] = field(default_factory=dict)
 
     @cached_property
     def _adapters(self) -> tuple[Settler, Callable[..., dict[str, list[str]]]]:
@@ -102,7 +107,11 @@ class _Run:
         if body.get("kind") == SETTLE_MESSAGE:
             self._take_settle(body, message_id)
             return
-        call = parse_api_call(body)
+        self.take_call(parse_api_call(body), body, message_id)
+
+    def take_call(self, call: ApiCall, body: Mapping[str, Any], message_id: str) -> None:
+        """Note one event, read already."""
+        self.calls[call.event_id] = call
         logger.set_correlation_id(call.event_id)
         decision = self.decide(call)
         if isinstance(decision, Skip):
@@ -184,7 +193,9 @@ class _Run:
         if not self.settler.quiet(notes):
             logger.info("not quiet yet: a later settle message follows", extra={"key": key})
             return
-        decisions = (self.decide(parse_api_call(n.event)) for n in notes)
+        decisions = (
+            self.decide(self.calls.get(n.event_id) or parse_api_call(n.event)) for n in notes
+        )
         triggers = [d for d in decisions if isinstance(d, Trigger)]
         if not triggers:
             self.settler.done(notes)
@@ -279,12 +290,12 @@ def _bare(event: Any, context: Any, accepted: frozenset[str]) -> dict[str, Any]:
     """One EventBridge event (no queue): noted and, without a settle time, reconciled at once.
     A failure raises, as the handlers always did, so that Lambda retries."""
     try:
-        parse_api_call(event)
+        call = parse_api_call(event)
     except InvalidEventError:
         metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=1)
         raise
     run = _run(event, context, accepted)
-    run.take(event, "event")
+    run.take_call(call, event, "event")
     if run.skipped:
         return {"status": "skipped", "reason": run.skipped[0]}
     run.settle()

@@ -1,7 +1,10 @@
 """What every Lambda handler does with its event: validate, decide, wire the adapters, run.
 
 Settings are read from the environment on the first invocation and cached for warm ones;
-clients are built on first use. Nothing here runs at import time.
+clients are built on first use. Nothing here runs at import time, and a handler's import holds
+only what reading and deciding on an event takes: an event that is skipped (the remediator's
+own call, another account's, a failed call) never pays for the service, the planner or boto3,
+which the first reconcile imports.
 """
 
 from __future__ import annotations
@@ -9,23 +12,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from ..domain.launchers import lines as readiness_lines
 from ..domain.policy import AutoScope
-from ..domain.report import ActionStatus, Report
 from ..domain.triggers import InvalidEventError, Skip, trigger_for
 from ..observability import logger, metrics
-from ..service.remediator import (
-    NotificationFailed,
-    RemediationIncomplete,
-    RemediationInProgress,
-    Remediator,
-)
 from ..service.settings import Settings
 from .intake import parse_api_call, parse_scheduled_event
+
+if TYPE_CHECKING:
+    from ..domain.outcomes import Report
+    from ..service.remediator import Remediator
 
 
 @cache
@@ -119,6 +118,12 @@ def handle_schedule(event: Any, context: Any) -> dict[str, Any]:
 
 def counted(work: Callable[[], list[Report]]) -> list[Report]:
     """Run the service; count what it did, whether it succeeded or not."""
+    from ..service.remediator import (
+        NotificationFailed,
+        RemediationIncomplete,
+        RemediationInProgress,
+    )
+
     try:
         reports = work()
     except RemediationIncomplete as failed:
@@ -138,6 +143,8 @@ def counted(work: Callable[[], list[Report]]) -> list[Report]:
 
 
 def _count(reports: list[Report]) -> None:
+    from ..domain.outcomes import ActionStatus
+
     metrics.add_metric(name="Reconciles", unit=MetricUnit.Count, value=len(reports))
     applied = sum(o.status is ActionStatus.APPLIED for r in reports for o in r.outcomes)
     metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=applied)
@@ -149,6 +156,8 @@ def _count(reports: list[Report]) -> None:
 
 
 def summary(report: Report) -> dict[str, Any]:
+    from ..domain.launchers import lines as readiness_lines
+
     return {
         "scope": report.scope,
         "outcome": str(report.outcome),

@@ -13,8 +13,8 @@ from ..domain import ownership
 from ..domain.actions import Action, ReleaseHold
 from ..domain.memory import Memory
 from ..domain.model import RegionSnapshot
+from ..domain.outcomes import ActionOutcome, ActionStatus
 from ..domain.policy import HOLD_TAG_KEY
-from ..domain.report import ActionOutcome, ActionStatus
 
 
 class HandReader(Protocol):

@@ -13,9 +13,9 @@ from typing import Any
 from ..domain import holds
 from ..domain.actions import Action
 from ..domain.memory import Memory
+from ..domain.outcomes import ActionOutcome
 from ..domain.plan import Plan
 from ..domain.policy import AutoScope
-from ..domain.report import ActionOutcome
 from ..domain.triggers import ApiCall
 
 

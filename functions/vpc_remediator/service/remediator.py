@@ -12,20 +12,14 @@ from typing import Protocol
 
 from ..domain.actions import Action, CreateDefaultVpc
 from ..domain.launchers import Readiness, readiness
-from ..domain.memory import Memory, Recollection
+from ..domain.memory import Memory
 from ..domain.model import RegionSnapshot
+from ..domain.notice import Notice, digest_wanted, render_digest, render_notice
+from ..domain.outcomes import ActionOutcome, ActionStatus, Report
 from ..domain.plan import Plan
 from ..domain.planner import plan_for_vpc, plan_region
 from ..domain.policy import AutoScope, Mode, Policy
-from ..domain.report import (
-    ActionOutcome,
-    ActionStatus,
-    Notice,
-    Report,
-    digest_wanted,
-    render_digest,
-    render_notice,
-)
+from ..domain.said import Recollection
 from ..domain.triggers import ApiCall, RegionTarget, Target, Trigger
 from ..observability import logger
 from .holdbook import HoldBook

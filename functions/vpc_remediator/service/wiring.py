@@ -211,13 +211,9 @@ def use_profile(profile: str) -> None:
 def aws_error(exc: BaseException) -> str | None:
     """A one-line message for the AWS errors a person at a terminal can act on (None: not an
     AWS error)."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+    from ..aws.clients import person_message
 
-    if isinstance(exc, NoCredentialsError):
-        return "no AWS credentials found (set AWS_PROFILE or run `aws configure`)"
-    if isinstance(exc, ClientError | BotoCoreError):
-        return one_line(exc)
-    return None
+    return person_message(exc)
 
 
 def error_line(exc: BaseException) -> str:

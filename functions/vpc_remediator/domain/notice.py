@@ -1,0 +1,214 @@
+"""The notice a person receives about a reconcile (or a whole sweep): one message per reconcile,
+sent only when something was changed or needs a person. The text reads in ten seconds; the
+JSON document (domain/document.py) carries the same facts for machines; message attributes
+allow SNS filter policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .document import DIGEST_SCHEMA, DIGEST_VERSION, notice_document
+from .findings import Severity
+from .launchers import lines as readiness_lines
+from .outcomes import ActionStatus, Outcome, Report
+from .policy import Mode
+from .text import ascii_line, ident
+from .triggers import ApiCall
+
+SUBJECT_LIMIT = 100
+DIGEST_SECTIONS = 30  # VPCs a sweep's digest tells in full; the others get a line each
+
+
+@dataclass(frozen=True)
+class Notice:
+    subject: str
+    text: str
+    document: dict[str, Any]
+    attributes: dict[str, str]
+
+
+_HEADLINES = {
+    Outcome.FAILED: "remediation FAILED",
+    Outcome.IN_PROGRESS: "in progress",
+    Outcome.CHANGED: "fixed",
+    Outcome.NEEDS_ATTENTION: "needs attention",
+    Outcome.WOULD_CHANGE: "audit: changes needed",
+    Outcome.COMPLIANT: "compliant",
+}
+
+
+def _fit_subject(subject: str) -> str:
+    """SNS subjects: printable ASCII on one line, under 100 characters."""
+    return ascii_line(subject, SUBJECT_LIMIT - 1)
+
+
+def _where(account: str, region: str) -> str:
+    """ "123456789012 eu-south-1", or the region alone where the account is not known."""
+    return f"{account} {region}" if account else region
+
+
+def _in(account: str, region: str) -> str:
+    return f"account {account}, {region}" if account else region
+
+
+def _subject(report: Report) -> str:
+    applied = sum(o.status is ActionStatus.APPLIED for o in report.outcomes)
+    counts = {Outcome.CHANGED: applied, Outcome.WOULD_CHANGE: len(report.outcomes)}
+    headline = _HEADLINES[report.outcome]
+    if report.outcome in counts:
+        headline += f" ({counts[report.outcome]} change{'s' * (counts[report.outcome] != 1)})"
+    if report.outcome is Outcome.IN_PROGRESS:
+        headline += f" ({applied} done, {len(report.remaining)} to go; continuing)"
+    people = [f.code.value for f in report.findings if f.needs_person]
+    if people:
+        headline += f"; {', '.join(dict.fromkeys(people))}"
+    where = _where(report.account, report.region)
+    return _fit_subject(f"[vpc-remediator] {where} {report.scope}: {headline}")
+
+
+def _trigger_line(call: ApiCall | None) -> str:
+    if call is None:
+        return "Trigger: run by hand"
+    who = ident(call.actor_arn) if call.actor_arn else "an unknown caller"
+    return f"Trigger: {call.event_name} by {who} at {call.event_time} (event {call.event_id})"
+
+
+def report_lines(report: Report) -> list[str]:
+    """The part of a notice about one reconcile: actions, what is left, findings."""
+    lines: list[str] = []
+    if report.outcomes:
+        lines += ["Would change:" if report.mode is Mode.AUDIT else "Actions:"]
+        for o in report.outcomes:
+            made = f" -> {o.resource_id}" if o.resource_id else ""
+            detail = f" ({o.detail})" if o.detail else ""
+            lines.append(f"  [{o.status}] {o.action.summary}{made}{detail}")
+            lines.append(f"      why: {o.action.reason}")
+    if report.remaining and report.in_progress:
+        lines += [
+            f"Still in progress ({len(report.remaining)} changes): this invocation stopped "
+            "before its time ran out; its retry carries on from what is there by then:"
+        ]
+        lines += [f"  - {a.summary}" for a in report.remaining]
+    elif report.remaining:
+        lines += ["Still not compliant after applying:"]
+        lines += [f"  - {a.summary}" for a in report.remaining]
+    if report.error:
+        lines += [f"Error: {report.error}"]
+    if report.findings:
+        lines += ["Findings:"]
+        lines += [f"  [{f.severity}] {f.message}" for f in report.findings]
+    return lines
+
+
+def _opt_out(intent_tag_key: str) -> str:
+    return (
+        f"Opt out: tag a subnet or its VPC with {intent_tag_key}=ignore, "
+        "or deploy with Mode=audit to only report."
+    )
+
+
+def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
+    lines = [
+        f"vpc-remediator ({report.mode} mode) in {_in(report.account, report.region)}, "
+        f"{report.scope}: {report.outcome}",
+        "",
+        _trigger_line(report.trigger),
+        "",
+        *report_lines(report),
+    ]
+    if report.readiness:
+        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(report.readiness))]
+    lines += ["", _opt_out(intent_tag_key)]
+    return Notice(
+        subject=_subject(report),
+        text="\n".join(lines) + "\n",
+        document=notice_document(report),
+        attributes={
+            "mode": str(report.mode),
+            "severity": str(report.severity),
+            "region": report.region,
+            "vpc_id": report.scope if report.scope.startswith("vpc-") else "none",
+            "outcome": str(report.outcome),
+            **({"account": report.account} if report.account else {}),
+        },
+    )
+
+
+_WORST_FIRST = (
+    Outcome.FAILED,
+    Outcome.IN_PROGRESS,
+    Outcome.NEEDS_ATTENTION,
+    Outcome.WOULD_CHANGE,
+    Outcome.CHANGED,
+    Outcome.COMPLIANT,
+)
+
+
+def digest_wanted(reports: list[Report]) -> bool:
+    """A sweep sends its digest only when something is not compliant or was changed."""
+    return any(r.changed or not r.compliant for r in reports)
+
+
+def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_key: str) -> Notice:
+    """One message for a whole sweep: every VPC that needs a word, then the rest in one line."""
+    worst = next(
+        o for o in _WORST_FIRST if o is Outcome.COMPLIANT or any(r.outcome is o for r in reports)
+    )
+    noted = [r for r in reports if r.changed or not r.compliant]
+    quiet = [r.scope for r in reports if r not in noted]
+    changed = sum(r.changed for r in reports)
+    severity = max((r.severity for r in reports), key=list(Severity).index, default=Severity.INFO)
+    account = next((r.account for r in reports if r.account), "")
+    lines = [
+        f"vpc-remediator sweep ({mode} mode) in {_in(account, region)}: {len(reports)} checked, "
+        f"{changed} changed, {len(noted) - changed} to look at",
+    ]
+    # The worst first; past DIGEST_SECTIONS, one line each: a digest is read, and must fit.
+    ordered = sorted(noted, key=lambda r: _WORST_FIRST.index(r.outcome))
+    for report in ordered[:DIGEST_SECTIONS]:
+        lines += ["", f"== {report.scope}: {report.outcome}", *report_lines(report)]
+    if len(ordered) > DIGEST_SECTIONS:
+        rest = ordered[DIGEST_SECTIONS:]
+        lines += ["", f"{len(rest)} more VPCs need a word (the JSON document lists them all):"]
+        lines += [f"  {r.scope}: {r.outcome}" for r in rest]
+    if quiet:
+        lines += [
+            "",
+            f"Compliant: {len(quiet)} VPCs"
+            if len(quiet) > 20
+            else f"Compliant: {', '.join(quiet)}",
+        ]
+    readiness = next((r.readiness for r in reversed(reports) if r.readiness), ())
+    if readiness:
+        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(readiness))]
+    lines += ["", _opt_out(intent_tag_key)]
+    subject = (
+        f"[vpc-remediator] {_where(account, region)} sweep: {len(reports)} checked, "
+        f"{changed} changed, "
+        f"{len(noted) - changed} to look at"
+    )
+    if worst is Outcome.FAILED:
+        subject += ", FAILED"
+    return Notice(
+        subject=_fit_subject(subject),
+        text="\n".join(lines) + "\n",
+        document={
+            "schema": DIGEST_SCHEMA,
+            "version": DIGEST_VERSION,
+            "account": account or None,
+            "region": region,
+            "mode": str(mode),
+            "outcome": str(worst),
+            "severity": str(severity),
+            "reports": [notice_document(r) for r in reports],
+        },
+        attributes={
+            "mode": str(mode),
+            "severity": str(severity),
+            "region": region,
+            "vpc_id": "sweep",
+            "outcome": str(worst),
+            **({"account": account} if account else {}),
+        },
+    )
