@@ -11,6 +11,7 @@ no IPv4 route to need; its public route is `::/0 -> igw-...`.
 from __future__ import annotations
 
 from enum import Enum, auto
+from typing import NamedTuple
 
 from .model import (
     IPV4_DEFAULT,
@@ -30,6 +31,13 @@ class RouteStatus(Enum):
     CONFLICT = auto()  # to anything else, in any state: never redirected
 
 
+class Reach(NamedTuple):
+    """What a table does for one default route: its status, and the target it names ("")."""
+
+    status: RouteStatus
+    target: str
+
+
 def primary_destination(subnet: Subnet) -> str:
     return IPV6_DEFAULT if subnet.ipv6_only else IPV4_DEFAULT
 
@@ -46,19 +54,19 @@ def _one_target(table: RouteTable, route: Route) -> bool:
     return targets == {route.target_id}
 
 
-def route_status(table: RouteTable, destination: str, subnet: Subnet) -> tuple[RouteStatus, str]:
+def route_status(table: RouteTable, destination: str, subnet: Subnet) -> Reach:
     route = table.default_route(destination)
     if route is None:
-        return RouteStatus.MISSING, ""
+        return Reach(RouteStatus.MISSING, "")
     kind = route.target_kind
     if route.covering and (route.state is RouteState.BLACKHOLE or not _one_target(table, route)):
         # Routes that cover the default with a gateway gone, or to more than one target: no
         # single route to repair, and no plain way to the internet.
-        return RouteStatus.CONFLICT, route.target_id
+        return Reach(RouteStatus.CONFLICT, route.target_id)
     if kind is TargetKind.IGW:
         if route.state is RouteState.BLACKHOLE:
-            return RouteStatus.BLACKHOLE, route.target_id
-        return RouteStatus.OK, route.target_id
+            return Reach(RouteStatus.BLACKHOLE, route.target_id)
+        return Reach(RouteStatus.OK, route.target_id)
     if destination == IPV6_DEFAULT and kind is TargetKind.EGRESS_ONLY_IGW and not subnet.ipv6_only:
-        return RouteStatus.OK, route.target_id
-    return RouteStatus.CONFLICT, route.target_id
+        return Reach(RouteStatus.OK, route.target_id)
+    return Reach(RouteStatus.CONFLICT, route.target_id)
