@@ -19,16 +19,16 @@ from tests.integration.test_story import new_gateway, new_subnet, new_vpc
 from vpc_remediator.cli import main as cli
 from vpc_remediator.domain.policy import HOLD_TAG_KEY
 from vpc_remediator.lambdas.handlers import sweep, vpc_changes
-from vpc_remediator.service import holdbook
+from vpc_remediator.service import remediator
 
 KEY = "vpc-remediator:intent"
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> VirtualClock:
-    """holdbook's clock: minutes pass between one undoing and the next."""
+    """The service's clock: minutes pass between one undoing and the next."""
     fake = VirtualClock(now=1_800_000_000.0)
-    monkeypatch.setattr(holdbook, "time", fake)
+    monkeypatch.setattr(remediator, "time", fake)
     return fake
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import subnet, vpc_snapshot
-from vpc_remediator.domain.creators import auto_subjects, maker_of, maker_value, vouched
+from vpc_remediator.domain.creators import maker_of, maker_value, vouched
+from vpc_remediator.domain.decision import subjects
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Policy
 from vpc_remediator.domain.provenance import Caller, CallerKind
@@ -21,10 +22,13 @@ ALLOWED = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
 def test_only_subnets_auto_intent_would_change_are_asked_about() -> None:
     # S1 and S2 on the main table (auto public), S3 tagged public: explicit, never asked about.
     snap = vpc_snapshot(subnet(S1), subnet(S2), subnet(S3, tags={KEY: "public"}))
+    # They are what the plan with auto intent changes beyond the plan without it.
     with_auto = plan_vpc(snap, Policy(), AutoScope.all())
     without = plan_vpc(snap, Policy(), AutoScope.none())
-    assert auto_subjects(with_auto, without) == {S1, S2}
-    assert auto_subjects(without, without) == frozenset()
+    extra = {a.summary for a in with_auto.actions} - {a.summary for a in without.actions}
+    assert extra and subjects(snap, Policy(), AutoScope.all()) == {S1, S2}
+    assert subjects(snap, Policy(), AutoScope.none()) == frozenset()
+    assert subjects(snap, Policy(), AutoScope.subnets(S2)) == {S2}
 
 
 def test_what_a_person_made_is_finished_a_tools_is_named_an_unknown_one_is_left() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.builders import IGW, subnet, vpc_snapshot
 from vpc_remediator.domain.actions import PlaceHold, SetMapPublicIpOnLaunch
 from vpc_remediator.domain.findings import FindingCode
-from vpc_remediator.domain.holds import SETTLED_SECONDS, applied, review
+from vpc_remediator.domain.holds import SETTLED_SECONDS, applied, hold_back, undone
 from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import HOLD_TAG_KEY, AutoScope, Policy
@@ -33,51 +33,56 @@ def mapping_plan():  # type: ignore[no-untyped-def]
     return plan
 
 
+def applied_all(plan, record, *, run, now, caller=None):  # type: ignore[no-untyped-def]
+    """The record after every action of the plan was applied."""
+    outcomes = tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions)
+    return applied(plan.scope, outcomes, record, caller=caller, run=run, now=now)
+
+
+def review(plan, record, *, caller, run, now):  # type: ignore[no-untyped-def]
+    """The decision before the planner (what is undone), then the planner's last step."""
+    return hold_back(plan, undone(record, caller=caller, run=run, now=now))
+
+
 def test_a_change_undone_by_someone_else_is_made_again_once_then_held() -> None:
     plan = mapping_plan()
     assert any(isinstance(a, SetMapPublicIpOnLaunch) for a in plan.actions)
-    record = applied(
-        plan.scope,
-        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
-        {},
-        run="r1",
-        now=0,
-    )
+    record = applied_all(plan, {}, run="r1", now=0)
     # Undone once: made again.
     again = review(plan, record, caller=SHARR, run="r2", now=SETTLED_SECONDS + 1)
-    assert again.plan == plan
+    assert again == plan
+    record = applied_all(plan, record, caller=SHARR, run="r2", now=SETTLED_SECONDS + 1)
     # Undone twice: held, and said with the way to exempt it in Security Hub.
-    held = review(plan, again.record, caller=SHARR, run="r3", now=2 * SETTLED_SECONDS + 2)
-    assert [type(a).__name__ for a in held.plan.actions] == ["PlaceHold"]
-    (hold,) = held.plan.actions
+    held = review(plan, record, caller=SHARR, run="r3", now=2 * SETTLED_SECONDS + 2)
+    assert [type(a).__name__ for a in held.actions] == ["PlaceHold"]
+    (hold,) = held.actions
     assert isinstance(hold, PlaceHold) and hold.resource_id == S1
     assert "Security Hub automated response" in hold.note and "1970-01-01T00:04" in hold.note
-    (finding,) = [f for f in held.plan.findings if f.code is FindingCode.HELD]
+    (finding,) = [f for f in held.findings if f.code is FindingCode.HELD]
     assert finding.needs_person and "EC2.15" in finding.message
     assert f"vpc-remediator release {S1}" in finding.message
+    # Once the hold is placed, the record says so: planned again, it is a person's release.
+    record = applied_all(held, record, caller=SHARR, run="r3", now=2 * SETTLED_SECONDS + 2)
+    assert record[f"{S1}|public-IP mapping"]["held"]
 
 
 def test_its_own_rounds_and_a_write_not_yet_visible_are_not_someone_undoing_it() -> None:
     plan = mapping_plan()
-    record = applied(
-        plan.scope,
-        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
-        {},
-        run="r1",
-        now=0,
-    )
+    record = applied_all(plan, {}, run="r1", now=0)
     for run, now in (("r1", 500.0), ("r2", SETTLED_SECONDS - 1)):
-        same = review(plan, record, caller=SHARR, run=run, now=now)
-        assert same.plan == plan and same.record == record
+        assert review(plan, record, caller=SHARR, run=run, now=now) == plan
+        again = applied_all(plan, record, caller=SHARR, run=run, now=now)
+        assert again[f"{S1}|public-IP mapping"]["count"] == 0  # not counted as made again
 
 
 def test_once_held_and_released_by_a_person_it_may_be_made_again_once() -> None:
     plan = mapping_plan()
     record = {f"{S1}|public-IP mapping": {"count": 1, "held": True, "run": "r3", "at": 0}}
     released = review(plan, record, caller=SHARR, run="r4", now=10_000)
-    assert released.plan == plan
-    assert released.record[f"{S1}|public-IP mapping"]["count"] == 1
-    assert not released.record[f"{S1}|public-IP mapping"].get("held")
+    assert released == plan
+    after = applied_all(plan, record, caller=SHARR, run="r4", now=10_000)
+    assert after[f"{S1}|public-IP mapping"]["count"] == 1
+    assert not after[f"{S1}|public-IP mapping"].get("held")
 
 
 def test_a_detached_gateway_is_never_made_again() -> None:
@@ -87,17 +92,11 @@ def test_a_detached_gateway_is_never_made_again() -> None:
         "CreateInternetGateway",
         "AttachInternetGateway",
     ]
-    record = applied(
-        plan.scope,
-        tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions),
-        {},
-        run="r1",
-        now=0,
-    )
+    record = applied_all(plan, {}, run="r1", now=0)
     person = Caller(CallerKind.CONSOLE, "AWS Management Console", "arn:aws:sts::1:assumed-role/A/b")
     held = review(plan, record, caller=person, run="r2", now=1_000)
-    assert [type(a).__name__ for a in held.plan.actions] == ["PlaceHold"]
-    assert held.plan.actions[0].resource_id == plan.scope  # type: ignore[attr-defined]
+    assert [type(a).__name__ for a in held.actions] == ["PlaceHold"]
+    assert held.actions[0].resource_id == plan.scope  # type: ignore[attr-defined]
 
 
 def test_the_planner_leaves_a_held_resource_alone_and_says_so() -> None:

@@ -15,8 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 from .actions import Action
-from .intent import Intent
-from .plan import Plan
 from .policy import AutoScope
 from .provenance import Caller, CallerKind
 
@@ -28,25 +26,6 @@ HISTORY_DAYS = 90  # what CloudTrail's event history keeps
 
 def subnets_named(actions: tuple[Action, ...]) -> set[str]:
     return {r for a in actions for r in a.written if r.startswith("subnet-")}
-
-
-def auto_subjects(with_auto: Plan, without_auto: Plan) -> frozenset[str]:
-    """The subnets a plan would change only because of auto intent: those named by actions the
-    plan without auto intent does not have, and, when such an action is on a route table (the
-    main table's default route), every subnet auto intent takes to be public."""
-    planned_anyway = {a.summary for a in without_auto.actions}
-    extra = tuple(a for a in with_auto.actions if a.summary not in planned_anyway)
-    if not extra:
-        return frozenset()
-    subjects = subnets_named(extra)
-    if any(a.subnet is None and a.table is not None for a in extra):
-        subjects |= {
-            i.subnet_id
-            for i in with_auto.intents
-            if not i.is_explicit and i.intent is Intent.PUBLIC
-        }
-    explicit = {i.subnet_id for i in with_auto.intents if i.is_explicit}
-    return frozenset(subjects - explicit)
 
 
 def vouched(

@@ -82,53 +82,61 @@ def _written(action: Action, vpc_id: str) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Review:
-    plan: Plan
-    record: dict[str, dict[str, Any]] = field(default_factory=dict)  # the VPC's, updated
+class Undone:
+    """Changes the remediator made that someone has undone more often than it makes them
+    again: planned once more, the resource is held instead (decided before the planner, from
+    the VPC's record; the planner holds them back, `hold_back`)."""
+
+    notes: Mapping[str, str] = field(default_factory=dict)  # change key -> the hold's note
+    tool: str = ""  # the tool that undid them, as CloudTrail's fields named it
+
+    def __bool__(self) -> bool:
+        return bool(self.notes)
 
 
-def review(
-    plan: Plan,
-    record: Mapping[str, Mapping[str, Any]],
-    *,
-    caller: Caller | None,
-    run: str,
-    now: float,
-) -> Review:
-    """Keep the actions that are first applications or an allowed re-application; put on hold
-    the resources someone else keeps undoing. (The planner plans nothing for a resource that
-    carries a hold tag, so a held change planned again means a person released it.)"""
-    after = {k: dict(v) for k, v in record.items()}
+def _again(past: Mapping[str, Any] | None, *, run: str, now: float) -> bool:
+    """Whether planning a recorded change again means someone undid it: it was made by an
+    earlier reconcile, long enough ago that a read shows it."""
+    return (
+        past is not None
+        and past.get("run") != run
+        and now - float(past.get("at", 0)) >= SETTLED_SECONDS
+    )
+
+
+def undone(
+    record: Mapping[str, Mapping[str, Any]], *, caller: Caller | None, run: str, now: float
+) -> Undone:
+    """The recorded changes that are made again no more: re-applied as often as allowed, and
+    not released by a person since."""
+    who = caller.described if caller else "someone (seen by a later reconcile)"
+    when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    notes = {}
+    for key, past in record.items():
+        what = key.partition("|")[2]
+        if what == DONE or not _again(past, run=run, now=now) or past.get("held"):
+            continue
+        if past.get("count", 0) >= REAPPLY.get(what, DEFAULT_REAPPLY):
+            notes[key] = f"{what} undone by {who} at {when}, after it was made again once"[:256]
+    return Undone(notes, caller.tool if caller else "")
+
+
+def hold_back(plan: Plan, undone: Undone) -> Plan:
+    """The plan with each resource whose change someone keeps undoing put on hold instead of
+    changed again (a tag, and the record's hold), and said once. (The planner plans nothing for
+    a resource on hold, so a held change planned again means a person released it.)"""
+    if not undone:
+        return plan
     holds: dict[str, str] = {}
     findings: list[Finding] = []
-    who = caller.described if caller else "someone (seen by a later reconcile)"
-    tool = caller.tool if caller else ""
-    when = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     for action in plan.actions:
         change = change_of(action, plan.scope)
-        if change is None:
+        if change is None or change.key not in undone.notes or change.resource in holds:
             continue
-        past = after.get(change.key)
-        if past is None or past.get("run") == run or now - past.get("at", 0) < SETTLED_SECONDS:
-            continue  # first time, this reconcile's own earlier round, or not settled yet
-        if past.get("held"):
-            after[change.key] = {"count": 1, "run": run, "at": now, "by": who}  # released
-            continue
-        if past.get("count", 0) < REAPPLY.get(change.what, DEFAULT_REAPPLY):
-            after[change.key] = {
-                "count": past.get("count", 0) + 1,
-                "run": run,
-                "at": now,
-                "by": who,
-            }
-            continue
-        if change.resource not in holds:
-            note = f"{change.what} undone by {who} at {when}, after it was made again once"
-            holds[change.resource] = note[:256]
-            findings.append(held_finding(change.resource, holds[change.resource], tool))
-        after[change.key] = {**past, "held": True, "by": who, "run": run, "at": now}
+        holds[change.resource] = undone.notes[change.key]
+        findings.append(held_finding(change.resource, holds[change.resource], undone.tool))
     if not holds:
-        return Review(plan, after)
+        return plan
     kept = [
         _untagged(a, holds)
         for a in plan.actions
@@ -139,18 +147,15 @@ def review(
         PlaceHold(
             resource_id=resource,
             note=note,
-            tool=tool,
+            tool=undone.tool,
             reason="another principal keeps undoing this change: the remediator stops",
         )
         for resource, note in sorted(holds.items())
     ]
-    return Review(
-        replace(
-            plan,
-            actions=(*placed, *(a for a in kept if a is not None)),
-            findings=(*plan.findings, *findings),
-        ),
-        after,
+    return replace(
+        plan,
+        actions=(*placed, *(a for a in kept if a is not None)),
+        findings=(*plan.findings, *findings),
     )
 
 
@@ -204,15 +209,36 @@ def applied(
     outcomes: tuple[ActionOutcome, ...],
     record: Mapping[str, Mapping[str, Any]],
     *,
+    caller: Caller | None = None,
     run: str,
     now: float,
 ) -> dict[str, dict[str, Any]]:
-    """The record after applying: when each change was (last) made, and how often again."""
+    """The record after applying: when each change was (last) made, how often it was made
+    again after someone undid it, and the changes a hold now stops."""
     after = {k: dict(v) for k, v in record.items()}
+    who = caller.described if caller else "someone (seen by a later reconcile)"
     # A route to a table this plan created is remembered on the table's id.
     created = {ref: o.resource_id for o in outcomes if o.resource_id and (ref := o.action.creates)}
     for outcome in outcomes:
+        if outcome.status is not ActionStatus.APPLIED:
+            continue
+        if isinstance(outcome.action, PlaceHold):
+            held = outcome.action.resource_id
+            for key, past in after.items():
+                if key.partition("|")[0] == held and not key.endswith(f"|{DONE}"):
+                    after[key] = {**past, "held": True, "by": who, "run": run, "at": now}
+            continue
         change = change_of(outcome.action.resolved(created), vpc_id)
-        if outcome.status is ActionStatus.APPLIED and change is not None:
-            after[change.key] = {"count": 0, **after.get(change.key, {}), "run": run, "at": now}
+        if change is None:
+            continue
+        before = after.get(change.key)
+        if before is None or not _again(before, run=run, now=now):
+            # Made for the first time, in this reconcile's own earlier round, or not visible
+            # yet: the count stands.
+            after[change.key] = {"count": 0, **(before or {}), "run": run, "at": now}
+        elif before.get("held"):
+            after[change.key] = {"count": 1, "run": run, "at": now, "by": who}  # released
+        else:
+            count = int(before.get("count", 0)) + 1
+            after[change.key] = {"count": count, "run": run, "at": now, "by": who}
     return after

@@ -4,13 +4,11 @@ MAX_LOOKUPS subnets a reconcile (the others wait for the next one, their maker u
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from ..domain import creators
 from ..domain.memory import Memory
-from ..domain.model import RegionSnapshot
-from ..domain.planner import plan_for_vpc
-from ..domain.policy import AutoScope, Policy
 from ..domain.provenance import Caller
 from ..observability import logger
 
@@ -25,42 +23,19 @@ class History(Protocol):
 
 class MakerBook:
     def __init__(
-        self,
-        history: History,
-        memory: Memory | None,
-        region: str,
-        policy: Policy,
-        *,
-        ask_unknown: bool,
+        self, history: History, memory: Memory | None, region: str, *, ask_unknown: bool
     ) -> None:
         self._history = history
         self._memory = memory
         self._region = region
-        self._policy = policy
         self.ask_unknown = ask_unknown  # the command line asks a person instead
         self.makers: dict[str, Caller | None] = {}  # what this reconcile learnt, for the plan
         self.lookups = 0
         self._failed = False
-        self._scopes: dict[tuple[str, AutoScope], AutoScope] = {}
 
-    def vouch(self, region: RegionSnapshot, vpc_id: str, auto: AutoScope) -> AutoScope:
-        """Auto intent limited to the subnets a caller it finishes for made (once per VPC and
-        scope in a reconcile: its later rounds keep the first answer)."""
-        if auto.withheld or not (auto.everything or auto.subnet_ids):
-            return auto
-        if (vpc_id, auto) not in self._scopes:
-            with_auto = plan_for_vpc(region, vpc_id, self._policy, auto)
-            without = plan_for_vpc(region, vpc_id, self._policy, AutoScope.none())
-            subjects = creators.auto_subjects(with_auto, without)
-            makers = {s: self.maker(s) for s in sorted(subjects)}
-            self._scopes[(vpc_id, auto)] = creators.vouched(
-                auto,
-                subjects,
-                makers,
-                self._policy.auto_intent_from,
-                ask_unknown=self.ask_unknown,
-            )
-        return self._scopes[(vpc_id, auto)]
+    def look_up(self, subjects: Iterable[str]) -> dict[str, Caller | None]:
+        """Who made each subject (None: not known), from the memory or CloudTrail's history."""
+        return {s: self.maker(s) for s in sorted(subjects)}
 
     def maker(self, resource_id: str) -> Caller | None:
         if resource_id in self.makers:

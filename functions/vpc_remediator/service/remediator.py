@@ -6,11 +6,14 @@ given no writer at all, so no code path can change anything.
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from ..domain.actions import Action, CreateDefaultVpc
+from ..domain.decision import Decision, Past, asks_makers, decide, once, subjects
 from ..domain.launchers import Readiness, readiness
 from ..domain.memory import Memory
 from ..domain.model import RegionSnapshot
@@ -114,6 +117,7 @@ class Remediator:
     record: Memory | None = None
     record_durable: bool = True  # False: a memory of this run only (the command line)
     holds: HoldBook = field(init=False)
+    run: str = field(init=False)
     records: RecordBook = field(init=False)
     # The readiness of the last region read: every report of a sweep shares one read.
     _readiness: tuple[RegionSnapshot, tuple[Readiness, ...]] | None = field(
@@ -123,7 +127,8 @@ class Remediator:
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
             raise ValueError("remediate mode needs a writer")
-        self.holds = HoldBook(self.memory, self.reader.region)
+        self.run = uuid.uuid4().hex  # this reconcile: its own rounds are not someone undoing
+        self.holds = HoldBook(self.memory, self.reader.region, self.run, self._now)
         self.records = RecordBook(self.record, self.reader.region, durable=self.record_durable)
 
     def _read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot:
@@ -135,10 +140,40 @@ class Remediator:
     ) -> Plan:
         """The planner's plan, auto intent once per subnet, with what someone keeps undoing put
         on hold instead."""
-        auto = self.holds.once(vpc_id, auto)
-        if call is None and self.makers is not None:
-            auto = self.makers.vouch(region, vpc_id, auto)
-        return self.holds.review(plan_for_vpc(region, vpc_id, self.policy, auto), call)
+        decision = self._decide(region, vpc_id, auto, call)
+        return plan_for_vpc(region, vpc_id, self.policy, decision.auto, undone=decision.undone)
+
+    def _decide(
+        self, region: RegionSnapshot, vpc_id: str, auto: AutoScope, call: ApiCall | None
+    ) -> Decision:
+        """The one decision before the planner (domain/decision.py), from what the keepers
+        recall: the VPC's record of what was applied and, where no event says it, who made
+        the subnets auto intent would change."""
+        past = Past(applied=self.holds.recall(vpc_id))
+        snapshot = region.details.get(vpc_id)
+        if call is None and self.makers is not None and snapshot is not None:
+            scope = once(auto, past.applied, run=self.run)
+            if asks_makers(scope):
+                asked = subjects(snapshot, self.policy, scope)
+                past = replace(
+                    past,
+                    makers=self.makers.look_up(asked),
+                    ask_unknown=self.makers.ask_unknown,
+                )
+        return decide(
+            snapshot,
+            self.policy,
+            auto,
+            past,
+            caller=call.caller if call else None,
+            run=self.run,
+            now=self._now(),
+        )
+
+    @staticmethod
+    def _now() -> float:
+        """The clock the decisions and the record share (a test's, where it replaces it)."""
+        return time.time()
 
     def _readiness_of(self, region: RegionSnapshot) -> tuple[Readiness, ...]:
         if self._readiness is None or self._readiness[0] is not region:
@@ -239,7 +274,7 @@ class Remediator:
                 break
             for v in todo:
                 applied = self._apply(writer, current[v])
-                self.holds.applied(v, applied)
+                self.holds.applied(v, applied, call.caller if call else None)
                 outcomes[v] += applied
             after = self._read(vpc_ids)
             current = {v: self._plan(after, v, auto, call) for v in targets}

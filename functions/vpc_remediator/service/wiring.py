@@ -77,9 +77,7 @@ def remediator_for(
         DynamoMemory(clients, record_table) if record_table else RunMemory()
     )
     makers = (
-        MakerBook(
-            CloudTrailHistory(clients), memory, clients.region, policy, ask_unknown=ask_unknown
-        )
+        MakerBook(CloudTrailHistory(clients), memory, clients.region, ask_unknown=ask_unknown)
         if look_up_makers
         else None
     )

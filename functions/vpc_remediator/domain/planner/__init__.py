@@ -40,6 +40,7 @@ from dataclasses import replace
 
 from ..actions import AssociateRouteTable
 from ..findings import Finding, FindingCode
+from ..holds import Undone, hold_back
 from ..intent import Intent, resolve_intents
 from ..model import RegionSnapshot, Subnet, VpcSnapshot
 from ..plan import Plan
@@ -80,12 +81,16 @@ def plan_for_vpc(
     auto: AutoScope | None = None,
     *,
     restoring: bool = False,
+    undone: Undone | None = None,
 ) -> Plan:
+    """The VPC's plan, with the scope and the undone changes the decision before it gave
+    (domain/decision.py): what someone keeps undoing is held instead of changed again."""
     snapshot = region.details.get(vpc_id)
     if snapshot is None:
         finding = Finding(FindingCode.VPC_GONE, vpc_id, f"{vpc_id} no longer exists; nothing to do")
         return Plan(policy.mode, vpc_id, findings=(finding,))
-    return plan_vpc(snapshot, policy, auto or AutoScope.none(), restoring=restoring)
+    plan = plan_vpc(snapshot, policy, auto or AutoScope.none(), restoring=restoring)
+    return hold_back(plan, undone) if undone else plan
 
 
 def plan_vpc(
