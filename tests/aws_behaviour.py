@@ -1,4 +1,4 @@
-"""What AWS returns where moto differs (DESIGN.md section 2), put in front of a client with
+"""What AWS returns where moto differs (docs/design.md section 2), put in front of a client with
 botocore hooks, so that a test proves the remediator against AWS's behaviour, not moto's.
 
 Each piece names the AWS behaviour it stands in for:

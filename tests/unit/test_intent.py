@@ -1,4 +1,4 @@
-"""Intent resolution, rule by rule (DESIGN.md section 4)."""
+"""Intent resolution, rule by rule (docs/design.md section 4)."""
 
 from __future__ import annotations
 

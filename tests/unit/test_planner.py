@@ -1,4 +1,4 @@
-"""The planner, rule by rule and setting by setting (DESIGN.md section 5)."""
+"""The planner, rule by rule and setting by setting (docs/design.md section 5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Notices: when one is sent, and what a person and a machine read in it (DESIGN.md 9)."""
+"""Notices: when one is sent, and what a person and a machine read in it (docs/design.md section 9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Moving a subnet never loses a route (DESIGN.md section 5).
+"""Moving a subnet never loses a route (docs/design.md section 5).
 
 A subnet the `dedicated` strategy moves off the main table onto the managed public table keeps
 every route it had: the managed table carries every route of the main table besides the

@@ -1,4 +1,4 @@
-"""Who made a subnet, where no event says it (DESIGN.md section 4: auto intent is applied only to
+"""Who made a subnet, where no event says it (docs/design.md section 4: auto intent is applied only to
 what a person made in the console or with the CLI).
 
 The sweep and the command line have no CloudTrail event at hand. For the few subnets a plan

@@ -62,7 +62,7 @@ class Finding:
     resource_id: str
     message: str
     severity: Severity = Severity.INFO
-    # DESIGN.md section 9: conflicts, explicit intent that cannot be met, the default VPC
+    # docs/design.md section 9: conflicts, explicit intent that cannot be met, the default VPC
     # deleted. A normal state on the way to being finished is logged, not sent.
     needs_person: bool = False
 

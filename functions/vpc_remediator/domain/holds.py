@@ -1,4 +1,4 @@
-"""Back off instead of fighting (DESIGN.md section 8).
+"""Back off instead of fighting (docs/design.md section 8).
 
 When another principal undoes a change the remediator made (public-IP mapping turned off, its
 route deleted, a subnet moved off its table, its gateway detached), the remediator re-applies

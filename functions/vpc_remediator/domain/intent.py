@@ -1,4 +1,4 @@
-"""What each subnet is meant to be (DESIGN.md section 4).
+"""What each subnet is meant to be (docs/design.md section 4).
 
 Explicit tags win; otherwise auto intent reads the signals a person leaves in the console.
 Private signals are checked before anything can make a subnet public: the tool never makes a

@@ -1,4 +1,4 @@
-"""Subnet names read as words (DESIGN.md section 4), never as substrings.
+"""Subnet names read as words (docs/design.md section 4), never as substrings.
 
 "PrivateSubnet1", "app-private-1a" and "Private Subnet (AZ1)" all contain the word "private";
 "datalake" and "publications" contain neither "data" nor "pub". The words a subnet's Name shares

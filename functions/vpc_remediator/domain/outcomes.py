@@ -13,7 +13,7 @@ from .plan import Plan
 from .policy import Mode
 from .triggers import ApiCall
 
-# Findings that leave a VPC compliant (DESIGN.md section 9): a normal state on the way to being
+# Findings that leave a VPC compliant (docs/design.md section 9): a normal state on the way to being
 # finished, or one this account cannot and need not change (unless a finding says a person
 # must look).
 NORMAL_STATES = frozenset(

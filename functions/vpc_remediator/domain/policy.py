@@ -1,4 +1,4 @@
-"""The choices a platform team makes about what the remediator may do (DESIGN.md section 7)."""
+"""The choices a platform team makes about what the remediator may do (docs/design.md section 7)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import StrEnum
 from .provenance import CallerKind
 
 DEFAULT_INTENT_TAG_KEY = "vpc-remediator:intent"
-# Whole words of a subnet's Name (DESIGN.md section 4): what IaC modules and the console's
+# Whole words of a subnet's Name (docs/design.md section 4): what IaC modules and the console's
 # "VPC and more" call subnets without internet access, and those with it.
 DEFAULT_PRIVATE_NAME_WORDS = frozenset(
     {
@@ -76,7 +76,7 @@ class Policy:
     # intent changes it.
     iac_tag_keys: frozenset[str] = frozenset()
     default_vpc: DefaultVpc = DefaultVpc.EXPECTED
-    # Whose changes auto intent finishes (DESIGN.md section 4): a person's, by default.
+    # Whose changes auto intent finishes (docs/design.md section 4): a person's, by default.
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
 
 
@@ -85,7 +85,7 @@ class AutoScope:
     """Which subnets auto intent may be enforced on in this reconcile.
 
     Auto intent is applied when resources are created or a gateway is attached; after a
-    change a person made by hand it is only reported (DESIGN.md section 4).
+    change a person made by hand it is only reported (docs/design.md section 4).
     """
 
     everything: bool = False
@@ -101,7 +101,7 @@ class AutoScope:
     made_by: tuple[tuple[str, str], ...] = ()
     maker_unknown: frozenset[str] = frozenset()
     # The infrastructure-as-code tool that made the change, whatever the scope: it may still
-    # be building the VPC, and is not raced (DESIGN.md section 8).
+    # be building the VPC, and is not raced (docs/design.md section 8).
     iac_building: str = ""
 
     def covers(self, subnet_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""Who made a change, from CloudTrail's own fields (DESIGN.md sections 2 and 4).
+"""Who made a change, from CloudTrail's own fields (docs/design.md sections 2 and 4).
 
 Auto intent finishes what a person left half done in the console or at the command line; what
 infrastructure-as-code, an AWS service or other automation makes is theirs to finish, and is

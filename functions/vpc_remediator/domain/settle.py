@@ -1,4 +1,4 @@
-"""Let people finish (DESIGN.md section 4): a VPC is reconciled once it has been quiet.
+"""Let people finish (docs/design.md section 4): a VPC is reconciled once it has been quiet.
 
 Every event for a VPC is noted (one record each, so that concurrent notes never overwrite one
 another, and a redelivered event is the same record) and a settle message is sent that comes

@@ -1,4 +1,4 @@
-"""From a CloudTrail API call to what must be reconciled (DESIGN.md sections 2, 3 and 8).
+"""From a CloudTrail API call to what must be reconciled (docs/design.md sections 2, 3 and 8).
 
 The event is only a trigger: it yields ids and a scope for auto intent, never state.
 """
@@ -154,7 +154,7 @@ def _nothing(_: ApiCall) -> AutoScope:
 
 
 # event name -> (what to reconcile, where auto intent may be enforced).
-# Auto intent is applied when resources are created or a gateway is attached (DESIGN.md 4).
+# Auto intent is applied when resources are created or a gateway is attached (docs/design.md section 4).
 HANDLED_EVENTS: Mapping[str, tuple[Callable[[ApiCall], Target], Callable[[ApiCall], AutoScope]]] = {
     "CreateVpc": (_vpc(("response", "vpc", "vpcId")), _everything),
     "CreateDefaultVpc": (_vpc(("response", "vpc", "vpcId")), _everything),
@@ -174,7 +174,7 @@ HANDLED_EVENTS: Mapping[str, tuple[Callable[[ApiCall], Target], Callable[[ApiCal
     # CloudTrail logs only the association id, which is gone once the call succeeded.
     "DisassociateRouteTable": (lambda _: RegionTarget(all_vpcs=True), _nothing),
     # A route or a propagation changed, perhaps on the main table: the managed public table
-    # follows it (DESIGN.md section 5), whoever's table it was.
+    # follows it (docs/design.md section 5), whoever's table it was.
     "CreateRoute": (_route_table, _nothing),
     "DeleteRoute": (_route_table, _nothing),
     "ReplaceRoute": (_route_table, _nothing),

@@ -1,4 +1,4 @@
-"""Environment -> one frozen, validated Settings (DESIGN.md section 7).
+"""Environment -> one frozen, validated Settings (docs/design.md section 7).
 
 Read once, when the first invocation asks for it (never at import time). A bad value fails
 loudly with the name of the variable, before any AWS call.

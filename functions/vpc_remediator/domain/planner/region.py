@@ -18,7 +18,7 @@ from ..policy import (
 
 
 def plan_region(region: RegionSnapshot, policy: Policy) -> Plan:
-    """The region-level rule: the default VPC (DESIGN.md section 5, 'For the region')."""
+    """The region-level rule: the default VPC (docs/design.md section 5, 'For the region')."""
     if region.default_vpc is not None:
         return Plan(policy.mode, region.region)
     if policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:

@@ -1,4 +1,4 @@
-"""Lambda: reconcile a VPC once it has settled after changes (DESIGN.md section 4).
+"""Lambda: reconcile a VPC once it has settled after changes (docs/design.md section 4).
 
 Created VPCs and subnets (auto intent applies to them), an attached gateway (auto intent applies
 to the VPC), and changes to routes, associations, propagation, gateway endpoints and subnet
