@@ -260,7 +260,8 @@ def apply_to_ec2(
                     for s in snapshot.subnets
                 )
                 snapshot = replace(snapshot, subnets=subnets)
-            case TagResources(resource_ids=ids, tags=tags):
+            case TagResources() | PlaceHold():
+                ids, tags = action.written, action.tags
                 subnets = tuple(
                     replace(s, tags=frozen_tags({**s.tags, **tags})) if s.id in ids else s
                     for s in snapshot.subnets
