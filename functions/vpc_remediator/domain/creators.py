@@ -1,10 +1,10 @@
-"""Who made a subnet, where no event says it (docs/design.md section 4: auto intent is applied only to
-what a person made in the console or with the CLI).
+"""Who made a subnet, where no event says it (docs/design.md section 4: auto intent is applied
+only to what a person made in the console or with the CLI).
 
 The sweep and the command line have no CloudTrail event at hand. For the few subnets a plan
 would change on auto intent, who made them is looked up in CloudTrail's event history (an
-adapter's job, remembered once known); here are only the rules: which subnets to ask about,
-and what auto intent may do once the answers are in. A subnet whose maker is not known is
+adapter's job, remembered once known); domain/decision.py says which subnets to ask about;
+here is what auto intent may do once the answers are in. A subnet whose maker is not known is
 left alone by the sweep; the command line shows it in the plan and asks.
 """
 

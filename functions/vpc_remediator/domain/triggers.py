@@ -154,7 +154,8 @@ def _nothing(_: ApiCall) -> AutoScope:
 
 
 # event name -> (what to reconcile, where auto intent may be enforced).
-# Auto intent is applied when resources are created or a gateway is attached (docs/design.md section 4).
+# Auto intent is applied when resources are created or a gateway is attached (docs/design.md
+# section 4).
 HANDLED_EVENTS: Mapping[str, tuple[Callable[[ApiCall], Target], Callable[[ApiCall], AutoScope]]] = {
     "CreateVpc": (_vpc(("response", "vpc", "vpcId")), _everything),
     "CreateDefaultVpc": (_vpc(("response", "vpc", "vpcId")), _everything),

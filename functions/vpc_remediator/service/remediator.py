@@ -1,4 +1,5 @@
-"""read snapshot -> plan (pure) -> apply -> read again and verify -> notify (docs/design.md section 3).
+"""read snapshot -> decide and plan (pure) -> apply -> read again and verify -> notify
+(docs/design.md section 3).
 
 The service knows the ports it needs (reader, writer, notifier), not boto3. In audit mode it is
 given no writer at all, so no code path can change anything.
