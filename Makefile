@@ -57,7 +57,7 @@ install: $(STAMP) ## create .venv with the pinned tools and the package (editabl
 
 # Parallel workers, one per core (pytest-xdist). The property tests draw a fixed set of
 # examples (tests/properties.py, profile "ci"): a run never fails by chance.
-PYTEST := $(BIN)/python -m pytest -q -n auto
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist worksteal
 COVERAGE := --cov=vpc_remediator --cov-report=term:skip-covered
 
 test: lint typecheck ## lint, type-check and run every test (with coverage)

@@ -53,6 +53,37 @@ class Emulator:
         }
         return subprocess_env(**{**defaults, **extra})
 
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """The command line in this process, with the environment `cli` would give it: what
+        a subprocess proves besides (the console script, `python -m`) is proved by `cli`."""
+        import contextlib
+        import io
+        import traceback
+
+        from vpc_remediator.aws.clients import clients_for
+        from vpc_remediator.cli import main as cli
+
+        wanted = self.env(**env)
+        saved = dict(os.environ)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            os.environ.clear()
+            os.environ.update(wanted)
+            clients_for.cache_clear()
+            with contextlib.redirect_stderr(err):
+                try:
+                    code = cli.main(list(args), out=out, stdin=io.StringIO(""))
+                except SystemExit as exit_:  # argparse's usage errors
+                    code = exit_.code if isinstance(exit_.code, int) else 2
+                except Exception:  # noqa: BLE001 - as a process would end: a traceback, exit 1
+                    traceback.print_exc(file=err)
+                    code = 1
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            clients_for.cache_clear()
+        return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # noqa: S603 - this interpreter running our own package
             [sys.executable, "-m", "vpc_remediator", *args],

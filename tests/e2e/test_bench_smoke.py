@@ -38,9 +38,14 @@ def test_the_benchmark_runs_and_its_figures_hold_at_the_smallest_sizes(tmp_path:
     for module in results["cold_start"]["modules"]:
         assert module["first_reconcile_seconds"] > module["import_seconds"] > 0
     bursts = {(r["burst"].split()[0], r["mode"]): r for r in results["bursts"]}
-    assert bursts[("console:", "settled")]["reconciles"] == 1
     assert bursts[("console:", "per event")]["reconciles"] == 3  # CreateInternetGateway: no rule
-    assert bursts[("Terraform", "settled")]["reconciles"] == 1
+    # Settled, a burst takes fewer reconciles; how few depends on real time here (a loaded
+    # machine delivers a burst more slowly than the smoke run's 1 s settle time), so that one
+    # reconcile per burst is proved on a virtual clock (tests/integration/test_settle.py) and
+    # measured by `make bench`, not asserted by this smoke run.
+    for tool in ("console:", "Terraform"):
+        settled, each = bursts[(tool, "settled")], bursts[(tool, "per event")]
+        assert 1 <= settled["reconciles"] <= each["reconciles"]
     assert all(r["writes"] == 0 for (tool, _), r in bursts.items() if tool == "Terraform")
     organization = results["organization"]
     assert {(r["accounts"], r["max_parallel"]) for r in organization} == {

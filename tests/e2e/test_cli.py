@@ -1,14 +1,19 @@
-"""`vpc-remediator audit|fix` end to end, as a process, against a moto server on loopback."""
+"""`vpc-remediator audit|fix` end to end against a moto server on loopback: in this process
+(`Emulator.run`), and once as a process (`Emulator.cli`), as a person runs it."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from local_aws.emulator import delete_default_vpc
 
 from tests.e2e.conftest import Emulator
 from tests.launch_expectations import entry
 from tests.organization import seed_story as seed_vpc
+
+# Most runs are in this process (Emulator.run); the CLI quietens the service's logger.
+pytestmark = pytest.mark.usefixtures("logger_as_it_was")
 
 INTENT = "vpc-remediator:intent"
 
@@ -29,7 +34,7 @@ def route_tables(emulator: Emulator, vpc: str) -> list[dict]:  # type: ignore[ty
 def test_audit_reports_what_fix_would_do_and_changes_nothing(emulator: Emulator) -> None:
     ids = seed_story(emulator)
     before = route_tables(emulator, ids["vpc"])
-    result = emulator.cli("audit", "--region", "eu-south-1")
+    result = emulator.cli("audit", "--region", "eu-south-1")  # a process, as a person runs it
     assert result.returncode == 1, result.stderr
     assert "[would-apply] create route table" in result.stdout
     assert f"[would-apply] associate {ids['subnet']} with <new public route table>" in result.stdout
@@ -47,13 +52,13 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     emulator: Emulator,
 ) -> None:
     ids = seed_story(emulator)
-    fixed = emulator.cli("fix", "--yes")
+    fixed = emulator.run("fix", "--yes")
     # The missing default VPC is a finding a person must decide on: fix reports it (exit 1).
     assert fixed.returncode == 1, fixed.stderr
     assert f"[applied] associate {ids['subnet']} with <new public route table>" in fixed.stdout
     subnet = emulator.client("ec2").describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
     assert subnet["MapPublicIpOnLaunch"] is True
-    again = emulator.cli("audit", "--json")
+    again = emulator.run("audit", "--json")
     document = json.loads(again.stdout)
     (region,) = document["regions"]
     by_scope = {r["scope"]: r for r in region["reports"]}
@@ -69,9 +74,9 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     # that zone's default subnet, and then refuses CreateDefaultVpc (AWS does not).
     ec2 = emulator.client("ec2")
     delete_default_vpc(ec2)
-    fixed = emulator.cli("fix", "--yes", "--restore-default-vpc")
+    fixed = emulator.run("fix", "--yes", "--restore-default-vpc")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    audit = emulator.cli("audit", "--json")
+    audit = emulator.run("audit", "--json")
     assert audit.returncode == 0
     document = json.loads(audit.stdout)
     assert document["schema"] == "vpc-remediator/run" and document["version"] == 2
@@ -83,7 +88,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
 
 def test_explicit_only_leaves_auto_intent_gaps(emulator: Emulator) -> None:
     ids = seed_story(emulator)
-    result = emulator.cli("fix", "--yes", "--explicit-only", "--vpc-id", ids["vpc"])
+    result = emulator.run("fix", "--yes", "--explicit-only", "--vpc-id", ids["vpc"])
     assert result.returncode == 1
     assert "[applied]" not in result.stdout
     assert "auto intent is applied only when" in result.stdout
@@ -91,24 +96,24 @@ def test_explicit_only_leaves_auto_intent_gaps(emulator: Emulator) -> None:
 
 def test_settings_come_from_the_environment_and_flags_override_them(emulator: Emulator) -> None:
     ids = seed_story(emulator)
-    result = emulator.cli("audit", "--vpc-id", ids["vpc"], VPCR_ROUTE_STRATEGY="main")
+    result = emulator.run("audit", "--vpc-id", ids["vpc"], VPCR_ROUTE_STRATEGY="main")
     assert f"add route 0.0.0.0/0 -> {ids['igw']} to rtb-" in result.stdout
-    result = emulator.cli(
+    result = emulator.run(
         "audit", "--vpc-id", ids["vpc"], "--route-strategy", "dedicated", VPCR_ROUTE_STRATEGY="main"
     )
     assert "create route table" in result.stdout
 
 
 def test_errors_are_one_line_and_exit_2(emulator: Emulator, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    result = emulator.cli("audit", "--region", "mars-north-1")
+    result = emulator.run("audit", "--region", "mars-north-1")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "vpc-remediator: unknown region 'mars-north-1'\n"
 
-    bad = emulator.cli("audit", VPCR_MODE="chaos")
+    bad = emulator.run("audit", VPCR_MODE="chaos")
     assert bad.returncode == 2 and bad.stderr.startswith("vpc-remediator: VPCR_MODE='chaos'")
 
     missing = tmp_path / "none"
-    no_credentials = emulator.cli(
+    no_credentials = emulator.run(
         "audit",
         AWS_ACCESS_KEY_ID="",
         AWS_SECRET_ACCESS_KEY="",
@@ -122,7 +127,7 @@ def test_errors_are_one_line_and_exit_2(emulator: Emulator, tmp_path) -> None:  
 
 
 def test_several_regions_show_progress_on_stderr(emulator: Emulator) -> None:
-    result = emulator.cli("audit", "--region", "eu-south-1", "--region", "us-east-1", "--json")
+    result = emulator.run("audit", "--region", "eu-south-1", "--region", "us-east-1", "--json")
     assert result.stderr.splitlines() == ["[1/2] eu-south-1", "[2/2] us-east-1"]
     assert [r["region"] for r in json.loads(result.stdout)["regions"]] == [
         "eu-south-1",
@@ -131,7 +136,7 @@ def test_several_regions_show_progress_on_stderr(emulator: Emulator) -> None:
 
 
 def test_all_regions_asks_the_account(emulator: Emulator) -> None:
-    result = emulator.cli("audit", "--all-regions", "--json")
+    result = emulator.run("audit", "--all-regions", "--json")
     regions = [r["region"] for r in json.loads(result.stdout)["regions"]]
     assert "eu-south-1" in regions and len(regions) > 5
 
@@ -141,7 +146,7 @@ def test_fix_without_a_terminal_and_without_yes_refuses_and_changes_nothing(
 ) -> None:
     ids = seed_story(emulator)
     before = route_tables(emulator, ids["vpc"])
-    result = emulator.cli("fix")  # stdin is not a terminal here
+    result = emulator.run("fix")  # stdin is not a terminal here
     assert (result.returncode, result.stdout) == (2, "")
     assert len(result.stderr.splitlines()) == 1
     assert "pass --yes" in result.stderr
@@ -154,7 +159,7 @@ def test_release_takes_a_resource_off_hold(emulator: Emulator) -> None:
     hold = "vpc-remediator:hold"
     note = "public-IP mapping undone by Security Hub automated response"
     ec2.create_tags(Resources=[ids["subnet"]], Tags=[{"Key": hold, "Value": note}])
-    released = emulator.cli("release", ids["subnet"])
+    released = emulator.run("release", ids["subnet"])
     assert released.returncode == 0, released.stderr
     assert released.stdout.splitlines() == [
         f'released {ids["subnet"]} (it was on hold: "{note}")',
@@ -163,12 +168,12 @@ def test_release_takes_a_resource_off_hold(emulator: Emulator) -> None:
     ]
     tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids["subnet"]]}])["Tags"]
     assert hold not in {t["Key"] for t in tags}
-    again = emulator.cli("release", ids["subnet"])
+    again = emulator.run("release", ids["subnet"])
     assert (again.returncode, again.stdout) == (
         1,
         f"{ids['subnet']} is not on hold in eu-south-1\n",
     )
-    bad = emulator.cli("release", "sg-0123456789abcdef0")
+    bad = emulator.run("release", "sg-0123456789abcdef0")
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
 
 
@@ -186,10 +191,10 @@ def test_profile_selects_an_aws_profile(emulator: Emulator, tmp_path) -> None:  
         "AWS_SECRET_ACCESS_KEY": "",
         "AWS_REGION": "",
     }
-    ok = emulator.cli("audit", "--profile", "platform", "--json", **files)
+    ok = emulator.run("audit", "--profile", "platform", "--json", **files)
     assert ok.returncode in (0, 1), ok.stderr
     assert json.loads(ok.stdout)["regions"][0]["region"] == "eu-south-1"
-    missing = emulator.cli("audit", "--profile", "nobody", **files)
+    missing = emulator.run("audit", "--profile", "nobody", **files)
     assert missing.returncode == 2
     assert (
         missing.stderr
