@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 # CreateRoute targets and destinations moto cannot list back: emulated whole here.
 _EMULATED_TARGETS = ("LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn")
@@ -74,7 +74,7 @@ _WRITES = {
 
 def _answer(parsed: dict[str, Any], status: int = 200) -> tuple[AWSResponse, dict[str, Any]]:
     meta = {"HTTPStatusCode": status, "RequestId": "aws-behaviour", "RetryAttempts": 0}
-    return AWSResponse("https://aws-behaviour", status, {}, None), {
+    return AWSResponse("https://aws-behaviour", status, HTTPHeaders(), None), {
         **parsed,
         "ResponseMetadata": meta,
     }
@@ -118,7 +118,7 @@ class TopicPolicy:
 
 
 def _destination(params: dict[str, Any]) -> str:
-    return next(params[k] for k in _DESTINATION_KEYS if params.get(k))
+    return str(next(params[k] for k in _DESTINATION_KEYS if params.get(k)))
 
 
 @dataclass
@@ -173,7 +173,7 @@ class AwsBehaviour:
         answer = handler(params)
         if answer is not None:
             self.answered.append(operation)
-        return answer  # type: ignore[no-any-return]
+        return answer  # type: ignore[no-any-return]  # the handlers' table is typed loosely
 
     def _shared_vpc_refusal(
         self, operation: str, params: dict[str, Any]

@@ -67,4 +67,4 @@ def logger_as_it_was() -> Iterator[None]:
     logger.setLevel(level)
     if handler is not None and stream is not None:
         # Not setStream: it flushes the stream the CLI chose, which capsys may have closed.
-        handler.stream = stream  # type: ignore[attr-defined]
+        handler.stream = stream  # type: ignore[attr-defined]  # Handler's stubs lack StreamHandler's

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from vpc_remediator.domain.actions import (
     Action,
@@ -110,7 +112,7 @@ def apply_to_ec2(
     def rid(ref: Ref) -> str:
         return created[ref] if isinstance(ref, Pending) else ref
 
-    def update_table(tid: str, change) -> None:  # type: ignore[no-untyped-def]
+    def update_table(tid: str, change) -> None:
         nonlocal snapshot
         if not any(t.id == tid for t in snapshot.route_tables):
             raise FakeEc2Error(f"InvalidRouteTableID.NotFound {tid}")
@@ -238,9 +240,11 @@ def apply_to_ec2(
                     return replace(t, associations=(*t.associations, (f"rtbassoc-{sid}", sid)))
 
                 update_table(rid(rt), assoc)
-            case ReplaceRouteTableAssociation(association_id=assoc, route_table=rt, subnet_id=sid):
+            case ReplaceRouteTableAssociation(
+                association_id=association, route_table=rt, subnet_id=sid
+            ):
                 tables = tuple(
-                    replace(t, associations=tuple(a for a in t.associations if a[0] != assoc))
+                    replace(t, associations=tuple(a for a in t.associations if a[0] != association))
                     for t in snapshot.route_tables
                 )
                 snapshot = replace(snapshot, route_tables=tables)
@@ -280,13 +284,13 @@ class FakeMemory:
     """The domain's Memory port in a dict (domain/memory.py), for pure tests."""
 
     def __init__(self) -> None:
-        self.records: dict[tuple[str, str], dict[str, object]] = {}
+        self.records: dict[tuple[str, str], Mapping[str, Any]] = {}
         self.writes = 0
 
-    def recall(self, kind: str, key: str) -> dict[str, object] | None:
+    def recall(self, kind: str, key: str) -> Mapping[str, Any] | None:
         return self.records.get((kind, key))
 
-    def remember(self, kind: str, key: str, value: dict[str, object], *, days: int | None) -> None:
+    def remember(self, kind: str, key: str, value: Mapping[str, Any], *, days: int | None) -> None:
         assert days is None or days > 0
         self.records[(kind, key)] = dict(value)
         self.writes += 1
@@ -295,7 +299,7 @@ class FakeMemory:
         self.records.pop((kind, key), None)
         self.writes += 1
 
-    def recall_all(self, kind: str, prefix: str = "") -> dict[str, dict[str, object]]:
+    def recall_all(self, kind: str, prefix: str = "") -> dict[str, Mapping[str, Any]]:
         return {
             k: v for (kind_, k), v in self.records.items() if kind_ == kind and k.startswith(prefix)
         }

@@ -39,7 +39,7 @@ class FaultInjector:
         self.hidden[resource_id] = times
 
     def _before_send(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
-        _, service, operation = event_name.split(".")[:3]
+        service, operation = event_name.split(".")[1:3]
         self.seen[(service, operation)] += 1
         number = self.seen[(service, operation)]
         for rule in self.rules:

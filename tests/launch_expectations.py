@@ -10,6 +10,7 @@ and against the launchers' own installed code (`make crosscheck`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,8 @@ ROWS = [
 
 
 def entry(
-    readiness: list[dict], launcher: str, mode: str = PUB, vpc_name: str | None = None
-) -> dict:  # type: ignore[type-arg]
+    readiness: list[dict[str, Any]], launcher: str, mode: str = PUB, vpc_name: str | None = None
+) -> dict[str, Any]:
     """The one entry of a JSON `readiness` list for a launcher, mode and config."""
     config = {"vpc_name": vpc_name} if vpc_name else {}
     (found,) = (

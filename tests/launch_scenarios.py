@@ -12,7 +12,7 @@ blackhole), `igw-10` (10.9.0.0/16 to the gateway only), `nat` (0.0.0.0/0 to a NA
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from vpc_remediator.domain.launchers.view import LaunchView
 from vpc_remediator.domain.model import (
@@ -206,12 +206,15 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
 
 
 def _main_table(ec2: Any, vpc_id: str) -> dict[str, Any]:
-    return ec2.describe_route_tables(
-        Filters=[
-            {"Name": "vpc-id", "Values": [vpc_id]},
-            {"Name": "association.main", "Values": ["true"]},
-        ]
-    )["RouteTables"][0]
+    return cast(
+        "dict[str, Any]",
+        ec2.describe_route_tables(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc_id]},
+                {"Name": "association.main", "Values": ["true"]},
+            ]
+        )["RouteTables"][0],
+    )
 
 
 def keys(ids: dict[str, str], values: Any) -> Any:

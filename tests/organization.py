@@ -145,6 +145,7 @@ def role_trust(refused_accounts: set[str], role_name: str) -> Iterator[list[str]
             )
         return original(self, **kwargs)
 
+    # moto's backends are patched in place, as moto's own tests do; its types do not allow it.
     STSBackend.assume_role = assume_role  # type: ignore[method-assign,assignment]
     try:
         yield refused
@@ -166,6 +167,7 @@ def organizations_like_aws() -> Iterator[None]:
             raise AWSOrganizationsNotInUseException
         return original(self, *args, **kwargs)
 
+    # As above: the organisation's accounts as the test wants them.
     OrganizationsBackend.list_accounts = list_accounts  # type: ignore[method-assign,assignment]
     try:
         yield

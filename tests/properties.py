@@ -19,4 +19,6 @@ settings.load_profile("ci")
 
 def examples(count: int) -> int:
     """`count` under the fixed-seed profile; ten times `count` under `make explore`."""
-    return max(1, count * settings.default.max_examples // 100)
+    loaded = settings.default
+    assert loaded is not None  # a profile is loaded above
+    return max(1, count * loaded.max_examples // 100)

@@ -56,7 +56,7 @@ def skypilot(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[s
     if cache is not None:  # an lru_cache keyed by the resource and region (0.8)
         cache()
     ec2 = boto3.resource("ec2", region_name=REGION)
-    extra = {}
+    extra: dict[str, Any] = {}
     if "subnet_names" in inspect.signature(config._get_subnet_and_vpc_id).parameters:
         extra["subnet_names"] = None  # 0.10 and later: `aws.subnet_names`, not set
     try:
@@ -108,7 +108,7 @@ def dstack(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str
 
     backend = SimpleNamespace(vpc_ids=None, use_default_vpcs=True, vpc_name=vpc_name)
     try:
-        return get_vpc_id_subnets_ids_or_error(
+        found: tuple[str | None, list[str]] = get_vpc_id_subnets_ids_or_error(
             boto3.client("ec2", region_name=REGION),
             backend,  # the AWSConfig fields it reads
             REGION,
@@ -116,6 +116,7 @@ def dstack(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str
         )
     except ComputeError as exc:
         raise NotLaunched(str(exc)) from None
+    return found
 
 
 THEIRS: dict[str, Callable[[LaunchMode, str | None], tuple[str | None, list[str]]]] = {
@@ -137,7 +138,8 @@ def as_aws_shows(net: Net, ids: dict[str, str]) -> Iterator[None]:
         if "igw-blackhole" in t.routes
     }
     pending = {ids[s.key] for s in net.subnets if s.pending}
-    original = botocore.client.BaseClient._make_api_call
+    # A private method botocore's stubs leave out: every launcher's calls go through it.
+    original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def call(self: Any, operation: str, params: dict[str, Any]) -> Any:
         result = original(self, operation, params)
@@ -153,11 +155,11 @@ def as_aws_shows(net: Net, ids: dict[str, str]) -> Iterator[None]:
                     subnet["State"] = "pending"
         return result
 
-    botocore.client.BaseClient._make_api_call = call  # type: ignore[method-assign]
+    botocore.client.BaseClient._make_api_call = call  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = original  # type: ignore[attr-defined]
 
 
 # --- the comparison ---------------------------------------------------------------------------

@@ -37,7 +37,8 @@ class Emulator:
     url: str
 
     def client(self, service: str, region: str = "eu-south-1") -> Any:
-        return boto3.client(service, region_name=region, endpoint_url=self.url)
+        # boto3-stubs types a client by its service's literal name; this helper takes any name.
+        return boto3.client(service, region_name=region, endpoint_url=self.url)  # type: ignore[call-overload]
 
     def reset(self) -> None:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310

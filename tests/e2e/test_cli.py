@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from local_aws.emulator import delete_default_vpc
@@ -25,10 +26,11 @@ def seed_story(emulator: Emulator) -> dict[str, str]:
     return seed_vpc(ec2, name="skypilot-vpc")
 
 
-def route_tables(emulator: Emulator, vpc: str) -> list[dict]:  # type: ignore[type-arg]
-    return emulator.client("ec2").describe_route_tables(
+def route_tables(emulator: Emulator, vpc: str) -> list[dict[str, Any]]:
+    tables: list[dict[str, Any]] = emulator.client("ec2").describe_route_tables(
         Filters=[{"Name": "vpc-id", "Values": [vpc]}]
     )["RouteTables"]
+    return tables
 
 
 def test_audit_reports_what_fix_would_do_and_changes_nothing(emulator: Emulator) -> None:
@@ -104,7 +106,7 @@ def test_settings_come_from_the_environment_and_flags_override_them(emulator: Em
     assert "create route table" in result.stdout
 
 
-def test_errors_are_one_line_and_exit_2(emulator: Emulator, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_one_line_and_exit_2(emulator: Emulator, tmp_path) -> None:
     result = emulator.run("audit", "--region", "mars-north-1")
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "vpc-remediator: unknown region 'mars-north-1'\n"
@@ -177,7 +179,7 @@ def test_release_takes_a_resource_off_hold(emulator: Emulator) -> None:
     assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1
 
 
-def test_profile_selects_an_aws_profile(emulator: Emulator, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_profile_selects_an_aws_profile(emulator: Emulator, tmp_path) -> None:
     config = tmp_path / "config"
     config.write_text("[profile platform]\nregion = eu-south-1\n")
     credentials = tmp_path / "credentials"

@@ -99,11 +99,12 @@ class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
-    def readline(self, *args: Any) -> str:
+    # typeshed gives StringIO both TextIOBase's readline (str) and _IOBase's (bytes).
+    def readline(self, size: int = -1, /) -> str:  # type: ignore[override]
         self.asked += 1
         if self.before_answer is not None:
             self.before_answer()
-        return super().readline(*args)
+        return super().readline(size)
 
 
 def run(*args: str, stdin: io.StringIO | None = None) -> tuple[int, str]:

@@ -124,7 +124,7 @@ def all_fixed(setup: dict[str, Any]) -> bool:
 def counted(document: dict[str, Any], kind: str, status: str) -> int:
     """Actions of a kind and status, listed or (a large notice) counted."""
     listed = sum(a["type"] == kind and a["status"] == status for a in document["actions"])
-    return listed + document.get("actions_counted", {}).get(f"{kind}:{status}", 0)
+    return int(listed) + int(document.get("actions_counted", {}).get(f"{kind}:{status}", 0))
 
 
 def test_200_subnets_are_fixed_within_the_templates_timeout_under_the_rate_limit(

@@ -173,7 +173,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
         try:
             yield Aws(own_ec2, sqs, topic_arn, queue_url, log, logs=logs)
         finally:
-            logger.removeHandler(handler)
+            logging.getLogger(logger.name).removeHandler(handler)  # Powertools' own logger
         # Every call a handler made must be allowed by that function's policy in template.yaml,
         # with the template parameters this test's settings stand for.
         assert_calls_allowed(log.by_function, topic_arn)
@@ -217,6 +217,7 @@ def assert_calls_allowed(
         if r["Type"] == "AWS::Serverless::Function"
     }
     refused = []
+    checks: list[tuple[str, str, dict[str, str]]]
     for module, service, operation, params, tags in calls:
         statements = function_statements(resolver, by_module[module])
         if service == "sns":

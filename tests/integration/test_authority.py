@@ -25,7 +25,7 @@ from vpc_remediator.lambdas.handlers import sweep
 
 ONLY_TAGS = [{"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*"}]
 # Enough to build, route and tag a table of one's own (not to touch anyone else's).
-OWN_TABLE = [
+OWN_TABLE: list[dict[str, Any]] = [
     *ONLY_TAGS,
     {
         "Effect": "Allow",

@@ -19,7 +19,9 @@ def test_clients_honour_aws_endpoint_url_and_use_standard_retries(
     clients = AwsClients("eu-south-1")
     assert clients.ec2.meta.endpoint_url == "http://127.0.0.1:5999"
     assert clients.sns.meta.endpoint_url == "http://127.0.0.1:5999"
-    assert clients.ec2.meta.config.retries["mode"] == "standard"
+    # botocore's Config keeps its options as attributes its stubs do not declare.
+    retries = clients.ec2.meta.config.retries  # type: ignore[attr-defined]
+    assert retries["mode"] == "standard"
     assert clients.ec2.meta.region_name == "eu-south-1"
 
 

@@ -83,7 +83,7 @@ EVENT_NAMES = st.sampled_from(
 
 @st.composite
 def mutated_events(draw: st.DrawFn) -> dict[str, Any]:
-    event = copy.deepcopy(SAMPLES[draw(st.sampled_from(sorted(SAMPLES)))])
+    event: dict[str, Any] = copy.deepcopy(SAMPLES[draw(st.sampled_from(sorted(SAMPLES)))])
     for _ in range(draw(st.integers(1, 4))):
         path = draw(st.sampled_from(PATHS))
         node: Any = event

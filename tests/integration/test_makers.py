@@ -7,6 +7,7 @@ left alone by the sweep."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -102,10 +103,15 @@ def test_a_history_the_sweep_may_not_read_leaves_auto_intent_alone(
     configure(monkeypatch, VPCR_SWEEP_APPLIES_AUTO_INTENT="true")
     ids = three_makers(aws, cloudtrail)
     client = clients_for(REGION).cloudtrail
-    client.meta.events.unregister("before-call.cloudtrail.LookupEvents", cloudtrail._lookup)
+    # botocore's stubs type event handlers as returning None; a before-call handler returns
+    # the response that stands in for the call (botocore's documented contract).
+    client.meta.events.unregister(
+        "before-call.cloudtrail.LookupEvents",
+        cloudtrail._lookup,  # type: ignore[arg-type]
+    )
     denied: list[int] = []
 
-    def deny(**_: object) -> object:
+    def deny(**_: object) -> Any:
         denied.append(1)
         return _error("AccessDeniedException", "not authorized to perform LookupEvents")
 

@@ -132,11 +132,11 @@ def test_targets_resolve_to_their_vpc_with_one_call(aws: Aws) -> None:
     ][0]
     reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
-    assert reader.vpc_ids_for(SubnetTarget(subnet)) == {vpc}
-    assert reader.vpc_ids_for(RouteTableTarget(main["RouteTableId"])) == {vpc}
+    assert reader.vpc_ids_for(SubnetTarget(subnet)) == frozenset({vpc})
+    assert reader.vpc_ids_for(RouteTableTarget(main["RouteTableId"])) == frozenset({vpc})
     assert reader.vpc_ids_for(SubnetTarget("subnet-0123456789abcdef0")) == frozenset()
     assert aws.log.describes == ["DescribeSubnets", "DescribeRouteTables", "DescribeSubnets"]
-    assert reader.vpc_ids_for(VpcTarget(vpc)) == {vpc}
+    assert reader.vpc_ids_for(VpcTarget(vpc)) == frozenset({vpc})
     assert reader.vpc_ids_for(RegionTarget(all_vpcs=True)) is None
     assert reader.vpc_ids_for(RegionTarget()) == frozenset()
 
@@ -396,7 +396,7 @@ def test_gateway_endpoints_are_read_only_where_a_table_routes_to_one(aws: Aws) -
     )["VpcEndpoint"]["VpcEndpointId"]
     snap = reader.read({vpc}).details[vpc]
     assert [(e.id, e.route_table_ids) for e in snap.gateway_endpoints] == [(endpoint, (main,))]
-    assert reader.vpc_ids_for(VpcEndpointTarget(endpoint)) == {vpc}
+    assert reader.vpc_ids_for(VpcEndpointTarget(endpoint)) == frozenset({vpc})
     assert reader.vpc_ids_for(VpcEndpointTarget("vpce-0123456789abcdef0")) == frozenset()
 
 

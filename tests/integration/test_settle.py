@@ -42,7 +42,10 @@ class Settling:
         return self._as_function(lambda: self.bus.deliver(load_event(name, **ids)))
 
     def settle(self) -> list[Delivery]:
-        return self._as_function(lambda: self.bus.settle(wait=self.clock.advance))
+        def wait(seconds: float) -> None:
+            self.clock.advance(seconds)
+
+        return self._as_function(lambda: self.bus.settle(wait=wait))
 
     def _as_function(self, work: Any) -> list[Delivery]:
         # The calls are checked against VpcChangesFunction's policy (conftest).

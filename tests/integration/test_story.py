@@ -169,7 +169,7 @@ def test_a_subnet_created_after_the_gateway_is_fixed_on_its_create_event(aws: Aw
     assert len(aws.notices()) == 1
 
 
-def _story_with(aws: Aws, prepare) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _story_with(aws: Aws, prepare) -> dict[str, str]:
     vpc = new_vpc(aws)
     ids = {"vpc": vpc, **prepare(vpc)}
     igw = new_gateway(aws)
@@ -318,7 +318,7 @@ def test_failure_to_converge_notifies_then_fails_the_invocation(
 ) -> None:
     from vpc_remediator.aws.writer import ActionWriter
 
-    def refuse(self, action):  # type: ignore[no-untyped-def]
+    def refuse(self, action):
         from botocore.exceptions import ClientError
 
         raise ClientError(
@@ -358,7 +358,7 @@ def test_logs_carry_the_cloudtrail_event_id_as_correlation_id(
         capsys.readouterr()
         aws.invoke(vpc_changes, "CreateVpc", vpc=vpc)
     finally:
-        logger.removeHandler(handler)
+        logging.getLogger(logger.name).removeHandler(handler)  # Powertools' own logger
     event_id = aws.last_event["detail"]["eventID"]
     logs = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert logs

@@ -47,7 +47,8 @@ def run(artifact: Path, out: Path, *extra: str) -> dict[str, Any]:
         ]
     )
     assert code == 0
-    return json.loads((out / "template.yaml").read_text())
+    loaded: dict[str, Any] = json.loads((out / "template.yaml").read_text())
+    return loaded
 
 
 def test_the_stackset_template_has_no_transform_no_local_path_and_lints(

@@ -113,7 +113,8 @@ def member(account: str, service: str, region: str) -> Any:
         RoleArn=f"arn:aws:iam::{account}:role/AWSCloudFormationStackSetExecutionRole",
         RoleSessionName="check",
     )["Credentials"]
-    return boto3.client(
+    # boto3-stubs types a client by its service's literal name; this helper takes any name.
+    return boto3.client(  # type: ignore[call-overload]
         service,
         region_name=region,
         aws_access_key_id=credentials["AccessKeyId"],

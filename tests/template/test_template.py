@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from deploy.stackset import NoManagedPolicies
@@ -135,7 +135,7 @@ def _rule_to_queue(template: dict[str, Any], queue: str) -> dict[str, Any]:
         if r["Type"] == "AWS::Events::Rule"
         and any(t["Arn"] == {"Fn::GetAtt": [queue, "Arn"]} for t in r["Properties"]["Targets"])
     ]
-    return rule
+    return cast("dict[str, Any]", rule)
 
 
 def _pattern_of(template: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +163,7 @@ def test_each_rule_matches_the_events_its_function_handles_and_no_other(
         for name, sample in samples.items():
             detail = sample["detail"]
             handles = detail["eventName"] in module.EVENT_NAMES and "errorCode" not in detail
-            assert pattern.matches_event(sample) == handles, (function, name)
+            assert pattern.matches_event(cast("Any", sample)) == handles, (function, name)
             if handles:
                 matched_by[name].append(function)
     assert matched_by["CreateSubnet-failed"] == []

@@ -10,7 +10,7 @@ from tests.builders import IGW, MAIN, NAT, region_of, route, subnet, table, vpc_
 from vpc_remediator.domain.actions import CopyRoute, CreateRoute, ReplaceRoute
 from vpc_remediator.domain.intent import Intent
 from vpc_remediator.domain.launchers.view import LaunchView
-from vpc_remediator.domain.model import IPV4_DEFAULT, IPV6_DEFAULT, RouteTable
+from vpc_remediator.domain.model import IPV4_DEFAULT, IPV6_DEFAULT, Route, RouteTable, VpcSnapshot
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import DEFAULT_INTENT_TAG_KEY, AutoScope, Policy
 from vpc_remediator.domain.routing import RouteStatus, route_status
@@ -60,7 +60,7 @@ def test_ipv6_halves_are_the_ipv6_default() -> None:
     assert found is not None and found.target_id == IGW and found.covering == ("::/1", "8000::/1")
 
 
-def on_own_table(*routes) -> tuple:  # type: ignore[no-untyped-def, type-arg]
+def on_own_table(*routes: Route) -> tuple[VpcSnapshot, RouteTable]:
     own = table("rtb-00000000000000own", *routes, subnets=(S1,))
     snap = vpc_snapshot(subnet(S1), tables=(own,))
     return snap, own
@@ -98,9 +98,7 @@ def test_halves_that_win_over_the_default_are_never_redirected() -> None:
     )
     for s in (snap, tagged):
         plan = plan_vpc(s, Policy(), ALL)
-        assert plan.actions == () or not any(
-            getattr(a, "route_table", None) == own.id for a in plan.actions
-        )
+        assert plan.actions == () or not any(a.table == own.id for a in plan.actions)
     status, target = route_status(own, IPV4_DEFAULT, tagged.subnets[0])
     assert (status, target) == (RouteStatus.CONFLICT, ENI)
 
@@ -121,6 +119,6 @@ def test_halves_of_the_main_table_are_never_copied_into_a_public_table() -> None
     )
     plan = plan_vpc(snap, Policy(), ALL)
     assert not any(isinstance(a, CopyRoute) for a in plan.actions)
-    assert not any(getattr(a, "subnet_id", "") == S1 for a in plan.actions)
+    assert not any(a.subnet == S1 for a in plan.actions)
     assert any(TGW in f.message for f in plan.findings)
     assert snap.main_route_table is not None and snap.main_route_table.id == MAIN

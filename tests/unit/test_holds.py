@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from tests.builders import IGW, subnet, vpc_snapshot
 from vpc_remediator.domain.actions import PlaceHold, SetMapPublicIpOnLaunch
 from vpc_remediator.domain.findings import FindingCode
 from vpc_remediator.domain.holds import SETTLED_SECONDS, applied, hold_back, undone
 from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus
+from vpc_remediator.domain.plan import Plan
 from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import HOLD_TAG_KEY, AutoScope, Policy
 from vpc_remediator.domain.provenance import Caller, CallerKind
 
 S1 = "subnet-00000000000000001"
+Record = Mapping[str, Mapping[str, Any]]
 KEY = "vpc-remediator:intent"
 SHARR = Caller(
     CallerKind.AWS_SERVICE,
@@ -20,7 +25,7 @@ SHARR = Caller(
 )
 
 
-def mapping_plan():  # type: ignore[no-untyped-def]
+def mapping_plan() -> Plan:
     """An explicitly public subnet on the managed table, whose public-IP mapping is off."""
     from tests.builders import route, table
 
@@ -33,13 +38,15 @@ def mapping_plan():  # type: ignore[no-untyped-def]
     return plan
 
 
-def applied_all(plan, record, *, run, now, caller=None):  # type: ignore[no-untyped-def]
+def applied_all(
+    plan: Plan, record: Record, *, run: str, now: float, caller: Caller | None = None
+) -> dict[str, dict[str, Any]]:
     """The record after every action of the plan was applied."""
     outcomes = tuple(ActionOutcome(a, ActionStatus.APPLIED) for a in plan.actions)
     return applied(plan.scope, outcomes, record, caller=caller, run=run, now=now)
 
 
-def review(plan, record, *, caller, run, now):  # type: ignore[no-untyped-def]
+def review(plan: Plan, record: Record, *, caller: Caller, run: str, now: float) -> Plan:
     """The decision before the planner (what is undone), then the planner's last step."""
     return hold_back(plan, undone(record, caller=caller, run=run, now=now))
 
@@ -96,7 +103,7 @@ def test_a_detached_gateway_is_never_made_again() -> None:
     person = Caller(CallerKind.CONSOLE, "AWS Management Console", "arn:aws:sts::1:assumed-role/A/b")
     held = review(plan, record, caller=person, run="r2", now=1_000)
     assert [type(a).__name__ for a in held.actions] == ["PlaceHold"]
-    assert held.actions[0].resource_id == plan.scope  # type: ignore[attr-defined]
+    assert isinstance(held.actions[0], PlaceHold) and held.actions[0].resource_id == plan.scope
 
 
 def test_the_planner_leaves_a_held_resource_alone_and_says_so() -> None:
@@ -126,7 +133,7 @@ def test_auto_intent_is_applied_once_per_subnet() -> None:
     it since, and says so in the log (a finding for no one)."""
     from vpc_remediator.domain.holds import finished_before
 
-    record = {
+    record: Record = {
         f"{S1}|public-IP mapping": {"count": 0, "run": "earlier", "at": 1.0},
         f"{S1}|done": {"run": "earlier", "at": 1.0},
         "subnet-00000000000000002|public-IP mapping": {"count": 0, "run": "now", "at": 2.0},

@@ -309,7 +309,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("snapshot", "intent", "source"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_intent_table(snapshot, intent, source) -> None:  # type: ignore[no-untyped-def]
+def test_intent_table(snapshot, intent, source) -> None:
     resolved = resolve_intent(snapshot, snapshot.subnets[0], Policy())
     assert (resolved.intent, resolved.source) == (intent, source), resolved.reason
     assert resolved.reason

@@ -13,7 +13,7 @@ from vpc_remediator.domain.planner import plan_vpc
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 
 
-def big_notice(subnets: int, failed_every: int = 0):  # type: ignore[no-untyped-def]
+def big_notice(subnets: int, failed_every: int = 0):
     snap = vpc_snapshot(*(subnet(f"subnet-{i:017d}") for i in range(subnets)))
     plan = plan_vpc(snap, Policy(), AutoScope.all())
     outcomes = tuple(

@@ -70,7 +70,7 @@ def test_an_accounts_state_wins_over_its_deprecated_status() -> None:
         (role_name, "path/role"),
     ],
 )
-def test_bad_options_are_refused(check, raw: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_options_are_refused(check, raw: str) -> None:
     with pytest.raises(OrganizationError):
         check(raw)
 

@@ -4,6 +4,7 @@ confirmed by the next read (domain/ownership.py, recordbook.py), on an in-memory
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from tests.builders import IGW, MAIN, VPC, region_of, route, subnet, table, vpc_snapshot
 from tests.fakes import FakeMemory, apply_to_ec2
@@ -62,7 +63,7 @@ class Keeper:
     def apply(self, plan: Plan, upto: int | None = None) -> None:
         self.ec2 = apply_to_ec2(self.ec2, plan.writes[:upto])
 
-    def entries(self) -> dict[str, object]:
+    def entries(self) -> dict[str, Any]:
         prefix = ownership.vpc_prefix(REGION, VPC)
         return {
             k[len(prefix) :]: v for k, v in self.memory.recall_all(ownership.KIND, prefix).items()
@@ -72,7 +73,9 @@ class Keeper:
 def fixed(keeper: Keeper) -> str:
     plan = keeper.plan()
     keeper.apply(plan)
-    table_id = keeper.read().explicit_route_table(S1).id  # type: ignore[union-attr]
+    table = keeper.read().explicit_route_table(S1)
+    assert table is not None
+    table_id = table.id
     assert table_id != MAIN
     return table_id
 
@@ -111,7 +114,8 @@ def test_a_reconcile_that_stopped_after_creating_the_table_still_finds_it() -> N
     plan = keeper.plan()
     assert not any(isinstance(a, CreateRouteTable) for a in plan.writes)
     keeper.apply(plan)
-    assert keeper.read().explicit_route_table(S1).id == made.id  # type: ignore[union-attr]
+    on = keeper.read().explicit_route_table(S1)
+    assert on is not None and on.id == made.id
 
 
 def test_a_token_on_two_tables_proves_neither() -> None:
@@ -149,7 +153,8 @@ def test_a_copy_made_but_not_confirmed_is_still_known_and_removed_with_its_sourc
         ),
     )
     keeper.apply(keeper.plan(AutoScope.none()))
-    assert keeper.entries()[f"copies|{managed}"]["items"]["route|10.9.0.0/16"]["pending"]  # type: ignore[index]
+    items = keeper.entries()[f"copies|{managed}"]["items"]
+    assert items["route|10.9.0.0/16"]["pending"]
     # The peering is deleted from the main table: the copy is the remediator's, and goes too.
     keeper.ec2 = replace(
         keeper.ec2,

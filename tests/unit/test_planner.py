@@ -34,11 +34,11 @@ S2 = "subnet-00000000000000002"
 ALL = AutoScope.all()
 
 
-def kinds(plan) -> list[str]:  # type: ignore[no-untyped-def]
+def kinds(plan) -> list[str]:
     return [type(a).__name__ for a in plan.actions]
 
 
-def codes(plan) -> list[FindingCode]:  # type: ignore[no-untyped-def]
+def codes(plan) -> list[FindingCode]:
     return [f.code for f in plan.findings]
 
 
@@ -60,6 +60,7 @@ def test_the_seed_story_gets_a_dedicated_public_table_and_public_ips() -> None:
         ),
     )
     # Tagged first: a reconcile that stops part way has already said what it changes.
+    assert isinstance(tag, TagResources)
     assert tag == TagResources(resource_ids=(S1,), tags=tag.tags, reason=tag.reason)
     assert isinstance(create, CreateRouteTable)
     assert create.vpc_id == VPC and create.ref == MANAGED_ROUTE_TABLE
@@ -68,7 +69,7 @@ def test_the_seed_story_gets_a_dedicated_public_table_and_public_ips() -> None:
     assert create.tags["vpc-remediator:role"] == "public-route-table"
     assert all(a.reason for a in plan.actions)
     # The main table is left alone.
-    assert not any(getattr(a, "route_table", None) == MAIN for a in plan.actions)
+    assert not any(a.table == MAIN for a in plan.actions)
 
 
 def test_applying_the_plan_converges_and_a_second_plan_is_empty() -> None:
@@ -118,8 +119,8 @@ def test_duplicate_managed_tables_a_race_made_are_merged_into_the_lowest_id() ->
     plan = plan_vpc(snap, Policy(), AutoScope.none())
     assert kinds(plan) == ["ReplaceRouteTableAssociation", "DeleteRouteTable"]
     move, delete = plan.actions
-    assert (move.route_table, move.subnet_id) == (first.id, S2)  # type: ignore[attr-defined]
-    assert delete.route_table == second.id  # type: ignore[attr-defined]
+    assert (move.table, move.subnet) == (first.id, S2)
+    assert delete.table == second.id
     after = apply_actions(snap, plan.actions)
     assert [t.id for t in after.route_tables if t.tags.get("vpc-remediator:role")] == [first.id]
     assert plan_vpc(after, Policy(), ALL).actions == ()
@@ -186,8 +187,9 @@ def test_main_strategy_routes_the_main_table() -> None:
     policy = Policy(route_strategy=RouteStrategy.MAIN)
     plan = plan_vpc(vpc_snapshot(subnet(S1)), policy, ALL)
     assert kinds(plan) == ["TagResources", "CreateRoute", "SetMapPublicIpOnLaunch"]
-    assert plan.actions[1].route_table == MAIN  # type: ignore[attr-defined]
-    assert plan.actions[0].resource_ids == (MAIN, S1)  # type: ignore[attr-defined]
+    assert plan.actions[1].table == MAIN
+    tag = plan.actions[0]
+    assert isinstance(tag, TagResources) and tag.resource_ids == (MAIN, S1)
 
 
 def test_main_strategy_never_routes_a_main_table_that_also_governs_a_private_subnet() -> None:
@@ -224,7 +226,7 @@ def test_blackhole_route_in_a_persons_public_table_is_replaced_and_the_table_tag
     )
     plan = plan_vpc(vpc_snapshot(subnet(S1, public_ip=True), tables=(mine,)), Policy(), ALL)
     assert kinds(plan) == ["TagResources", "ReplaceRoute"]
-    assert plan.actions[0].resource_ids == (mine.id,)  # type: ignore[attr-defined]
+    assert plan.actions[0].written == {mine.id}
 
 
 def test_a_nat_route_is_a_conflict_and_is_never_redirected() -> None:
@@ -267,7 +269,8 @@ def test_explicitly_private_subnets_lose_public_ip_mapping_and_routes_are_report
     snap = vpc_snapshot(subnet(S1, public_ip=True, tags={KEY: "private"}), tables=(public_table,))
     plan = plan_vpc(snap, Policy(), AutoScope.none())
     assert kinds(plan) == ["TagResources", "SetMapPublicIpOnLaunch"]
-    assert plan.actions[1].enabled is False  # type: ignore[attr-defined]
+    turned = plan.actions[1]
+    assert isinstance(turned, SetMapPublicIpOnLaunch) and turned.enabled is False
     assert codes(plan) == [FindingCode.EXPLICIT_INTENT_UNMET]
     assert plan.findings[0].needs_person
 
@@ -280,7 +283,7 @@ def test_auto_private_subnets_keep_their_public_ip_setting() -> None:
 def test_ignore_is_hands_off_even_with_every_gap() -> None:
     snap = vpc_snapshot(subnet(S1, tags={KEY: "ignore"}, public_ip=True), subnet(S2), vpc_tags={})
     plan = plan_vpc(snap, Policy(), ALL)
-    assert all(getattr(a, "subnet_id", None) != S1 for a in plan.actions)
+    assert all(a.subnet != S1 for a in plan.actions)
     ignored = vpc_snapshot(subnet(S1), vpc_tags={KEY: "ignore"})
     assert plan_vpc(ignored, Policy(), ALL).actions == ()
 

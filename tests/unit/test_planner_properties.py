@@ -45,6 +45,7 @@ from vpc_remediator.domain.model import (
     InternetGateway,
     Ownership,
     RouteTable,
+    Subnet,
     VpcSnapshot,
 )
 from vpc_remediator.domain.planner import managed_route_tables, plan_vpc
@@ -124,7 +125,8 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         labels = draw(st.sampled_from(["none", "managed", "claim"]))
         proven = labels == "managed" or (labels == "none" and draw(st.booleans()))
         tables.append((f"rtb-0000000000000{i:04d}", draw(DEFAULT_ROUTES), labels, proven))
-    subnets, associations = [], {t[0]: [] for t in tables}
+    subnets: list[Subnet] = []
+    associations: dict[str, list[str]] = {t[0]: [] for t in tables}
     for i in range(draw(st.integers(0, 5))):
         sid = f"subnet-{i:017d}"
         tag = draw(TAG_VALUES)
@@ -154,7 +156,7 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         )
         for tid, kind, labels, _ in tables
     )
-    proven = frozenset(tid for tid, _, _, mine in tables if mine)
+    proven_ids = frozenset(tid for tid, _, _, mine in tables if mine)
     extra = draw(EXTRA_ROUTES)
     main = "rtb-0000000000000main"
     vpc_tag = draw(TAG_VALUES)
@@ -168,7 +170,7 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         default=draw(st.booleans()),
         vpc_tags={KEY: vpc_tag} if vpc_tag else {},
         owner=draw(st.sampled_from(["", "", "", OTHER_ACCOUNT])),
-        ownership=Ownership(known=draw(st.booleans()) or bool(proven), tables=proven),
+        ownership=Ownership(known=draw(st.booleans()) or bool(proven_ids), tables=proven_ids),
     )
 
 
@@ -186,14 +188,14 @@ scopes = st.sampled_from(
 
 @settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_applying_a_plan_then_planning_again_gives_an_empty_plan(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_applying_a_plan_then_planning_again_gives_an_empty_plan(snap, policy, auto) -> None:
     after = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
     assert plan_vpc(after, policy, auto).actions == ()
 
 
 @settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, policy, auto) -> None:
     intents = resolve_intents(snap, policy)
     before = set(public_subnets(snap))
     after_snap = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
@@ -208,7 +210,7 @@ def test_no_plan_makes_an_ignored_private_or_undecided_subnet_public(snap, polic
 
 @settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_ignore_is_absolute(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_ignore_is_absolute(snap, policy, auto) -> None:
     intents = resolve_intents(snap, policy)
     ignored = {sid for sid, i in intents.items() if i.intent is Intent.IGNORE}
     after = apply_actions(snap, plan_vpc(snap, policy, auto).actions)
@@ -223,14 +225,14 @@ def test_ignore_is_absolute(snap, policy, auto) -> None:  # type: ignore[no-unty
 
 @settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_audit_mode_plans_no_writes(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_audit_mode_plans_no_writes(snap, policy, auto) -> None:
     audit = Policy(**{**policy.__dict__, "mode": Mode.AUDIT})
     assert plan_vpc(snap, audit, auto).writes == ()
 
 
 @settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies)
-def test_auto_intent_is_never_enforced_outside_its_scope(snap, policy) -> None:  # type: ignore[no-untyped-def]
+def test_auto_intent_is_never_enforced_outside_its_scope(snap, policy) -> None:
     """Out of scope, a subnet of auto intent keeps its default routes and its addressing (a
     merge of duplicate managed tables may move it, to a table that routes it the same), unless
     it shares its route table with a subnet whose explicit intent is enforced."""
@@ -268,7 +270,7 @@ def _held(snap: VpcSnapshot, table: RouteTable | None) -> set[tuple[str, str]]:
 
 @settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:
     """Every subnet keeps every route its table had (a default route may only be repaired):
     moving a subnet onto the managed table never loses one. The only route that goes is a copy
     on the managed table that the main table no longer has."""
@@ -314,7 +316,7 @@ def test_no_plan_ever_removes_a_route(snap, policy, auto) -> None:  # type: igno
 
 @settings(max_examples=examples(200), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_a_vpc_another_account_owns_is_never_written(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_a_vpc_another_account_owns_is_never_written(snap, policy, auto) -> None:
     shared = VpcSnapshot(
         vpc=type(snap.vpc)(
             snap.vpc.id, snap.vpc.is_default, snap.vpc.cidr, snap.vpc.tags, owner_id=OTHER_ACCOUNT
@@ -338,7 +340,7 @@ def test_strategy_draws_real_gateways() -> None:
 
 @settings(max_examples=examples(400), deadline=None)
 @given(vpcs(), policies, scopes)
-def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy, auto) -> None:  # type: ignore[no-untyped-def]
+def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy, auto) -> None:
     """Whatever the tags say: no plan deletes, merges, moves a subnet onto, copies into or
     removes a route from a table the record does not prove (a new table of its own aside)."""
     proven = snap.ownership.tables

@@ -15,7 +15,7 @@ from vpc_remediator.domain.actions import CreateDefaultVpc
 from vpc_remediator.domain.intent import Intent, resolve_intents
 from vpc_remediator.domain.model import RegionSnapshot, Vpc, VpcSnapshot
 from vpc_remediator.domain.planner import plan_for_vpc, plan_region
-from vpc_remediator.domain.policy import Mode
+from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 
 
 def renamed(snapshot: VpcSnapshot, n: int) -> VpcSnapshot:
@@ -74,8 +74,8 @@ def regions(draw: st.DrawFn) -> RegionSnapshot:
 @settings(max_examples=examples(150), deadline=None)
 @given(regions(), policies, scopes)
 def test_no_plan_in_any_vpc_of_a_region_makes_a_non_public_subnet_public(
-    region, policy, auto
-) -> None:  # type: ignore[no-untyped-def]
+    region: RegionSnapshot, policy: Policy, auto: AutoScope
+) -> None:
     for vpc_id, snapshot in region.details.items():
         intents = resolve_intents(snapshot, policy)
         plan = plan_for_vpc(region, vpc_id, policy, auto)
@@ -98,7 +98,7 @@ def test_no_plan_in_any_vpc_of_a_region_makes_a_non_public_subnet_public(
 
 @settings(max_examples=examples(150), deadline=None)
 @given(regions(), policies)
-def test_the_default_vpc_is_recreated_only_when_missing_and_allowed(region, policy) -> None:  # type: ignore[no-untyped-def]
+def test_the_default_vpc_is_recreated_only_when_missing_and_allowed(region, policy) -> None:
     plan = plan_region(region, policy)
     recreates = any(isinstance(a, CreateDefaultVpc) for a in plan.actions)
     assert recreates == (region.default_vpc is None and policy.restore_default_vpc)

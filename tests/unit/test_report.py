@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 from tests.builders import region_of, subnet, vpc_snapshot
 from tests.conftest import load_event
@@ -23,8 +24,8 @@ KEY = "vpc-remediator:intent"
 
 
 def _report(
-    mode: Mode = Mode.REMEDIATE, status: ActionStatus = ActionStatus.APPLIED, **kw
-) -> Report:  # type: ignore[no-untyped-def]
+    mode: Mode = Mode.REMEDIATE, status: ActionStatus = ActionStatus.APPLIED, **kw: Any
+) -> Report:
     snap = vpc_snapshot(subnet(S1))
     plan = plan_vpc(snap, Policy(mode=mode), AutoScope.all())
     return Report(

@@ -5,6 +5,7 @@ loop against moto, through the handlers and the command line, is in tests/integr
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.faults import VirtualClock
 from tests.ports import FakeNotifier, FakeReader, FakeWriter, World
 from vpc_remediator.domain.model import VpcSnapshot
 from vpc_remediator.domain.outcomes import ActionStatus, Outcome
+from vpc_remediator.domain.plan import Plan
 from vpc_remediator.domain.policy import AutoScope, Mode, Policy
 from vpc_remediator.domain.provenance import CallerFields
 from vpc_remediator.domain.triggers import ApiCall, Trigger, VpcTarget
@@ -55,7 +57,7 @@ def service(
     memory: FakeMemory | None = None,
     notifier: FakeNotifier | None = None,
     writer: FakeWriter | None = None,
-    **options: object,
+    **options: Any,
 ) -> Remediator:
     policy = policy or Policy()
     return Remediator(
@@ -65,7 +67,7 @@ def service(
         notifier=notifier if notifier is not None else FakeNotifier(),
         memory=memory,
         record=memory,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 
@@ -151,7 +153,12 @@ def test_a_refused_notice_is_parked_and_the_invocation_fails() -> None:
 def test_a_person_who_says_no_changes_nothing() -> None:
     world = World().add(seed_story())
     asked = []
-    remediator = service(world, approve=lambda plans: asked.append(plans) or False)
+
+    def say_no(plans: list[Plan]) -> bool:
+        asked.append(plans)
+        return False
+
+    remediator = service(world, approve=say_no)
     (report,) = remediator.sweep(None, AutoScope.all())[1:]
     assert asked and not public(world, S1)
     assert report.outcome is Outcome.WOULD_CHANGE

@@ -3,6 +3,8 @@ burst of events becomes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,7 +112,7 @@ class FakeQueue:
     def __init__(self) -> None:
         self.sent: list[tuple[dict[str, str], int]] = []
 
-    def send_later(self, body: dict[str, str], *, delay_seconds: int) -> str:
+    def send_later(self, body: Mapping[str, str], *, delay_seconds: int) -> str:
         self.sent.append((dict(body), delay_seconds))
         return "m"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -50,8 +51,9 @@ EXPECTED = {
 }
 
 
-def decide(event: dict, **kwargs) -> Trigger | Skip:  # type: ignore[type-arg, no-untyped-def]
-    options = {"accepted": EVERYTHING, "own_role_arns": frozenset({OWN_ROLE})} | kwargs
+def decide(event: dict[str, Any], **kwargs: Any) -> Trigger | Skip:
+    options: dict[str, Any] = {"accepted": EVERYTHING, "own_role_arns": frozenset({OWN_ROLE})}
+    options |= kwargs
     return trigger_for(parse_api_call(event), **options)
 
 
@@ -136,7 +138,7 @@ def test_wrapped_request_and_response_elements_are_read() -> None:
         ),
     ],
 )
-def test_malformed_ids_raise_one_clear_error(name: str, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_ids_raise_one_clear_error(name: str, mutate, message: str) -> None:
     event = load_event(name)
     mutate(event["detail"])
     with pytest.raises(InvalidEventError, match=message):
@@ -155,7 +157,7 @@ def test_malformed_ids_raise_one_clear_error(name: str, mutate, message: str) ->
         lambda e: e.update(account=None),
     ],
 )
-def test_malformed_events_raise_invalid_event_error(mutate) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_events_raise_invalid_event_error(mutate) -> None:
     event = load_event("CreateVpc")
     mutate(event)
     with pytest.raises(InvalidEventError, match="not a CloudTrail API call event"):

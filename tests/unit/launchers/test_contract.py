@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from types import MappingProxyType
+from typing import cast
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_every_launcher_and_mode_has_a_defaults_entry_and_named_entries_only_whe
     for e in entries:
         doc = e.document()
         assert set(doc) == FIELDS
-        assert set(doc["config"]) <= {"vpc_name"}
+        assert set(cast("dict[str, str]", doc["config"])) <= {"vpc_name"}
         if not e.ready:
             assert (doc["vpc_id"], doc["subnet_ids"]) == (None, [])
     assert not any(e.config for e in entries if e.launcher == "ray")
