@@ -1,4 +1,4 @@
-"""Fakes of the service's ports (service/remediator.py): a reader and a writer over an
+"""Fakes of the service's ports (service/ports.py): a reader and a writer over an
 in-memory EC2 (tests/fakes.py), a notifier that keeps what it was given, and a clock. With
 tests/fakes.py's FakeMemory, the service runs in milliseconds without moto."""
 

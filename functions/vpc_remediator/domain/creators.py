@@ -15,8 +15,9 @@ from dataclasses import replace
 from typing import Any
 
 from .actions import Action
-from .policy import AutoScope
-from .provenance import Caller, CallerKind
+from .model import Subnet, VpcSnapshot
+from .policy import AutoScope, Policy
+from .provenance import Caller, CallerKind, iac_owner
 
 CREATOR = "creator"  # memory kind: who made a resource
 CREATOR_DAYS = 400  # who made it never changes
@@ -68,3 +69,10 @@ def maker_of(value: Mapping[str, Any]) -> Caller | None:
     if not value.get("known"):
         return None
     return Caller(CallerKind(value["kind"]), str(value["tool"]), str(value["principal"]))
+
+
+def owner(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
+    """The tool that owns the subnet (or its VPC) by its tags, or "": its resources are the
+    tool's to finish (only explicit intent changes them)."""
+    keys = policy.iac_tag_keys
+    return iac_owner(subnet.tags, keys) or iac_owner(snapshot.vpc.tags, keys)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import creators, holds
+from .creators import owner
 from .intent import Intent, resolve_intents
 from .model import VpcSnapshot
-from .planner.draft import owner
 from .policy import AutoScope, Policy
 from .provenance import Caller
 from .routing import RouteStatus, destinations, route_status

@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from ..domain.actions import Action, CreateDefaultVpc
 from ..domain.decision import Decision, Past, asks_makers, decide, once, subjects
@@ -24,10 +23,11 @@ from ..domain.plan import Plan
 from ..domain.planner import plan_for_vpc, plan_region
 from ..domain.policy import AutoScope, Mode, Policy
 from ..domain.said import Recollection
-from ..domain.triggers import ApiCall, RegionTarget, Target, Trigger
+from ..domain.triggers import ApiCall, RegionTarget, Trigger
 from ..observability import logger
 from .holdbook import HoldBook
 from .makers import MakerBook
+from .ports import Notifier, Reader, Writer
 from .recordbook import RecordBook
 
 REGION_SCOPE = "default VPC"
@@ -36,27 +36,6 @@ MAX_ROUNDS = 3
 # Time kept back from the invocation's end to read again, notify and return: the longest a
 # throttled write takes with botocore's backoff (a few seconds) plus the verify read and SNS.
 STOP_MARGIN_SECONDS = 20.0
-
-
-class Reader(Protocol):
-    region: str
-    account: str  # the account it reads ("" where not known)
-
-    def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot: ...
-
-    def vpc_ids_for(self, target: Target) -> frozenset[str] | None: ...
-
-    def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]: ...
-
-
-class Writer(Protocol):
-    def apply(
-        self, actions: Iterable[Action], *, stop: Callable[[], bool] | None = None
-    ) -> tuple[ActionOutcome, ...]: ...
-
-
-class Notifier(Protocol):
-    def publish(self, notice: Notice) -> str: ...
 
 
 class RemediationIncomplete(RuntimeError):

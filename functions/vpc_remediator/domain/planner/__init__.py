@@ -39,6 +39,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..actions import AssociateRouteTable
+from ..creators import owner
 from ..findings import Finding, FindingCode
 from ..holds import Undone, hold_back
 from ..intent import Intent, resolve_intents
@@ -53,7 +54,6 @@ from .draft import (
     Draft,
     claimed_route_tables,
     managed_route_tables,
-    owner,
 )
 from .gateway import plan_gateway
 from .merging import plan_merge_duplicates, undo_merges_that_would_reroute

@@ -30,7 +30,6 @@ from ..policy import (
     Policy,
     RouteStrategy,
 )
-from ..provenance import iac_owner
 from ..routing import Reach, RouteStatus, route_status
 from ..text import shown
 
@@ -177,9 +176,3 @@ def will_route(
 def table_words(table: RouteTable) -> str:
     name = table.tags.get("Name")
     return f"{table.id} ({shown(name)})" if name else table.id
-
-
-def owner(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
-    """The tool that owns the subnet (or its VPC) by its tags, or ""."""
-    keys = policy.iac_tag_keys
-    return iac_owner(subnet.tags, keys) or iac_owner(snapshot.vpc.tags, keys)

@@ -1,0 +1,35 @@
+"""The service's ports: what it needs of the world, not how (service/wiring.py gives it the AWS
+adapters; tests/ports.py gives it fakes). The memory is the domain's `Memory`
+(domain/memory.py), and the clock the service's own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol
+
+from ..domain.actions import Action
+from ..domain.model import RegionSnapshot
+from ..domain.notice import Notice
+from ..domain.outcomes import ActionOutcome
+from ..domain.triggers import Target
+
+
+class Reader(Protocol):
+    region: str
+    account: str  # the account it reads ("" where not known)
+
+    def read(self, vpc_ids: Iterable[str] | None = None) -> RegionSnapshot: ...
+
+    def vpc_ids_for(self, target: Target) -> frozenset[str] | None: ...
+
+    def wait_visible(self, resource_ids: Iterable[str]) -> frozenset[str]: ...
+
+
+class Writer(Protocol):
+    def apply(
+        self, actions: Iterable[Action], *, stop: Callable[[], bool] | None = None
+    ) -> tuple[ActionOutcome, ...]: ...
+
+
+class Notifier(Protocol):
+    def publish(self, notice: Notice) -> str: ...
