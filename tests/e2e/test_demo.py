@@ -15,16 +15,21 @@ WITHOUT_PYDANTIC = (
 )
 
 
-def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - this interpreter running our own module
-        [sys.executable, "-c", WITHOUT_PYDANTIC, *args],
+def python(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """This interpreter, with the project's code on its path and no AWS settings."""
+    return subprocess.run(  # noqa: S603 - this interpreter running our own code
+        [sys.executable, *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
         env=subprocess_env(),
         cwd=ROOT,
     )
+
+
+def run_demo(*args: str) -> subprocess.CompletedProcess[str]:
+    return python("-c", WITHOUT_PYDANTIC, *args)
 
 
 def test_the_demo_fixes_the_seed_story() -> None:
@@ -75,14 +80,6 @@ def test_the_demo_exits_non_zero_when_the_end_state_is_not_fixed() -> None:
 
 def test_the_demos_process_has_no_pydantic_to_import() -> None:
     """The check above proves something: in that process pydantic cannot be imported."""
-    result = subprocess.run(
-        [sys.executable, "-c", "import tests.without_pydantic, pydantic"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=subprocess_env(),
-        cwd=ROOT,
-    )
+    result = python("-c", "import tests.without_pydantic, pydantic", timeout=60)
     assert result.returncode == 1
     assert "pydantic is not in the Lambda package" in result.stderr

@@ -98,26 +98,26 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         default=policy.restore_default_vpc,
     )
     how.add_argument("--intent-tag-key", default=policy.intent_tag_key)
-    how.add_argument(
-        "--private-name-words",
-        default=",".join(sorted(policy.private_name_words)) or "none",
-        help="comma-separated words of a subnet Name that mark it private",
-    )
-    how.add_argument(
-        "--public-name-words",
-        default=",".join(sorted(policy.public_name_words)) or "none",
-        help="comma-separated words of a subnet Name that mark it public",
-    )
-    how.add_argument(
-        "--auto-intent-from",
-        default=",".join(sorted(policy.auto_intent_from)) or "none",
-        help="whose changes auto intent finishes: console, cli, iac, aws-service, automation",
-    )
-    how.add_argument(
-        "--iac-tag-keys",
-        default=",".join(sorted(policy.iac_tag_keys)) or "none",
-        help="tag keys that say a tool owns a resource (besides aws:cloudformation:*)",
-    )
+    listed = {
+        "--private-name-words": (
+            policy.private_name_words,
+            "comma-separated words of a subnet Name that mark it private",
+        ),
+        "--public-name-words": (
+            policy.public_name_words,
+            "comma-separated words of a subnet Name that mark it public",
+        ),
+        "--auto-intent-from": (
+            policy.auto_intent_from,
+            "whose changes auto intent finishes: console, cli, iac, aws-service, automation",
+        ),
+        "--iac-tag-keys": (
+            policy.iac_tag_keys,
+            "tag keys that say a tool owns a resource (besides aws:cloudformation:*)",
+        ),
+    }
+    for flag, (values, meaning) in listed.items():
+        how.add_argument(flag, default=",".join(sorted(values)) or "none", help=meaning)
     how.add_argument(
         "--assign-ipv6-on-creation",
         action=argparse.BooleanOptionalAction,

@@ -126,34 +126,78 @@ class CreateRouteTable(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateRoute(Action):
-    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateRoute",)
+class OnTable(Action):
+    """An action on a route table (a new one by its `Pending` name): the resource it changes."""
+
     route_table: Ref
-    destination: str
-    gateway: Ref
-
-    @property
-    def summary(self) -> str:
-        return f"add route {self.destination} -> {self.gateway} to {self.route_table}"
-
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
 
     @property
     def table(self) -> Ref | None:
         return self.route_table
 
     @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.destination))
+    def resource(self) -> Ref:
+        return self.route_table
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReplaceRoute(Action):
-    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRoute",)
-    route_table: Ref
+class OnRoute(OnTable):
+    """A change to one route of a table."""
+
     destination: str
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, self.destination)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnSubnet(Action):
+    """An action on a subnet: the resource it changes (before any table it names)."""
+
+    subnet_id: str
+
+    @property
+    def subnet(self) -> str | None:
+        return self.subnet_id
+
+    @property
+    def resource(self) -> Ref:
+        return self.subnet_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnHeld(Action):
+    """Puts a resource on hold, or takes it off."""
+
+    resource_id: str
+
+    @property
+    def resource(self) -> Ref:
+        return self.resource_id
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.resource_id})
+
+    @property
+    def about(self) -> tuple[object, ...]:
+        return (*super().about, self.resource_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateRoute(OnRoute):
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateRoute",)
+    gateway: Ref
+
+    @property
+    def summary(self) -> str:
+        return f"add route {self.destination} -> {self.gateway} to {self.route_table}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaceRoute(OnRoute):
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRoute",)
     gateway: Ref
     previous_target: str = ""
 
@@ -164,26 +208,12 @@ class ReplaceRoute(Action):
             f"with {self.gateway} in {self.route_table}"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.destination))
-
 
 @dataclass(frozen=True, kw_only=True)
-class CopyRoute(Action):
+class CopyRoute(OnRoute):
     """Adds to the managed table a route of the main table (a transit gateway, peering, ...)."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateRoute",)
-    route_table: Ref
-    destination: str
     target: str
     source_table: str
 
@@ -194,26 +224,12 @@ class CopyRoute(Action):
             f"to {self.route_table}"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.destination))
-
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateCopiedRoute(Action):
+class UpdateCopiedRoute(OnRoute):
     """Points a copied route where the main table now points it ("local": back to the VPC)."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRoute",)
-    route_table: Ref
-    destination: str
     target: str
     previous_target: str
     source_table: str
@@ -225,26 +241,13 @@ class UpdateCopiedRoute(Action):
             f"in {self.route_table}, as in {self.source_table}"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.destination))
-
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteCopiedRoute(Action):
+class DeleteCopiedRoute(OnRoute):
     """Removes from the managed table a copied route the main table no longer has."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteRoute",)
     route_table: str
-    destination: str
     previous_target: str
     source_table: str
 
@@ -255,23 +258,10 @@ class DeleteCopiedRoute(Action):
             f"{self.route_table}: {self.source_table} no longer has it"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.destination))
-
 
 @dataclass(frozen=True, kw_only=True)
-class EnableRoutePropagation(Action):
+class EnableRoutePropagation(OnTable):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:EnableVgwRoutePropagation",)
-    route_table: Ref
     gateway: str
     source_table: str
 
@@ -282,17 +272,9 @@ class EnableRoutePropagation(Action):
             f"as {self.source_table} does"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
 
 @dataclass(frozen=True, kw_only=True)
-class DisableRoutePropagation(Action):
+class DisableRoutePropagation(OnTable):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DisableVgwRoutePropagation",)
     route_table: str
     gateway: str
@@ -305,23 +287,14 @@ class DisableRoutePropagation(Action):
             f"{self.source_table} no longer does"
         )
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
 
 @dataclass(frozen=True, kw_only=True)
-class SetEndpointRouteTable(Action):
+class SetEndpointRouteTable(OnTable):
     """Associates a gateway endpoint (S3, DynamoDB) with a table, or no longer: its prefix-list
     route exists only through that association."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifyVpcEndpoint",)
     endpoint_id: str
-    route_table: Ref
     associate: bool
     source_table: str
 
@@ -338,25 +311,16 @@ class SetEndpointRouteTable(Action):
         )
 
     @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
     def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.endpoint_id))
+        return (*super().about, self.endpoint_id)
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlaceHold(Action):
+class PlaceHold(OnHeld):
     """Tags a resource `vpc-remediator:hold`: another principal keeps undoing what the
     remediator does there, so it stops (domain/holds.py)."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
-    resource_id: str
     note: str
     tool: str = ""  # the tool that undid it, as CloudTrail's fields named it (for the advice)
 
@@ -368,98 +332,45 @@ class PlaceHold(Action):
     def summary(self) -> str:
         return f"put {self.resource_id} on hold: {self.note}"
 
-    @property
-    def resource(self) -> Ref:
-        return self.resource_id
-
-    @property
-    def written(self) -> frozenset[str]:
-        return frozenset({self.resource_id})
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.resource_id))
-
 
 @dataclass(frozen=True, kw_only=True)
-class ReleaseHold(Action):
+class ReleaseHold(OnHeld):
     """Removes the hold tag: a person's `vpc-remediator release`, never a function's."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteTags",)
-    resource_id: str
 
     @property
     def summary(self) -> str:
         return f"release {self.resource_id} from hold"
 
-    @property
-    def resource(self) -> Ref:
-        return self.resource_id
-
-    @property
-    def written(self) -> frozenset[str]:
-        return frozenset({self.resource_id})
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.resource_id))
-
 
 @dataclass(frozen=True, kw_only=True)
-class AssociateRouteTable(Action):
+class AssociateRouteTable(OnSubnet, OnTable):
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:AssociateRouteTable",)
     needs_ready_table: ClassVar[bool] = True
     moves_subnet: ClassVar[bool] = True
-    route_table: Ref
-    subnet_id: str
 
     @property
     def summary(self) -> str:
         return f"associate {self.subnet_id} with {self.route_table}"
 
-    @property
-    def resource(self) -> Ref:
-        return self.subnet_id
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def subnet(self) -> str | None:
-        return self.subnet_id
-
 
 @dataclass(frozen=True, kw_only=True)
-class ReplaceRouteTableAssociation(Action):
+class ReplaceRouteTableAssociation(OnSubnet, OnTable):
     """Moves a subnet between two managed public tables (merging duplicates a race made)."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ReplaceRouteTableAssociation",)
     needs_ready_table: ClassVar[bool] = True
     moves_subnet: ClassVar[bool] = True
     association_id: str
-    route_table: Ref
-    subnet_id: str
 
     @property
     def summary(self) -> str:
         return f"move {self.subnet_id} to {self.route_table}"
 
-    @property
-    def resource(self) -> Ref:
-        return self.subnet_id
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def subnet(self) -> str | None:
-        return self.subnet_id
-
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteRouteTable(Action):
+class DeleteRouteTable(OnTable):
     """Deletes a duplicate managed table the remediator itself created, once it is empty."""
 
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteRouteTable",)
@@ -469,40 +380,26 @@ class DeleteRouteTable(Action):
     def summary(self) -> str:
         return f"delete duplicate managed route table {self.route_table}"
 
-    @property
-    def resource(self) -> Ref:
-        return self.route_table
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
 
 @dataclass(frozen=True, kw_only=True)
-class SetMapPublicIpOnLaunch(Action):
+class SetAddressing(OnSubnet):
+    """Public addresses on launch for a subnet's instances, on or off."""
+
     iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifySubnetAttribute",)
     needs_ready_table: ClassVar[bool] = True
-    subnet_id: str
+    attribute: ClassVar[str] = ""
     enabled: bool
     # Turning it on waits for the table that routes the subnet to the internet: public IPs on
     # a subnet whose route could not be made would only mislead (Ray's launcher trusts them).
     route_table: Ref | None = None
 
     @property
-    def summary(self) -> str:
-        return f"set MapPublicIpOnLaunch={str(self.enabled).lower()} on {self.subnet_id}"
-
-    @property
-    def resource(self) -> Ref:
-        return self.subnet_id
-
-    @property
     def table(self) -> Ref | None:
         return self.route_table
 
     @property
-    def subnet(self) -> str | None:
-        return self.subnet_id
+    def summary(self) -> str:
+        return f"set {self.attribute}={str(self.enabled).lower()} on {self.subnet_id}"
 
     @property
     def about(self) -> tuple[object, ...]:
@@ -510,32 +407,13 @@ class SetMapPublicIpOnLaunch(Action):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetAssignIpv6AddressOnCreation(Action):
-    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:ModifySubnetAttribute",)
-    needs_ready_table: ClassVar[bool] = True
-    subnet_id: str
-    enabled: bool
-    route_table: Ref | None = None  # as for SetMapPublicIpOnLaunch
+class SetMapPublicIpOnLaunch(SetAddressing):
+    attribute: ClassVar[str] = "MapPublicIpOnLaunch"
 
-    @property
-    def summary(self) -> str:
-        return f"set AssignIpv6AddressOnCreation={str(self.enabled).lower()} on {self.subnet_id}"
 
-    @property
-    def resource(self) -> Ref:
-        return self.subnet_id
-
-    @property
-    def table(self) -> Ref | None:
-        return self.route_table
-
-    @property
-    def subnet(self) -> str | None:
-        return self.subnet_id
-
-    @property
-    def about(self) -> tuple[object, ...]:
-        return (*super().about, str(self.enabled))
+@dataclass(frozen=True, kw_only=True)
+class SetAssignIpv6AddressOnCreation(SetAddressing):
+    attribute: ClassVar[str] = "AssignIpv6AddressOnCreation"
 
 
 @dataclass(frozen=True, kw_only=True)

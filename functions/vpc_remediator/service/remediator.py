@@ -38,37 +38,36 @@ MAX_ROUNDS = 3
 STOP_MARGIN_SECONDS = 20.0
 
 
-class RemediationIncomplete(RuntimeError):
-    """Raised after notifying, so that Lambda retries and the dead-letter queue keeps the event."""
-
-    def __init__(self, reports: list[Report]) -> None:
-        failed = [r for r in reports if r.failed]
-        super().__init__(
-            "not compliant after remediation: "
-            + "; ".join(f"{r.scope} ({r.error or 'see notice'})" for r in failed)
-        )
-        self.reports = reports
-
-
-class RemediationInProgress(RuntimeError):
-    """Raised after notifying when time ran out part way: Lambda's retry carries on from live
-    state (the work done so far is kept, and planned no more)."""
-
-    def __init__(self, reports: list[Report]) -> None:
-        going = [r for r in reports if r.in_progress]
-        super().__init__(
-            "stopped before the invocation's time ran out: "
-            + "; ".join(f"{r.scope} ({len(r.remaining)} changes to go)" for r in going)
-        )
-        self.reports = reports
-
-
-class NotificationFailed(RuntimeError):
-    """The change was made (and logged) but a notice could not be published."""
+class Unfinished(RuntimeError):
+    """Raised after notifying, with the reports: the invocation fails so that Lambda retries
+    (and the dead-letter queue keeps the event), and the handler counts what was done."""
 
     def __init__(self, message: str, reports: list[Report]) -> None:
         super().__init__(message)
         self.reports = reports
+
+
+class RemediationIncomplete(Unfinished):
+    """Something is still not compliant after remediating."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        failed = "; ".join(f"{r.scope} ({r.error or 'see notice'})" for r in reports if r.failed)
+        super().__init__(f"not compliant after remediation: {failed}", reports)
+
+
+class RemediationInProgress(Unfinished):
+    """Time ran out part way: Lambda's retry carries on from live state (the work done so far
+    is kept, and planned no more)."""
+
+    def __init__(self, reports: list[Report]) -> None:
+        going = "; ".join(
+            f"{r.scope} ({len(r.remaining)} changes to go)" for r in reports if r.in_progress
+        )
+        super().__init__(f"stopped before the invocation's time ran out: {going}", reports)
+
+
+class NotificationFailed(Unfinished):
+    """The change was made (and logged) but a notice could not be published."""
 
 
 def _would_apply(actions: Iterable[Action]) -> tuple[ActionOutcome, ...]:
