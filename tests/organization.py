@@ -150,7 +150,7 @@ def role_trust(refused_accounts: set[str], role_name: str) -> Iterator[list[str]
     try:
         yield refused
     finally:
-        STSBackend.assume_role = original  # type: ignore[method-assign]
+        STSBackend.assume_role = original  # type: ignore[method-assign]  # as above
 
 
 @contextmanager
@@ -172,4 +172,4 @@ def organizations_like_aws() -> Iterator[None]:
     try:
         yield
     finally:
-        OrganizationsBackend.list_accounts = original  # type: ignore[method-assign]
+        OrganizationsBackend.list_accounts = original  # type: ignore[method-assign]  # as above

@@ -9,6 +9,7 @@ the launchers' own code).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -17,11 +18,14 @@ from tests.e2e.test_cli import seed_story
 from tests.launch_expectations import ROWS, Row, entry
 from tests.launch_scenarios import SCENARIOS, build_on, keys
 
+# The command line runs in this process (Emulator.run); it quietens the service's logger.
+pytestmark = pytest.mark.usefixtures("logger_as_it_was")
+
 LAUNCHERS = ("skypilot", "skypilot-0.7", "ray", "dstack")
 MODES = ("public", "private")
 
 
-def check_rows(readiness: list[dict], rows: list[Row], ids: dict[str, str]) -> None:  # type: ignore[type-arg]
+def check_rows(readiness: list[dict[str, Any]], rows: list[Row], ids: dict[str, str]) -> None:
     """Each row: the `{}` entry decides as the launcher does; a named config that is ready is
     an entry where `{}` is not; other named configs are not listed."""
     for row in rows:
@@ -58,7 +62,7 @@ def test_the_seed_story_before_and_after_for_every_launcher_in_both_modes(
 ) -> None:
     ids = seed_story(emulator)
     keyed = {"c": ids["vpc"], "c1": ids["subnet"]}
-    before = emulator.cli("audit", "--json")
+    before = emulator.run("audit", "--json")
     document = json.loads(before.stdout)
     (region,) = document["regions"]
     readiness = region["readiness"]
@@ -71,12 +75,12 @@ def test_the_seed_story_before_and_after_for_every_launcher_in_both_modes(
     check_rows(readiness, [r for r in ROWS if r.scenario == "seed-before"], keyed)
     assert not any(e["ready"] for e in readiness if e["mode"] == "public")
 
-    fixed = emulator.cli("fix", "--yes", "--json")
+    fixed = emulator.run("fix", "--yes", "--json")
     after = json.loads(fixed.stdout)["regions"][0]["readiness"]  # of the state after the fix
     check_rows(after, [r for r in ROWS if r.scenario == "seed-after"], keyed)
     assert entry(after, "skypilot", vpc_name="skypilot-vpc")["ready"] is True
 
-    text = emulator.cli("audit").stdout
+    text = emulator.run("audit").stdout
     lines = text.split("  Readiness:\n", 1)[1].splitlines()
     assert lines[:8] == [
         '    SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)',
@@ -93,14 +97,14 @@ def test_the_seed_story_before_and_after_for_every_launcher_in_both_modes(
     assert lines[1].startswith("    SkyPilot (use_internal_ips): not ready: ")
     assert lines[7].startswith("    dstack (public_ips: false): not ready: dstack fails with ")
 
-    narrowed = emulator.cli("audit", "--for", "ray").stdout
+    narrowed = emulator.run("audit", "--for", "ray").stdout
     assert [
         line.split(":")[0].strip() for line in narrowed.split("  Readiness:\n", 1)[1].splitlines()
     ] == [
         "Ray",
         "Ray (use_internal_ips)",
     ]
-    wrong = emulator.cli("audit", "--for", "ray,kubernetes")
+    wrong = emulator.run("audit", "--for", "ray,kubernetes")
     assert wrong.returncode == 2 and "--for takes" in wrong.stderr and "kubernetes" in wrong.stderr
 
 
@@ -116,7 +120,7 @@ EMULATED = sorted(
 @pytest.mark.parametrize("scenario", EMULATED)
 def test_every_layout_reads_as_each_launcher_decides(emulator: Emulator, scenario: str) -> None:
     ids = build_on(emulator.client("ec2"), SCENARIOS[scenario])
-    result = emulator.cli("audit", "--json", "--explicit-only")
+    result = emulator.run("audit", "--json", "--explicit-only")
     assert result.returncode in (0, 1), result.stderr
     (region,) = json.loads(result.stdout)["regions"]
     check_rows(region["readiness"], [r for r in ROWS if r.scenario == scenario], ids)

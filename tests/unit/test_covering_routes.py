@@ -21,7 +21,7 @@ TGW = "tgw-0123456789abcdef0"
 ALL = AutoScope.all()
 
 
-def halves(target: str, *, blackhole: bool = False) -> tuple:  # type: ignore[type-arg]
+def halves(target: str, *, blackhole: bool = False) -> tuple[Route, ...]:
     return (
         route(target, "0.0.0.0/1", blackhole=blackhole),
         route(target, "128.0.0.0/1", blackhole=blackhole),
@@ -49,7 +49,7 @@ def halves(target: str, *, blackhole: bool = False) -> tuple:  # type: ignore[ty
         ((*halves(IGW), route(TGW, "10.0.0.0/8")), IGW),  # narrower routes are narrower
     ],
 )
-def test_the_default_route_of_a_table(routes: tuple, target: str | None) -> None:  # type: ignore[type-arg]
+def test_the_default_route_of_a_table(routes: tuple[Route, ...], target: str | None) -> None:
     found = table("rtb-00000000000000001", *routes).default_route(IPV4_DEFAULT)
     assert (found.target_id if found else None) == target
 

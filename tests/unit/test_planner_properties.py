@@ -44,6 +44,7 @@ from vpc_remediator.domain.model import (
     GatewayEndpoint,
     InternetGateway,
     Ownership,
+    Route,
     RouteTable,
     Subnet,
     VpcSnapshot,
@@ -86,7 +87,7 @@ EXTRA_ROUTES = st.sets(
 )
 
 
-def _routes(kind: str, igw_attached: bool) -> tuple:  # type: ignore[type-arg]
+def _routes(kind: str, igw_attached: bool) -> tuple[Route, ...]:
     return {
         "none": (),
         "igw": (route(IGW),) if igw_attached else (route(DEAD_IGW, blackhole=True),),
@@ -103,7 +104,7 @@ def _routes(kind: str, igw_attached: bool) -> tuple:  # type: ignore[type-arg]
     }[kind]
 
 
-def _extra(kinds: set[str]) -> tuple:  # type: ignore[type-arg]
+def _extra(kinds: set[str]) -> tuple[Route, ...]:
     routes = {
         "tgw": route(TGW, "10.64.0.0/10"),
         "peering": route("pcx-0123456789abcdef0", "10.9.0.0/16"),

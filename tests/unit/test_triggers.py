@@ -88,7 +88,7 @@ def test_event_maps_to_its_target_and_auto_scope(name: str) -> None:
         ("CreateVpc", {"region": "us-east-1"}, "this function guards us-east-1"),
     ],
 )
-def test_skips_say_why(event: str, kwargs: dict, reason: str) -> None:  # type: ignore[type-arg]
+def test_skips_say_why(event: str, kwargs: dict[str, Any], reason: str) -> None:
     decision = decide(load_event(event), **kwargs)
     assert isinstance(decision, Skip)
     assert reason in decision.reason
