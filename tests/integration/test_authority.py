@@ -98,15 +98,16 @@ def test_a_table_the_attacker_built_and_tagged_borrows_nothing(
         "NetworkInterfaceId"
     ]  # the attacker's own appliance
     attacker = Attacker(OWN_TABLE)
-    # The lowest id won the old merge: the attacker makes tables until one sorts first (each
-    # try halves the odds against; ids are random).
-    theirs = real
-    for _ in range(40):
+    # The lowest id won the old merge: the attacker's table gets an id that sorts first. (On AWS
+    # an attacker makes tables until one does; ids are random, so the test does not leave it to
+    # chance: moto hands out the lowest id there is.)
+    from moto.ec2.models import route_tables as moto_route_tables
+
+    with monkeypatch.context() as lowest:
+        lowest.setattr(moto_route_tables, "random_route_table_id", lambda: "rtb-00000000000000000")
         theirs = attacker.ec2.create_route_table(
             VpcId=ids["vpc"], TagSpecifications=[{"ResourceType": "route-table", "Tags": CLAIM}]
         )["RouteTable"]["RouteTableId"]
-        if theirs < real:
-            break
     assert theirs < real
     attacker.ec2.create_route(
         RouteTableId=theirs, DestinationCidrBlock="0.0.0.0/0", GatewayId=ids["igw"]
