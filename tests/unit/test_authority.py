@@ -183,7 +183,9 @@ def test_a_vpc_tag_never_makes_public_a_subnet_routed_privately() -> None:
 
 def test_a_vpc_tag_alone_never_gives_an_air_gapped_vpc_a_gateway() -> None:
     snap = vpc_snapshot(
-        subnet("subnet-01", name="app-a"), igw=False, vpc_tags={DEFAULT_INTENT_TAG_KEY: "public"}
+        subnet("subnet-01", name="sandbox-a"),
+        igw=False,
+        vpc_tags={DEFAULT_INTENT_TAG_KEY: "public"},
     )
     policy = Policy(create_internet_gateway=True)
     plan = plan_vpc(snap, policy, SWEEP)
@@ -195,7 +197,7 @@ def test_a_vpc_tag_alone_never_gives_an_air_gapped_vpc_a_gateway() -> None:
     # The subnet's own tag (a decision about that subnet) still may, where allowed.
     tagged = replace(
         snap,
-        subnets=(subnet("subnet-01", name="app-a", tags={DEFAULT_INTENT_TAG_KEY: "public"}),),
+        subnets=(subnet("subnet-01", name="sandbox-a", tags={DEFAULT_INTENT_TAG_KEY: "public"}),),
     )
     made = plan_vpc(tagged, policy, SWEEP)
     assert any(isinstance(a, CreateInternetGateway) for a in made.actions)

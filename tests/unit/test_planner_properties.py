@@ -116,6 +116,23 @@ def _extra(kinds: set[str]) -> tuple[Route, ...]:
     return tuple(routes[k] for k in sorted(kinds) if k in routes)
 
 
+# Names as people write them: tiers (a web tier public, the others private by convention),
+# concatenated words, abbreviations, and names that say neither.
+NAMES = (
+    "",
+    "web",
+    "private-app",
+    "db",
+    "PublicSubnet1",
+    "app-a",
+    "web-b",
+    "misc",
+    "privatesubnet1",
+    "k8s-priv",
+    "backend-1",
+)
+
+
 @st.composite
 def vpcs(draw: st.DrawFn) -> VpcSnapshot:
     igw = draw(st.booleans())
@@ -135,7 +152,7 @@ def vpcs(draw: st.DrawFn) -> VpcSnapshot:
         subnets.append(
             subnet(
                 sid,
-                name=draw(st.sampled_from(["", "web", "private-app", "db", "PublicSubnet1"])),
+                name=draw(st.sampled_from(NAMES)),
                 zone=draw(st.sampled_from(["eu-south-1a", "eu-south-1b"])),
                 public_ip=draw(st.booleans()) and family != "ipv6-only",
                 ipv6=family == "dual",

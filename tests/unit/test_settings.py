@@ -21,7 +21,8 @@ def test_defaults_are_safe_and_remediate() -> None:
     assert policy.restore_default_vpc is False
     assert policy.intent_tag_key == "vpc-remediator:intent"
     assert {"private", "intra", "db", "database"} <= policy.private_name_words
-    assert policy.public_name_words == {"public", "pub", "dmz"}
+    assert policy.public_name_words == {"public", "pub", "dmz", "web", "edge", "ingress"}
+    assert {"app", "application", "backend", "service", "worker"} <= policy.private_name_words
     assert policy.assign_ipv6_on_creation is True
     assert {str(k) for k in policy.auto_intent_from} == {"console", "cli"}
     assert policy.iac_tag_keys == frozenset()

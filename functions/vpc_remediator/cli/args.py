@@ -101,12 +101,19 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     listed = {
         "--private-name-words": (
             policy.private_name_words,
-            "comma-separated words of a subnet Name that mark it private",
+            "comma-separated words of a subnet Name that mark it private; replaces the list "
+            "(to extend it, --add-private-name-words)",
+        ),
+        "--add-private-name-words": (
+            frozenset(),
+            "comma-separated words added to the private words (your own tier names)",
         ),
         "--public-name-words": (
             policy.public_name_words,
-            "comma-separated words of a subnet Name that mark it public",
+            "comma-separated words of a subnet Name that mark it public; replaces the list "
+            "(to extend it, --add-public-name-words)",
         ),
+        "--add-public-name-words": (frozenset(), "comma-separated words added to the public words"),
         "--auto-intent-from": (
             policy.auto_intent_from,
             "whose changes auto intent finishes: console, cli, iac, aws-service, automation",
@@ -172,8 +179,12 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
 
 def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
     try:
-        private = parse_words(args.private_name_words, "--private-name-words")
-        public = parse_words(args.public_name_words, "--public-name-words")
+        private = parse_words(args.private_name_words, "--private-name-words") | parse_words(
+            args.add_private_name_words, "--add-private-name-words"
+        )
+        public = parse_words(args.public_name_words, "--public-name-words") | parse_words(
+            args.add_public_name_words, "--add-public-name-words"
+        )
         callers = parse_callers(args.auto_intent_from, "--auto-intent-from")
         iac_keys = parse_tag_keys(args.iac_tag_keys, "--iac-tag-keys")
     except SettingsError as exc:

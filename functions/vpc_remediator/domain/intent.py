@@ -178,12 +178,36 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
         return Intent.PUBLIC, f"its Name {shown(subnet.name)} says public ({_listed(names.public)})"
     if snapshot.vpc.is_default:
         return Intent.PUBLIC, "it is in the default VPC"
+    if named := _public_siblings(snapshot, subnet, policy):
+        # The VPC's Names are a scheme: where some say public, one that says neither is not
+        # public by default (an application tier beside a web tier).
+        return Intent.UNDECIDED, (
+            f"its Name {shown(subnet.name) if subnet.name else '(none)'} says neither public nor "
+            f"private, where {named} say public"
+        )
     igw = snapshot.attached_internet_gateway
     # Only a gateway a person attached says "make this public"; one the remediator created
     # (for explicitly public subnets) says nothing about the others.
     if igw is not None and igw.tags.get(MANAGED_TAG_KEY) != MANAGED_CREATED:
         return Intent.PUBLIC, (f"it is on the main route table and {igw.id} is attached to the VPC")
     return Intent.UNDECIDED, "no tag, no private signal, and the VPC has no internet gateway"
+
+
+def _public_siblings(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
+    """The other subnets of the VPC whose Names say public (and not private), in words ("" if
+    none does)."""
+    siblings = [
+        s
+        for s in snapshot.subnets
+        if s.id != subnet.id
+        and (signal := _names(snapshot, s, policy)).says_public
+        and not signal.says_private
+    ]
+    if not siblings:
+        return ""
+    shown_names = ", ".join(shown(s.name) for s in siblings[:3])
+    more = f" and {len(siblings) - 3} more" if len(siblings) > 3 else ""
+    return f"{shown_names}{more}"
 
 
 def _own_private_signal(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:

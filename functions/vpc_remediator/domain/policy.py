@@ -9,7 +9,8 @@ from .provenance import CallerKind
 
 DEFAULT_INTENT_TAG_KEY = "vpc-remediator:intent"
 # Whole words of a subnet's Name (docs/design.md section 4): what IaC modules and the console's
-# "VPC and more" call subnets without internet access, and those with it.
+# "VPC and more" call subnets without internet access, and those with it; and the tiers that
+# are private by convention (the application and its services behind a public web tier).
 DEFAULT_PRIVATE_NAME_WORDS = frozenset(
     {
         "private",
@@ -23,9 +24,17 @@ DEFAULT_PRIVATE_NAME_WORDS = frozenset(
         "cache",
         "protected",
         "restricted",
+        "app",
+        "apps",
+        "application",
+        "backend",
+        "service",
+        "services",
+        "worker",
+        "workers",
     }
 )
-DEFAULT_PUBLIC_NAME_WORDS = frozenset({"public", "pub", "dmz"})
+DEFAULT_PUBLIC_NAME_WORDS = frozenset({"public", "pub", "dmz", "web", "edge", "ingress"})
 
 # Tags the remediator writes on what it creates or changes.
 MANAGED_TAG_KEY = "vpc-remediator:managed"

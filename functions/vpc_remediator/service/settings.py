@@ -30,6 +30,8 @@ ENV_CREATE_INTERNET_GATEWAY = "VPCR_CREATE_INTERNET_GATEWAY"
 ENV_RESTORE_DEFAULT_VPC = "VPCR_RESTORE_DEFAULT_VPC"
 ENV_INTENT_TAG_KEY = "VPCR_INTENT_TAG_KEY"
 ENV_PRIVATE_NAME_WORDS = "VPCR_PRIVATE_NAME_WORDS"
+ENV_ADD_PRIVATE_NAME_WORDS = "VPCR_ADD_PRIVATE_NAME_WORDS"
+ENV_ADD_PUBLIC_NAME_WORDS = "VPCR_ADD_PUBLIC_NAME_WORDS"
 ENV_PUBLIC_NAME_WORDS = "VPCR_PUBLIC_NAME_WORDS"
 ENV_ASSIGN_IPV6 = "VPCR_ASSIGN_IPV6_ON_CREATION"
 ENV_AUTO_INTENT_FROM = "VPCR_AUTO_INTENT_FROM"
@@ -93,8 +95,11 @@ class Settings:
             create_internet_gateway=_bool(env, ENV_CREATE_INTERNET_GATEWAY, default=False),
             restore_default_vpc=_bool(env, ENV_RESTORE_DEFAULT_VPC, default=False),
             intent_tag_key=_tag_key(env),
-            private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS),
-            public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS),
+            # A list replaces the default one; the added words extend it.
+            private_name_words=_words(env, ENV_PRIVATE_NAME_WORDS, DEFAULT_PRIVATE_NAME_WORDS)
+            | _words(env, ENV_ADD_PRIVATE_NAME_WORDS, frozenset()),
+            public_name_words=_words(env, ENV_PUBLIC_NAME_WORDS, DEFAULT_PUBLIC_NAME_WORDS)
+            | _words(env, ENV_ADD_PUBLIC_NAME_WORDS, frozenset()),
             assign_ipv6_on_creation=_bool(env, ENV_ASSIGN_IPV6, default=True),
             iac_tag_keys=_tag_keys(env),
             auto_intent_from=_callers(env),
