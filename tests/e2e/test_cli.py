@@ -202,3 +202,27 @@ def test_profile_selects_an_aws_profile(emulator: Emulator, tmp_path) -> None:
         missing.stderr
         == "vpc-remediator: no AWS profile 'nobody' (see `aws configure list-profiles`)\n"
     )
+
+
+def test_an_id_that_does_not_exist_is_an_error_and_nothing_is_changed(
+    emulator: Emulator,
+) -> None:
+    ids = seed_story(emulator)
+    before = route_tables(emulator, ids["vpc"])
+    missing = emulator.run("fix", "--yes", "--vpc-id", "vpc-0123456789abcdef0")
+    assert missing.returncode == 2 and missing.stdout == ""
+    assert missing.stderr == (
+        "vpc-remediator: no VPC vpc-0123456789abcdef0 in eu-south-1: nothing was changed\n"
+    )
+    # One of two named that does not exist: still nothing is changed, the other included.
+    both = emulator.run("fix", "--yes", "--vpc-id", ids["vpc"], "--vpc-id", "vpc-0123456789abcdef0")
+    assert both.returncode == 2
+    assert route_tables(emulator, ids["vpc"]) == before
+    malformed = emulator.run("audit", "--vpc-id", "my-vpc")
+    assert (malformed.returncode, malformed.stderr) == (
+        2,
+        'vpc-remediator: "my-vpc" is not a VPC id\n',
+    )
+    gone = emulator.run("release", "subnet-0123456789abcdef0")
+    assert gone.returncode == 2
+    assert gone.stderr.startswith("vpc-remediator: no subnet-0123456789abcdef0 in eu-south-1")

@@ -199,6 +199,23 @@ class SnapshotReader:
         )["Tags"]
         return tags[0].get("Value", "") if tags else None
 
+    def existing(self, resource_ids: Iterable[str]) -> frozenset[str]:
+        """Which of these VPCs, subnets and route tables exist in the region (one filtered
+        Describe call per kind; an id that does not exist is simply not listed)."""
+        wanted = sorted(set(resource_ids))
+        found: set[str] = set()
+        kinds = (
+            ("vpc-", "describe_vpcs", "Vpcs", "vpc-id", "VpcId"),
+            ("subnet-", "describe_subnets", "Subnets", "subnet-id", "SubnetId"),
+            ("rtb-", "describe_route_tables", "RouteTables", "route-table-id", "RouteTableId"),
+        )
+        for prefix, operation, key, name, field in kinds:
+            ids = [i for i in wanted if i.startswith(prefix)]
+            if ids:
+                for item in self._filtered(operation, key, name, set(ids), False, page=100):
+                    found.add(item[field])
+        return frozenset(found)
+
     def vpc_of_route_table(self, route_table_id: str) -> str:
         """The VPC a route table is in (AWS refuses an id that does not exist)."""
         found = self._ec2.describe_route_tables(RouteTableIds=[route_table_id])["RouteTables"]

@@ -38,8 +38,30 @@ from .args import (
 from .output import account_of, plan_text, print_text, run_document
 
 
+def _vpcs_named(args: argparse.Namespace, where: list[str]) -> dict[str, frozenset[str]]:
+    """The `--vpc-id`s each region has; an id no region has is an error before anything is
+    read or changed (a VPC is named on purpose: a typo is not "nothing to do")."""
+    if not args.vpc_id:
+        return {}
+    from ..service.wiring import existing_in
+
+    wanted = frozenset(args.vpc_id)
+    bad = sorted(v for v in wanted if not _VPC.match(v))
+    if bad:
+        raise CliError(f"{shown(bad[0])} is not a VPC id")
+    found = {region: existing_in(region, wanted) for region in where}
+    missing = sorted(wanted - frozenset().union(*found.values()))
+    if missing:
+        raise CliError(f"no VPC {', '.join(missing)} in {', '.join(where)}: nothing was changed")
+    return found
+
+
 def _run_region(
-    region: str, policy: Policy, args: argparse.Namespace, ask: Callable[[str], bool]
+    region: str,
+    policy: Policy,
+    args: argparse.Namespace,
+    ask: Callable[[str], bool],
+    vpc_ids: frozenset[str] | None = None,
 ) -> list[Report]:
     from ..service.wiring import clients_for, remediator_for
 
@@ -61,7 +83,7 @@ def _run_region(
         ask_unknown=True,
         approve=approve,
     )
-    return remediator.sweep(frozenset(args.vpc_id) if args.vpc_id else None, auto)
+    return remediator.sweep(vpc_ids if args.vpc_id else None, auto)
 
 
 def _aws_error(exc: Exception) -> str | None:
@@ -138,13 +160,14 @@ def main(
 
             return run_organization(args, policy, out, stdin)
         where = regions(args)
+        named = _vpcs_named(args, where)
         results: list[tuple[str, list[Report]]] = []
         for n, region in enumerate(where, 1):
             if len(where) > 1:
                 print(f"[{n}/{len(where)}] {region}", file=sys.stderr)
             # The plan goes where the person reads it (stderr when stdout is --json).
             ask = _asker(stdin, sys.stderr if args.json else out, yes=getattr(args, "yes", False))
-            results.append((region, _run_region(region, policy, args, ask)))
+            results.append((region, _run_region(region, policy, args, ask, named.get(region))))
     except CliError as exc:
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -168,6 +191,7 @@ def main(
 
 
 _HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")
+_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 
 
 def _release(args: argparse.Namespace, out: TextIO) -> int:
@@ -180,6 +204,8 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"{shown(args.resource)} is not a subnet, route table or VPC id")
     (region,) = regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
     hands = hands_in(region, _record_table(args, region))
+    if not hands.reader.existing({args.resource}):
+        raise CliError(f"no {args.resource} in {region}: nothing was released")
     try:
         released = release(args.resource, hands.reader, hands.writer, hands.record)
     except NotDone as exc:

@@ -34,6 +34,7 @@ __all__ = [
     "default_region",
     "enabled_regions",
     "error_line",
+    "existing_in",
     "hands_in",
     "known_regions",
     "once_per_event",
@@ -168,6 +169,12 @@ def hands_in(region: str, record_table: str | None) -> Hands:
         ActionWriter(clients.ec2),
         DynamoMemory(clients, record_table) if record_table else None,
     )
+
+
+def existing_in(region: str, resource_ids: frozenset[str]) -> frozenset[str]:
+    """Which of these VPCs, subnets and route tables exist in the region."""
+    clients = clients_for(region)
+    return SnapshotReader(clients.ec2, region, "").existing(resource_ids)
 
 
 def record_table(region: str, stack: str) -> str:
