@@ -9,6 +9,7 @@ the launchers' own code).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -25,10 +26,19 @@ LAUNCHERS = ("skypilot", "skypilot-0.7", "ray", "dstack")
 MODES = ("public", "private")
 
 
-def check_rows(readiness: list[dict[str, Any]], rows: list[Row], ids: dict[str, str]) -> None:
+def check_rows(
+    readiness: list[dict[str, Any]],
+    rows: list[Row],
+    ids: dict[str, str],
+    shared: frozenset[str] = frozenset(),
+) -> None:
     """Each row: the `{}` entry decides as the launcher does; a named config that is ready is
-    an entry where `{}` is not; other named configs are not listed."""
+    an entry where `{}` is not, unless several VPCs share the name (`shared`: never offered,
+    the launcher stops on it or picks one); other named configs are not listed."""
     for row in rows:
+        if row.vpc_name in shared:
+            assert not [e for e in readiness if e["config"] == {"vpc_name": row.vpc_name}], row.id
+            continue
         if row.vpc_name is None:
             found = entry(readiness, row.launcher, row.mode)
         else:
@@ -123,4 +133,11 @@ def test_every_layout_reads_as_each_launcher_decides(emulator: Emulator, scenari
     result = emulator.run("audit", "--json", "--explicit-only")
     assert result.returncode in (0, 1), result.stderr
     (region,) = json.loads(result.stdout)["regions"]
-    check_rows(region["readiness"], [r for r in ROWS if r.scenario == scenario], ids)
+    names = Counter(v.name for v in SCENARIOS[scenario].vpcs if v.name)
+    shared = frozenset(n for n, count in names.items() if count > 1)
+    check_rows(region["readiness"], [r for r in ROWS if r.scenario == scenario], ids, shared)
+    if shared:  # and the audit says so, naming the VPCs
+        findings = [f for report in region["reports"] for f in report["findings"]]
+        assert [f["code"] for f in findings if f["code"] == "duplicate-vpc-name"] == [
+            "duplicate-vpc-name"
+        ] * len(shared)

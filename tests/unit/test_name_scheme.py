@@ -103,3 +103,28 @@ def test_a_list_replaces_the_default_words_and_the_added_words_extend_them() -> 
         subnet("subnet-00000000000000002", name="db-a"),
     )
     assert resolve_intents(snap, policy)["subnet-00000000000000002"].intent is Intent.UNDECIDED
+
+
+def test_vpcs_that_share_a_name_are_said_and_never_offered_as_a_vpc_name() -> None:
+    from dataclasses import replace as with_
+
+    from tests.builders import region_of
+    from vpc_remediator.domain.findings import FindingCode
+    from vpc_remediator.domain.launchers import readiness
+    from vpc_remediator.domain.model import Vpc, frozen_tags
+    from vpc_remediator.domain.outcomes import NORMAL_STATES
+    from vpc_remediator.domain.planner import plan_region
+
+    one = vpc_snapshot(subnet("subnet-00000000000000001"))
+    named = with_(one, vpc=with_(one.vpc, tags=frozen_tags({"Name": "dup"})))
+    other = Vpc("vpc-00000000000000002", tags=frozen_tags({"Name": "dup"}), cidr="10.1.0.0/16")
+    region = with_(region_of(named), vpcs=(named.vpc, other))
+    (finding,) = plan_region(region, Policy()).findings[-1:]
+    assert finding.code is FindingCode.DUPLICATE_VPC_NAME
+    assert finding.resource_id == "vpc-00000000000000001, vpc-00000000000000002"
+    assert finding.code in NORMAL_STATES and not finding.needs_person
+    assert not [e for e in readiness(region, Policy()) if e.config.get("vpc_name") == "dup"]
+    alone = with_(region_of(named), vpcs=(named.vpc,))
+    assert FindingCode.DUPLICATE_VPC_NAME not in {
+        f.code for f in plan_region(alone, Policy()).findings
+    }

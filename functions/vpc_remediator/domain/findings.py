@@ -48,6 +48,9 @@ class FindingCode(StrEnum):
     # Intent on the VPC that a subnet's own signals contradict (a private Name, a NAT route):
     # the subnet is left alone; a person decides.
     VPC_INTENT_CONTRADICTED = "vpc-intent-contradicted"
+    # Two or more VPCs of the region share a Name: a launcher given that `vpc_name` stops
+    # (SkyPilot) or picks one of them (dstack). Informational: no readiness offers that name.
+    DUPLICATE_VPC_NAME = "duplicate-vpc-name"
 
 
 class Severity(StrEnum):

@@ -24,6 +24,7 @@ NORMAL_STATES = frozenset(
         FindingCode.BLOCKED_BY_PUBLIC_ACCESS,
         FindingCode.NAME_CONTRADICTS_INTENT,
         FindingCode.DEFAULT_VPC_ABSENT_BY_POLICY,
+        FindingCode.DUPLICATE_VPC_NAME,
         # Informational only where no record is at hand (the command line without it).
         FindingCode.CLAIMED_ROUTE_TABLE,
     }

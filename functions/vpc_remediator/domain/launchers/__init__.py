@@ -9,6 +9,7 @@ launcher and mode, for notices and the command line.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -116,7 +117,9 @@ def _named(view: LaunchView, launcher: Launcher, mode: LaunchMode) -> tuple[str,
     the one whose subnets work best (reachable, then most), then by name."""
     if launcher.snippet is None:
         return None
-    names = dict.fromkeys(v.name for v in view.vpcs if v.name)
+    # A Name two VPCs share is never offered: the launcher stops on it, or picks one.
+    counted = Counter(v.name for v in view.vpcs if v.name)
+    names = [n for n in counted if counted[n] == 1]
     ready = [(n, d) for n in names if (d := launcher.decide(view, mode, n)).ready]
     if not ready:
         return None
