@@ -101,11 +101,19 @@ def test_only_a_blackhole_route_to_an_internet_gateway_is_repaired(aws: Aws) -> 
 
 
 def test_egress_only_ipv6_is_a_design_and_never_blocks_the_ipv4_fix(aws: Aws) -> None:
+    """A main table egress-only over IPv6 is an outbound-only design: an untagged subnet on it
+    is left alone (issue 19); one tagged public gets IPv4 and keeps ::/0 -> eigw."""
     vpc, block = dual_stack_vpc(aws)
     subnet = aws.ec2.create_subnet(
         VpcId=vpc, CidrBlock="10.0.1.0/24", Ipv6CidrBlock=block.replace("/56", "/64")
     )["Subnet"]["SubnetId"]
     aws.ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": False})
+    aws.ec2.create_tags(
+        Resources=[subnet], Tags=[{"Key": "vpc-remediator:intent", "Value": "public"}]
+    )
+    untagged = aws.ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.0.2.0/24", Ipv6CidrBlock=block.replace("00::/56", "01::/64")
+    )["Subnet"]["SubnetId"]
     eigw = aws.ec2.create_egress_only_internet_gateway(VpcId=vpc)["EgressOnlyInternetGateway"][
         "EgressOnlyInternetGatewayId"
     ]
@@ -121,6 +129,7 @@ def test_egress_only_ipv6_is_a_design_and_never_blocks_the_ipv4_fix(aws: Aws) ->
     assert ("0.0.0.0/0", igw) in held and ("::/0", eigw) in held
     assert ("::/0", igw) not in held
     assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
+    assert not aws.skypilot_says_public(untagged) and not aws.maps_public_ip(untagged)
     assert not any(f["code"] == "route-conflict" for f in notice_findings(aws))
 
 

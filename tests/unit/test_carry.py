@@ -266,7 +266,18 @@ def test_a_main_table_with_many_routes_is_carried_whole() -> None:
 
 def test_egress_only_ipv6_of_the_main_table_comes_with_a_dual_stack_subnet() -> None:
     eigw = "eigw-0123456789abcdef0"
-    snap = vpc_snapshot(subnet(S1, ipv6=True), main_routes=(route(eigw, IPV6_DEFAULT),))
+    # Tagged public: on auto intent a main table egress-only over IPv6 is an outbound-only
+    # design, and the subnet is left alone (tests/unit/test_intent.py).
+    tagged = subnet(S1, ipv6=True, tags={"vpc-remediator:intent": "public"})
+    snap = vpc_snapshot(tagged, main_routes=(route(eigw, IPV6_DEFAULT),))
+    assert (
+        plan_vpc(
+            vpc_snapshot(subnet(S1, ipv6=True), main_routes=(route(eigw, IPV6_DEFAULT),)),
+            Policy(),
+            ALL,
+        ).actions
+        == ()
+    )
     plan = plan_vpc(snap, Policy(), ALL)
     copies = [(a.destination, a.target) for a in plan.actions if isinstance(a, CopyRoute)]
     assert copies == [(IPV6_DEFAULT, eigw)]

@@ -167,10 +167,23 @@ CASES = [
         Intent.PRIVATE,
         IntentSource.AUTO,
     ),
-    # Dual stack: ::/0 -> egress-only gateway says nothing about IPv4.
+    # A main table whose only default route is ::/0 to an egress-only gateway is an
+    # outbound-only design, as a NAT route is (issue 19): private on auto intent.
     (
-        "dual stack, main has ::/0 to an egress-only gateway: public",
+        "dual stack, main has only ::/0 to an egress-only gateway: private",
         vpc_snapshot(subnet(S, ipv6=True), main_routes=(route(EIGW, IPV6_DEFAULT),)),
+        Intent.PRIVATE,
+        IntentSource.AUTO,
+    ),
+    (
+        "IPv4 only, main has only ::/0 to an egress-only gateway: private",
+        vpc_snapshot(subnet(S), main_routes=(route(EIGW, IPV6_DEFAULT),)),
+        Intent.PRIVATE,
+        IntentSource.AUTO,
+    ),
+    (
+        "dual stack, main routes 0.0.0.0/0 to the IGW and ::/0 egress-only: public",
+        vpc_snapshot(subnet(S, ipv6=True), main_routes=(route(IGW), route(EIGW, IPV6_DEFAULT))),
         Intent.PUBLIC,
         IntentSource.AUTO,
     ),

@@ -174,6 +174,14 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
             Intent.PRIVATE,
             f"the main route table sends {main_default.destination} to {main_default.target_id}",
         )
+    egress = main.default_route(IPV6_DEFAULT) if main is not None and main_default is None else None
+    if egress is not None and egress.target_kind is TargetKind.EGRESS_ONLY_IGW:
+        # IPv6 deliberately outbound only, and no way in over IPv4: its owner built egress,
+        # as a NAT route says.
+        return Intent.PRIVATE, (
+            f"the main route table sends ::/0 to {egress.target_id} (egress only) and has no "
+            "IPv4 default route: an outbound-only design"
+        )
     if names.says_public:
         return Intent.PUBLIC, f"its Name {shown(subnet.name)} says public ({_listed(names.public)})"
     if snapshot.vpc.is_default:
