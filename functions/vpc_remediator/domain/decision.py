@@ -81,15 +81,11 @@ def subjects(snapshot: VpcSnapshot, policy: Policy, auto: AutoScope) -> frozense
         statuses = [route_status(table, d, subnet).status for d in destinations(subnet)]
         if RouteStatus.CONFLICT in statuses:
             continue
-        addressed = (
-            subnet.assign_ipv6_address_on_creation or not policy.assign_ipv6_on_creation
-            if subnet.ipv6_only
-            else subnet.map_public_ip_on_launch or not policy.map_public_ip
-        )
         # Public addresses are finished only where the remediator routes the subnet (now, or
         # on its own table): a subnet someone else routed keeps its mapping as they left it.
         unrouted = any(s is not RouteStatus.OK for s in statuses)
-        if unrouted or (not addressed and snapshot.ownership.owns(table.id)):
+        lacking = policy.lacks_public_addresses(subnet) and snapshot.ownership.owns(table.id)
+        if unrouted or lacking:
             found.add(subnet.id)
     return frozenset(found)
 

@@ -68,7 +68,16 @@ def _listed(words: frozenset[str]) -> str:
     return ", ".join(sorted(words))
 
 
-def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> SubnetIntent:
+def resolve_intent(
+    snapshot: VpcSnapshot,
+    subnet: Subnet,
+    policy: Policy,
+    public_named: tuple[Subnet, ...] | None = None,
+) -> SubnetIntent:
+    """`public_named`: the VPC's subnets whose Names say public (`public_named_subnets`),
+    read once for the whole VPC by `resolve_intents`."""
+    if public_named is None:
+        public_named = public_named_subnets(snapshot, policy)
     key = policy.intent_tag_key
     subnet_tag, bad_subnet = _tag_intent(subnet.tags.get(key))
     vpc_tag, bad_vpc = _tag_intent(snapshot.vpc.tags.get(key))
@@ -120,11 +129,13 @@ def resolve_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> Sub
         )
     if vpc_tag is not None:
         return SubnetIntent(subnet.id, vpc_tag, IntentSource.VPC_TAG, f"{key}={vpc_tag} on the VPC")
-    intent, reason = _auto_intent(snapshot, subnet, policy)
+    intent, reason = _auto_intent(snapshot, subnet, policy, public_named)
     return SubnetIntent(subnet.id, intent, IntentSource.AUTO, reason)
 
 
-def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple[Intent, str]:
+def _auto_intent(
+    snapshot: VpcSnapshot, subnet: Subnet, policy: Policy, public_named: tuple[Subnet, ...]
+) -> tuple[Intent, str]:
     names = _names(snapshot, subnet, policy)
     if names.says_private and names.says_public:
         return Intent.UNDECIDED, (
@@ -186,12 +197,15 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
         return Intent.PUBLIC, f"its Name {shown(subnet.name)} says public ({_listed(names.public)})"
     if snapshot.vpc.is_default:
         return Intent.PUBLIC, "it is in the default VPC"
-    if named := _public_siblings(snapshot, subnet, policy):
+    if siblings := [s for s in public_named if s.id != subnet.id]:
         # The VPC's Names are a scheme: where some say public, one that says neither is not
         # public by default (an application tier beside a web tier).
+        named = ", ".join(shown(s.name) for s in siblings[:3])
+        more = f" and {len(siblings) - 3} more" if len(siblings) > 3 else ""
+        verb = "says" if len(siblings) == 1 else "say"
         return Intent.UNDECIDED, (
             f"its Name {shown(subnet.name) if subnet.name else '(none)'} says neither public nor "
-            f"private, where {named} say public"
+            f"private, where {named}{more} {verb} public"
         )
     igw = snapshot.attached_internet_gateway
     # Only a gateway a person attached says "make this public"; one the remediator created
@@ -201,21 +215,13 @@ def _auto_intent(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> tuple
     return Intent.UNDECIDED, "no tag, no private signal, and the VPC has no internet gateway"
 
 
-def _public_siblings(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
-    """The other subnets of the VPC whose Names say public (and not private), in words ("" if
-    none does)."""
-    siblings = [
+def public_named_subnets(snapshot: VpcSnapshot, policy: Policy) -> tuple[Subnet, ...]:
+    """The VPC's subnets whose Names say public (and not private)."""
+    return tuple(
         s
         for s in snapshot.subnets
-        if s.id != subnet.id
-        and (signal := _names(snapshot, s, policy)).says_public
-        and not signal.says_private
-    ]
-    if not siblings:
-        return ""
-    shown_names = ", ".join(shown(s.name) for s in siblings[:3])
-    more = f" and {len(siblings) - 3} more" if len(siblings) > 3 else ""
-    return f"{shown_names}{more}"
+        if (signal := _names(snapshot, s, policy)).says_public and not signal.says_private
+    )
 
 
 def _own_private_signal(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -> str:
@@ -239,4 +245,5 @@ def _own_private_signal(snapshot: VpcSnapshot, subnet: Subnet, policy: Policy) -
 
 
 def resolve_intents(snapshot: VpcSnapshot, policy: Policy) -> dict[str, SubnetIntent]:
-    return {s.id: resolve_intent(snapshot, s, policy) for s in snapshot.subnets}
+    public_named = public_named_subnets(snapshot, policy)
+    return {s.id: resolve_intent(snapshot, s, policy, public_named) for s in snapshot.subnets}

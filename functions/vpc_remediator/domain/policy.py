@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .provenance import CallerKind
+
+if TYPE_CHECKING:
+    from .model import Subnet
 
 DEFAULT_INTENT_TAG_KEY = "vpc-remediator:intent"
 # Whole words of a subnet's Name (docs/design.md section 4): what IaC modules and the console's
@@ -87,6 +91,13 @@ class Policy:
     default_vpc: DefaultVpc = DefaultVpc.EXPECTED
     # Whose changes auto intent finishes (docs/design.md section 4): a person's, by default.
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
+
+    def lacks_public_addresses(self, subnet: Subnet) -> bool:
+        """Whether a public subnet still lacks the addresses on launch this policy gives it:
+        public IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+        if subnet.ipv6_only:
+            return self.assign_ipv6_on_creation and not subnet.assign_ipv6_address_on_creation
+        return self.map_public_ip and not subnet.map_public_ip_on_launch
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..aws.clients import AwsClients, clients_for, new_session, one_line, record_table_of
+# The clients' own helpers, offered to the layers above under the names they use.
+from ..aws.clients import (
+    AwsClients,
+    clients_for,
+    default_region,
+    enabled_regions,
+    known_regions,
+    new_session,
+    record_table_of,
+)
+from ..aws.clients import check_profile as use_profile
+from ..aws.clients import one_line as error_line
+from ..aws.clients import person_message as aws_error
 from ..aws.history import CloudTrailHistory
 from ..aws.memory import DynamoMemory
 from ..aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
@@ -186,41 +198,3 @@ def record_table(region: str, stack: str) -> str:
 def organization(home: str) -> Organization:
     """The organisation, seen from the caller's credentials (the standard chain)."""
     return Organization(new_session(), home)
-
-
-def default_region() -> str:
-    from ..aws.clients import default_region as region
-
-    return region()
-
-
-def enabled_regions(region: str) -> list[str]:
-    from ..aws.clients import enabled_regions as regions
-
-    return regions(region)
-
-
-def known_regions() -> frozenset[str]:
-    from ..aws.clients import known_regions as regions
-
-    return regions()
-
-
-def use_profile(profile: str) -> None:
-    """ValueError unless the AWS profile exists."""
-    from ..aws.clients import check_profile
-
-    check_profile(profile)
-
-
-def aws_error(exc: BaseException) -> str | None:
-    """A one-line message for the AWS errors a person at a terminal can act on (None: not an
-    AWS error)."""
-    from ..aws.clients import person_message
-
-    return person_message(exc)
-
-
-def error_line(exc: BaseException) -> str:
-    """Any error as one line (an AWS error as AWS put it)."""
-    return one_line(exc)

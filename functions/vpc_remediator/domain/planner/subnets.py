@@ -119,17 +119,15 @@ def plan_subnet_routes(b: Draft, subnet: Subnet, *, enforce: bool) -> SubnetRout
 
 def plan_addresses(b: Draft, subnet: Subnet, *, enforce: bool) -> list[str]:
     """Public addresses on launch: IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+    if not b.policy.lacks_public_addresses(subnet):
+        return []
     action: type[SetAssignIpv6AddressOnCreation | SetMapPublicIpOnLaunch]
     if subnet.ipv6_only:
-        wanted, has = b.policy.assign_ipv6_on_creation, subnet.assign_ipv6_address_on_creation
         gap, action = "IPv6 address assignment on creation", SetAssignIpv6AddressOnCreation
         reason = "instances in a public IPv6-only subnet need an IPv6 address"
     else:
-        wanted, has = b.policy.map_public_ip, subnet.map_public_ip_on_launch
         gap, action = "public IPv4 mapping on launch", SetMapPublicIpOnLaunch
         reason = "instances in a public subnet need a public IPv4 address"
-    if not wanted or has:
-        return []
     if not enforce:
         return [gap]
     b.set_attribute(subnet.id, action(subnet_id=subnet.id, enabled=True, reason=reason))
