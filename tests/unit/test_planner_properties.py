@@ -11,6 +11,8 @@ tables it proves with their labels removed, and intent tags on the VPC.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,11 +31,14 @@ from tests.properties import examples
 from vpc_remediator.domain.actions import (
     AssociateRouteTable,
     CopyRoute,
+    CreateRoute,
+    CreateRouteTable,
     DeleteCopiedRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
     EnableRoutePropagation,
     Pending,
+    ReplaceRoute,
     ReplaceRouteTableAssociation,
     SetEndpointRouteTable,
     UpdateCopiedRoute,
@@ -371,6 +376,11 @@ def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy
                 assert isinstance(t, Pending) or t in proven, action
             case ReplaceRouteTableAssociation(route_table=t, subnet_id=sid):
                 assert t in proven and old_table[sid] in proven, action
+            case AssociateRouteTable(route_table=t) if not isinstance(t, Pending) and (
+                t not in proven
+            ):
+                # Only the owner's own public table is ever joined, never a claimed one.
+                assert t in _owners_public(snap, policy), action
             case (
                 AssociateRouteTable(route_table=t)
                 | CopyRoute(route_table=t)
@@ -378,3 +388,85 @@ def test_no_plan_acts_as_owner_of_a_table_the_record_does_not_prove(snap, policy
                 | SetEndpointRouteTable(route_table=t)
             ):
                 assert isinstance(t, Pending) or t in proven, action
+
+
+def _owners_public(snap: VpcSnapshot, policy: Policy) -> set[str]:
+    """The tables an engineer would call the owner's own public tables: a person's (not the
+    remediator's, not tagged as if it were, not a stack's), routing 0.0.0.0/0 to the VPC's
+    attached gateway, with subnets on it, every one of them meant to be public."""
+    intents = resolve_intents(snap, policy)
+    igw = snap.attached_internet_gateway
+    return {
+        t.id
+        for t in snap.route_tables
+        if igw is not None
+        and not t.is_main
+        and t.id not in snap.ownership.tables
+        and not set(t.tags) & set(CLAIM)
+        and any(r.destination == "0.0.0.0/0" and r.target_id == igw.id for r in t.routes)
+        and t.subnet_ids
+        and all(intents[sid].intent is Intent.PUBLIC for sid in t.subnet_ids)
+    }
+
+
+OWNERS = "rtb-00000000000owners"
+
+
+def _with_owners_table(snap: VpcSnapshot) -> VpcSnapshot:
+    """The VPC with the owner's own public table added: every route the main table has (its
+    endpoints and propagation too), both default routes to the gateway, one public subnet."""
+    main = snap.main_route_table
+    assert main is not None
+    own = subnet("subnet-0000000000owner01", name="public-own", public_ip=True)
+    # Where the main table sends ::/0 elsewhere (an egress-only gateway), the owner's does too.
+    ipv6 = main.default_route(IPV6_DEFAULT)
+    ipv6_route = route(IGW, IPV6_DEFAULT) if ipv6 is None else replace(ipv6, covering=())
+    table_ = RouteTable(
+        OWNERS,
+        VPC,
+        associations=(("rtbassoc-owners", own.id),),
+        routes=(
+            *(r for r in main.routes if not r.is_default and not r.is_learned),
+            route(IGW),
+            ipv6_route,
+        ),
+        propagating_vgws=main.propagating_vgws,
+    )
+    endpoints = tuple(
+        replace(e, route_table_ids=(*e.route_table_ids, OWNERS))
+        if main.id in e.route_table_ids
+        else e
+        for e in snap.gateway_endpoints
+    )
+    return replace(
+        snap,
+        subnets=(*snap.subnets, own),
+        route_tables=(*snap.route_tables, table_),
+        gateway_endpoints=endpoints,
+    )
+
+
+@settings(max_examples=examples(600), deadline=None)
+@given(vpcs(), policies, scopes)
+def test_no_plan_creates_a_table_where_the_owners_public_table_serves(snap, policy, auto) -> None:
+    """Beside the owner's public table that keeps every route of the main table, a subnet moved
+    off the main table joins it; a table is created only where the choice is ambiguous (another
+    table of the owner's is public too), and nothing is ever written to the owner's table."""
+    snap = _with_owners_table(snap)
+    plan = plan_vpc(snap, policy, auto)
+    owners = _owners_public(snap, policy)
+    if OWNERS not in owners:  # its gateway is not attached, or the VPC is a tool's
+        return
+    created = [a for a in plan.actions if isinstance(a, CreateRouteTable)]
+    table_ = next(t for t in snap.route_tables if t.id == OWNERS)
+    moved = {a.subnet_id for a in plan.actions if isinstance(a, AssociateRouteTable)}
+    no_ipv6_there = any(
+        s.ipv6_cidrs and s.id in moved for s in snap.subnets
+    ) and table_.default_route(IPV6_DEFAULT) != route(IGW, IPV6_DEFAULT)
+    if created:
+        # Ambiguous (another table of the owner's is public), or it gives no ::/0 to the gateway
+        # that a dual-stack subnet moving needs (nothing is written to the owner's table).
+        assert owners - {OWNERS} or no_ipv6_there, created
+    for action in plan.actions:
+        if isinstance(action, (CopyRoute, CreateRoute, ReplaceRoute, SetEndpointRouteTable)):
+            assert action.route_table != OWNERS, action

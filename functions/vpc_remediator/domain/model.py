@@ -331,6 +331,9 @@ class Ownership:
     moved: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({})
     )  # subnet -> the table it was moved from ("" for the main table)
+    joined: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # subnet -> the owner's own public table it associated the subnet with
     holds: Mapping[str, Hold] = field(default_factory=lambda: MappingProxyType({}))
 
     def owns(self, table_id: str) -> bool:

@@ -16,7 +16,8 @@ One record entry per fact, under the VPC's key (`<region>:<vpc-id>:<entry>`):
 - `copies|<table>`: the routes, route propagation and gateway endpoints it put on that table
   (item -> target), written before the calls as pending, confirmed once a read shows them;
   a copy a person removed since stays, so that it is reported and not copied again;
-- `moved|subnet-...`: a subnet it associated with one of its tables, and the table it left;
+- `moved|subnet-...`: a subnet it associated with one of its tables, or with the owner's own
+  public table (it joined), and the table it left;
 - `mapped|subnet-...`: public addresses it turned on, and how they were before;
 - `hold|<resource>`: a resource it stopped changing because someone kept undoing it.
 
@@ -125,8 +126,11 @@ def _tables(entries: Entries, snapshot: VpcSnapshot) -> dict[str, RouteTable]:
 def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
     """What the record proves about the VPC as it is now."""
     tables = _tables(entries, snapshot)
+    owned = {t.id for t in tables.values()}
+    live = {t.id: t for t in snapshot.route_tables}
     copies: dict[str, Mapping[Item, str]] = {}
     moved: dict[str, str] = {}
+    joined: dict[str, str] = {}
     holds: dict[str, Hold] = {}
     for key, value in entries.items():
         kind, _, name = key.partition("|")
@@ -139,9 +143,13 @@ def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
             }
             copies[table.id] = MappingProxyType({**copies.get(table.id, {}), **items})
         elif kind == "moved":
-            to = tables.get(str(value.get("to", "")))
-            if to is not None and (not value.get("pending") or name in to.subnet_ids):
+            to = tables.get(str(value.get("to", ""))) or live.get(str(value.get("to", "")))
+            if to is None or (value.get("pending") and name not in to.subnet_ids):
+                continue
+            if to.id in owned:
                 moved[name] = str(value.get("from", ""))
+            else:  # the owner's own public table, which it joined
+                joined[name] = to.id
         elif kind == "hold":
             holds[name] = Hold(str(value.get("note", "")), str(value.get("tool", "")))
     return Ownership(
@@ -149,6 +157,7 @@ def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
         tables=frozenset(t.id for t in tables.values()),
         copies=MappingProxyType(copies),
         moved=MappingProxyType(moved),
+        joined=MappingProxyType(joined),
         holds=MappingProxyType(holds),
     )
 

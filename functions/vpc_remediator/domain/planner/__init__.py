@@ -57,7 +57,7 @@ from .draft import (
 )
 from .gateway import plan_gateway
 from .merging import plan_merge_duplicates, undo_merges_that_would_reroute
-from .moving import plan_dedicated_table
+from .moving import addressed_like_siblings, plan_dedicated_table
 from .private import plan_private
 from .reading import holds_of, reachable, report_claims, report_intents
 from .region import plan_region
@@ -152,6 +152,8 @@ def plan_vpc(
             governing is not None
             and (governing.id in routed or snapshot.ownership.owns(governing.id))
         )
+        if (table := b.joined.get(subnet.id)) is not None:
+            finishing = addressed_like_siblings(b, subnet, table)
         if intents[subnet.id].is_explicit or finishing:
             gaps[subnet.id] += plan_addresses(b, subnet, enforce=subnet.id in enforced)
     for subnet in public:

@@ -97,6 +97,8 @@ class Draft:
     # The infrastructure-as-code tool whose calls triggered this plan, still building the VPC:
     # no subnet is moved off the main table under it (its own association would then fail).
     building: str = ""
+    # Subnets associated with the owner's own public table -> that table.
+    joined: dict[str, RouteTable] = field(default_factory=dict)
 
     def is_held(self, resource_id: str) -> bool:
         """Whether a resource is on hold (nothing of it is written)."""

@@ -1,5 +1,7 @@
-"""Moving public subnets off the main table (the `dedicated` strategy) onto the managed table,
-created when there is none, only where they keep every route they had."""
+"""Moving public subnets off the main table (the `dedicated` strategy), only where they keep
+every route they had: onto the managed table; where there is none, onto the owner's own public
+table when exactly one serves them (docs/design.md section 5); else onto a managed table
+created for them."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from ..actions import (
     CreateRouteTable,
     Ref,
 )
-from ..carry import CarryPlan, plan_carry
+from ..carry import CarryPlan, carried_by, plan_carry
 from ..findings import FindingCode
 from ..model import (
     IPV4_DEFAULT,
     IPV6_DEFAULT,
+    RouteState,
     RouteTable,
     Subnet,
     TargetKind,
@@ -29,11 +32,14 @@ from ..policy import (
     ROLE_PUBLIC_ROUTE_TABLE,
     ROLE_TAG_KEY,
 )
-from ..routing import RouteStatus, destinations
+from ..provenance import iac_owner
+from ..routing import RouteStatus, destinations, route_status
+from ..text import shown
 from .draft import (
     MANAGED_ROUTE_TABLE,
     Draft,
     claimed_route_tables,
+    table_words,
     will_route,
 )
 
@@ -74,6 +80,97 @@ def defaults_kept(main: RouteTable, managed: RouteTable | None) -> DefaultsKept:
                 f"{managed.id} does not"
             )
     return DefaultsKept(frozenset(to_internet), tuple(problems), MappingProxyType(copied))
+
+
+def owners_public_tables(b: Draft) -> tuple[RouteTable, ...]:
+    """The VPC owner's own public tables: not the main table, not the remediator's, not claimed
+    by its tags, not a tool's (by the table's or the VPC's tags), not on hold; a default route
+    to this VPC's attached internet gateway, active; and subnets, every one meant to be public.
+    Routes and associations say so, which only route table calls write (a tag says nothing)."""
+    snapshot = b.snapshot
+    igw = snapshot.attached_internet_gateway
+    if igw is None:
+        return ()
+    claimed = {t.id for t in claimed_route_tables(snapshot)}
+    keys = b.policy.iac_tag_keys
+    found = []
+    for table in snapshot.route_tables:
+        default = table.default_route(IPV4_DEFAULT)
+        if (
+            table.is_main
+            or snapshot.ownership.owns(table.id)
+            or table.id in claimed
+            or b.is_held(table.id)
+            or iac_owner(table.tags, keys)
+            or iac_owner(snapshot.vpc.tags, keys)
+            or default is None
+            or default.target_id != igw.id
+            or default.state is not RouteState.ACTIVE
+            or not snapshot.subnets_governed_by(table)
+            or not b.only_public_subnets(table)
+        ):
+            continue
+        found.append(table)
+    return tuple(sorted(found, key=lambda t: t.id))
+
+
+def serves(b: Draft, table: RouteTable, main: RouteTable, subnets: list[Subnet]) -> bool:
+    """Whether the subnets, moved off the main table onto `table`, keep every route they had
+    and reach the internet over each address family they have, with nothing written to it."""
+    have = carried_by(main, b.snapshot)
+    there = carried_by(table, b.snapshot).items
+    if have.uncarriable or any(there.get(item) != target for item, target in have.items.items()):
+        return False
+    if defaults_kept(main, table).problems:
+        return False
+    return all(
+        route_status(table, destination, subnet).status is RouteStatus.OK
+        for subnet in subnets
+        for destination in destinations(subnet)
+    )
+
+
+def addressed_like_siblings(b: Draft, subnet: Subnet, table: RouteTable) -> bool:
+    """Whether a subnet joining the owner's public table gets public addresses on launch: as
+    explicit intent says, or as some subnet already on the table has them (where none has, the
+    owner launches with addresses asked for, or none: Security Hub's EC2.15 asks for that)."""
+    if b.intent(subnet).is_explicit:
+        return True
+    return any(
+        s.map_public_ip_on_launch or s.assign_ipv6_address_on_creation
+        for s in b.snapshot.subnets_governed_by(table)
+    )
+
+
+def join_owners_table(b: Draft, main: RouteTable, subnets: list[Subnet]) -> bool:
+    """Associate the subnets with the owner's own public table where exactly one serves them
+    (True); where there is none, or several (the choice is the owner's), False."""
+    serving = [t for t in owners_public_tables(b) if serves(b, t, main, subnets)]
+    if len(serving) != 1:
+        return False
+    table = serving[0]
+    siblings = b.snapshot.subnets_governed_by(table)
+    named = ", ".join(shown(s.name) if s.name else s.id for s in siblings[:3])
+    more = f" and {len(siblings) - 3} more" if len(siblings) > 3 else ""
+    for subnet in subnets:
+        off = (
+            ""
+            if addressed_like_siblings(b, subnet, table)
+            else ("; public IPs stay off on launch, as on them (the owner's choice)")
+        )
+        b.associations.append(
+            AssociateRouteTable(
+                route_table=table.id,
+                subnet_id=subnet.id,
+                reason=(
+                    f"{subnet.id} is public; it joins the VPC's own public table "
+                    f"{table_words(table)}, beside {named}{more}{off}"
+                ),
+            )
+        )
+        b.changed.add(subnet.id)
+        b.joined[subnet.id] = table
+    return True
 
 
 def new_managed_table(b: Draft, main: RouteTable, carry: CarryPlan, carried: dict[str, str]) -> Ref:
@@ -135,6 +232,8 @@ def plan_dedicated_table(  # noqa: PLR0917 - one call site, named by position th
             "its record does not prove, and a second one is not made beside it",
             person=True,
         )
+        return
+    if managed is None and join_owners_table(b, main, subnets):
         return
     if managed is None:
         carry = plan_carry(b.snapshot, main, None, MANAGED_ROUTE_TABLE)
