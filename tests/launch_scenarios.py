@@ -184,8 +184,9 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
         for kind in t.routes:
             if kind == "nat":
                 if t.vpc not in nats:
-                    # In a subnet of the layout: another subnet would be one more candidate.
-                    host = next(ids[s.key] for s in net.subnets if s.vpc == t.vpc)
+                    # In a subnet of the layout (another subnet would be one more candidate):
+                    # a public one where the layout has one, as AWS needs; else the first.
+                    host = ids[nat_host(net, t.vpc)]
                     eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
                     nats[t.vpc] = ec2.create_nat_gateway(SubnetId=host, AllocationId=eip)[
                         "NatGateway"
@@ -203,6 +204,32 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
         for s in t.subnets:
             ec2.associate_route_table(RouteTableId=table_id, SubnetId=ids[s])
     return ids
+
+
+def nat_host(net: Net, vpc: str) -> str:
+    """The subnet of the VPC a NAT gateway is put in: the first routed to the internet gateway
+    (by an explicit table, or the main one), else the first (its NAT then has no way out)."""
+    mine = [s for s in net.subnets if s.vpc == vpc]
+    explicit = {k: t for t in net.tables for k in t.subnets}
+    main = next((t for t in net.tables if t.main and t.vpc == vpc), None)
+    for s in mine:
+        table = explicit.get(s.key, main)
+        if table is not None and "igw" in table.routes:
+            return s.key
+    return mine[0].key
+
+
+def stranded_nat(net: Net) -> bool:
+    """Whether the layout's NAT gateways are put in a subnet with no way out (nat_host)."""
+    explicit = {k: t for t in net.tables for k in t.subnets}
+    for t in net.tables:
+        if "nat" in t.routes:
+            host = nat_host(net, t.vpc)
+            main = next((m for m in net.tables if m.main and m.vpc == t.vpc), None)
+            table = explicit.get(host, main)
+            if table is None or "igw" not in table.routes:
+                return True
+    return False
 
 
 def _main_table(ec2: Any, vpc_id: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.conftest import Emulator
 from tests.e2e.test_cli import seed_story
 from tests.launch_expectations import ROWS, Row, entry
-from tests.launch_scenarios import SCENARIOS, build_on, keys
+from tests.launch_scenarios import SCENARIOS, build_on, keys, stranded_nat
 
 # The command line runs in this process (Emulator.run); it quietens the service's logger.
 pytestmark = pytest.mark.usefixtures("logger_as_it_was")
@@ -135,7 +135,16 @@ def test_every_layout_reads_as_each_launcher_decides(emulator: Emulator, scenari
     (region,) = json.loads(result.stdout)["regions"]
     names = Counter(v.name for v in SCENARIOS[scenario].vpcs if v.name)
     shared = frozenset(n for n, count in names.items() if count > 1)
-    check_rows(region["readiness"], [r for r in ROWS if r.scenario == scenario], ids, shared)
+    rows = [r for r in ROWS if r.scenario == scenario]
+    if stranded_nat(SCENARIOS[scenario]):
+        # The launcher's test passes behind a NAT gateway whose own subnet has no way out; the
+        # readiness says not ready, and why (issue 19).
+        for row in [r for r in rows if r.mode == "private" and r.ready]:
+            found = entry(region["readiness"], row.launcher, row.mode)
+            assert not found["ready"] and "has no way out" in found["reason"], row.id
+            assert "route 0.0.0.0/0" in found["advice"], row.id
+        rows = [r for r in rows if not (r.mode == "private" and r.ready)]
+    check_rows(region["readiness"], rows, ids, shared)
     if shared:  # and the audit says so, naming the VPCs
         findings = [f for report in region["reports"] for f in report["findings"]]
         assert [f["code"] for f in findings if f["code"] == "duplicate-vpc-name"] == [

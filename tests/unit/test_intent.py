@@ -311,9 +311,9 @@ CASES = [
         IntentSource.AUTO,
     ),
     (
-        "a public word does not beat a private route table",
+        "a public word on a table with no default route: public (the route is the gap)",
         vpc_snapshot(subnet(S, name="pub-a"), tables=(table("rtb-1", subnets=(S,)),)),
-        Intent.PRIVATE,
+        Intent.PUBLIC,
         IntentSource.AUTO,
     ),
 ]

@@ -20,6 +20,7 @@ from vpc_remediator.domain.actions import (
 from vpc_remediator.domain.model import (
     GatewayEndpoint,
     Ownership,
+    Route,
     RouteTable,
     Subnet,
     VpcSnapshot,
@@ -44,8 +45,8 @@ def wizard(
     public_ip: bool = False,
     public_tags: dict[str, str] | None = None,
     tables: tuple[RouteTable, ...] = (),
-    main_routes: tuple = (),
-    public_routes: tuple = (),
+    main_routes: tuple[Route, ...] = (),
+    public_routes: tuple[Route, ...] = (),
     **kw,
 ) -> VpcSnapshot:
     """The console wizard's VPC: two public subnets on `project-rtb-public` (default route to the

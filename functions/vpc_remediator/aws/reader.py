@@ -171,6 +171,7 @@ def parse_nat_gateway(raw: Mapping[str, Any]) -> NatGateway:
         vpc_id=raw.get("VpcId", ""),
         subnet_id=raw.get("SubnetId", ""),
         state=raw.get("State", ""),
+        public=raw.get("ConnectivityType", "public") != "private",
     )
 
 

@@ -39,6 +39,9 @@ class SubnetIntent:
     invalid_tag: str | None = None  # a tag value that was present but not understood
     # An explicit intent that the subnet's Name contradicts, in words (informational).
     contradiction: str = ""
+    # Public IPs on launch on a table with no default route (and no Name saying either), in
+    # words: a finding for a person, whoever owns it; never changed.
+    stranded: str = ""
 
     @property
     def is_explicit(self) -> bool:
@@ -130,7 +133,32 @@ def resolve_intent(
     if vpc_tag is not None:
         return SubnetIntent(subnet.id, vpc_tag, IntentSource.VPC_TAG, f"{key}={vpc_tag} on the VPC")
     intent, reason = _auto_intent(snapshot, subnet, policy, public_named)
-    return SubnetIntent(subnet.id, intent, IntentSource.AUTO, reason)
+    explicit = snapshot.explicit_route_table(subnet.id)
+    stranded = (
+        f"{subnet.id} {reason}: instances there get public IPs and no way in or out"
+        if intent is Intent.UNDECIDED
+        and subnet.map_public_ip_on_launch
+        and explicit is not None
+        and explicit.default_route(primary_destination(subnet)) is None
+        and not _names(snapshot, subnet, policy).says_private
+        else ""
+    )
+    return SubnetIntent(subnet.id, intent, IntentSource.AUTO, reason, stranded=stranded)
+
+
+def stranded_nat(snapshot: VpcSnapshot, subnet: Subnet) -> str:
+    """The public NAT gateway in the subnet whose way out is missing (its route table has no
+    0.0.0.0/0, or one to a gateway that is gone), or ""."""
+    nat = next((n for n in snapshot.nat_gateways if n.subnet_id == subnet.id and n.public), None)
+    if nat is None:
+        return ""
+    table = snapshot.governing_route_table(subnet.id)
+    default = table.default_route(IPV4_DEFAULT) if table is not None else None
+    if default is None or (
+        default.state is not RouteState.ACTIVE and default.target_kind is TargetKind.IGW
+    ):
+        return nat.id
+    return ""
 
 
 def _auto_intent(
@@ -146,6 +174,12 @@ def _auto_intent(
         return (
             Intent.PRIVATE,
             f"its Name {shown(subnet.name)} says private ({_listed(names.private)})",
+        )
+    if nat := stranded_nat(snapshot, subnet):
+        # A NAT gateway's subnet is public by design: the NAT gets out only through it.
+        return Intent.PUBLIC, (
+            f"NAT gateway {nat} is in it, and a NAT gateway reaches the internet only through "
+            "its subnet's route to the internet gateway"
         )
 
     destination = primary_destination(subnet)
@@ -167,6 +201,18 @@ def _auto_intent(
             if other is not None and other.target_kind is TargetKind.IGW:
                 return Intent.PUBLIC, (
                     f"its route table {explicit.id} routes {other.destination} to {other.target_id}"
+                )
+            if names.says_public:
+                # A public tier whose table lost its route (or never had one): its route is
+                # the gap, finished or reported like any other.
+                return Intent.PUBLIC, (
+                    f"its Name {shown(subnet.name)} says public ({_listed(names.public)}), and "
+                    f"its route table {explicit.id} has no default route"
+                )
+            if subnet.map_public_ip_on_launch:
+                return Intent.UNDECIDED, (
+                    f"it maps public IPs on launch, but its route table {explicit.id} has no "
+                    "default route"
                 )
             return Intent.PRIVATE, f"its route table {explicit.id} has no default route"
         state = "" if default.state is RouteState.ACTIVE else " (now a blackhole)"

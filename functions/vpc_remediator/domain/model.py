@@ -251,6 +251,9 @@ class NatGateway:
     vpc_id: str
     subnet_id: str
     state: str = "available"
+    # A public NAT gateway reaches the internet through its own subnet's route to an internet
+    # gateway; a private one (ConnectivityType=private) only other networks.
+    public: bool = True
 
 
 @dataclass(frozen=True)
@@ -389,6 +392,14 @@ class VpcSnapshot:
             if (table := self.governing_route_table(subnet.id)) is not None:
                 governed.setdefault(table.id, []).append(subnet)
         return {table_id: tuple(subnets) for table_id, subnets in governed.items()}
+
+    @cached_property
+    def _subnets(self) -> dict[str, Subnet]:
+        return {s.id: s for s in self.subnets}
+
+    def subnet(self, subnet_id: str) -> Subnet:
+        """The VPC's subnet of that id (KeyError if it has none)."""
+        return self._subnets[subnet_id]
 
     def explicit_route_table(self, subnet_id: str) -> RouteTable | None:
         return self._explicit.get(subnet_id)

@@ -17,7 +17,8 @@ from .text import ascii_line, ident
 from .triggers import ApiCall
 
 SUBJECT_LIMIT = 100
-DIGEST_SECTIONS = 30  # VPCs a sweep's digest tells in full; the others get a line each
+DIGEST_SECTIONS = 30  # VPCs a sweep's digest tells in full; the others by outcome, in a line
+DIGEST_NAMED = 5  # of those, the VPCs named in each outcome's line
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,12 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
     if len(ordered) > DIGEST_SECTIONS:
         rest = ordered[DIGEST_SECTIONS:]
         lines += ["", f"{len(rest)} more VPCs need a word (the JSON document lists them all):"]
-        lines += [f"  {r.scope}: {r.outcome}" for r in rest]
+        by_outcome: dict[Outcome, list[str]] = {}
+        for r in rest:
+            by_outcome.setdefault(r.outcome, []).append(r.scope)
+        for outcome, scopes in by_outcome.items():
+            more = f" and {len(scopes) - DIGEST_NAMED} more" if len(scopes) > DIGEST_NAMED else ""
+            lines.append(f"  {outcome} ({len(scopes)}): {', '.join(scopes[:DIGEST_NAMED])}{more}")
     if quiet:
         lines += [
             "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from types import MappingProxyType
 
@@ -20,7 +20,7 @@ from ..policy import Policy
 from ..text import yaml_string
 from . import dstack, ray, skypilot
 from .advice import blocked
-from .view import Decision, LaunchMode, LaunchView, Readiness
+from .view import Decision, LaunchMode, LaunchView, Readiness, listing
 
 FAMILIES = ("skypilot", "ray", "dstack")
 
@@ -77,13 +77,47 @@ def readiness(region: RegionSnapshot, policy: Policy) -> tuple[Readiness, ...]:
     )
 
 
+def _decide(
+    view: LaunchView, launcher: Launcher, mode: LaunchMode, vpc_name: str | None
+) -> Decision:
+    """The launcher's own decision, but never "ready" in private mode where the subnets it
+    would use get out, if at all, through a NAT gateway that has no way out itself: its test
+    passes, and nothing launched there reaches the internet. Where some of them do get out,
+    it is ready, with a but."""
+    decision = launcher.decide(view, mode, vpc_name)
+    if mode is not LaunchMode.PRIVATE or not decision.ready:
+        return decision
+    by_id = {s.id: s for s in view.subnets}
+    chosen = [by_id[i] for i in decision.subnet_ids if i in by_id]
+    stranded = [s for s in chosen if view.stranded_nat(s)]
+    if not stranded:
+        return decision
+    why = view.stranded_nat(stranded[0])
+    if any(view.has_egress(s) for s in chosen):
+        if decision.warning:
+            return decision
+        behind = listing(tuple(s.id for s in stranded))
+        return replace(decision, warning=f"instances in {behind} would not get out: {why}")
+    nat = view.egress_nat(stranded[0])
+    return Decision(
+        False,
+        f"{decision.reason}, but nothing there reaches the internet: {why}",
+        advice=(
+            f"route 0.0.0.0/0 of the route table of {view.nat_subnets[nat]} (NAT gateway "
+            f"{nat}'s subnet) to the VPC's internet gateway"
+        ),
+    )
+
+
 def _entries(
     view: LaunchView, launcher: Launcher, mode: LaunchMode, policy: Policy
 ) -> Iterator[Readiness]:
-    decision = launcher.decide(view, mode, None)
+    decision = _decide(view, launcher, mode, None)
     named = None if decision.ready else _named(view, launcher, mode)
     if decision.ready:
         advice = ""
+    elif decision.advice and named is None:
+        advice = decision.advice
     elif named is not None and launcher.snippet is not None:
         advice = launcher.snippet(named[0], mode)
     else:
@@ -120,7 +154,7 @@ def _named(view: LaunchView, launcher: Launcher, mode: LaunchMode) -> tuple[str,
     # A Name two VPCs share is never offered: the launcher stops on it, or picks one.
     counted = Counter(v.name for v in view.vpcs if v.name)
     names = [n for n in counted if counted[n] == 1]
-    ready = [(n, d) for n in names if (d := launcher.decide(view, mode, n)).ready]
+    ready = [(n, d) for n in names if (d := _decide(view, launcher, mode, n)).ready]
     if not ready:
         return None
     return min(ready, key=lambda nd: (bool(nd[1].warning), -len(nd[1].subnet_ids), nd[0]))

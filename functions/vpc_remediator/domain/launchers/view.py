@@ -44,6 +44,8 @@ class Decision:
     # Ready by the launcher's test, and yet: what EC2 would do differently (unreachable
     # instances, no way out to the internet).
     warning: str = ""
+    # Not ready for a reason the launcher's own test does not see: what to do about it.
+    advice: str = ""
 
     @property
     def sentence(self) -> str:
@@ -88,10 +90,14 @@ class LaunchView:
     # The VPCs known to have an internet gateway attached (those the read detailed): where
     # advice to tag a subnet public can be followed.
     gateway_vpcs: frozenset[str] = frozenset()
+    # Each public NAT gateway of the VPCs the read detailed -> the subnet it is in: a NAT gets
+    # out only through that subnet's route to an internet gateway.
+    nat_subnets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def of(cls, region: RegionSnapshot) -> LaunchView:
         details = region.details.values()
+        nats = {n.id: n.subnet_id for d in details for n in d.nat_gateways if n.public}
         subnets = region.subnets
         if subnets is None:
             subnets = tuple(s for d in details for s in d.subnets)
@@ -99,7 +105,15 @@ class LaunchView:
         if tables is None:
             tables = tuple(t for d in details for t in d.route_tables)
         gateways = frozenset(v for v, d in region.details.items() if d.attached_internet_gateway)
-        return cls(region.region, region.vpcs, subnets, tables, region.public_access, gateways)
+        return cls(
+            region.region,
+            region.vpcs,
+            subnets,
+            tables,
+            region.public_access,
+            gateways,
+            MappingProxyType(nats),
+        )
 
     # Indexes, built once per view: a launcher's rule is asked for every subnet and, for the
     # named configs, for every VPC name of the region.
@@ -195,10 +209,43 @@ class LaunchView:
         return "its route table has no route to an internet gateway"
 
     def has_egress(self, subnet: Subnet) -> bool:
-        """An active 0.0.0.0/0 through a NAT gateway, transit gateway or peering."""
+        """An active 0.0.0.0/0 through a NAT gateway (one that has a way out itself), transit
+        gateway or peering."""
         table = self.governing_table(subnet)
         route = table.default_route(IPV4_DEFAULT) if table else None
-        return bool(route and route.state is RouteState.ACTIVE and route.target_kind in EGRESS)
+        return bool(
+            route
+            and route.state is RouteState.ACTIVE
+            and route.target_kind in EGRESS
+            and not self.stranded_nat(subnet)
+        )
+
+    @cached_property
+    def _subnet_by_id(self) -> dict[str, Subnet]:
+        return {s.id: s for s in self.subnets}
+
+    def egress_nat(self, subnet: Subnet) -> str:
+        """The NAT gateway the subnet's 0.0.0.0/0 goes to ("" if it goes elsewhere)."""
+        table = self.governing_table(subnet)
+        route = table.default_route(IPV4_DEFAULT) if table else None
+        return route.target_id if route and route.target_kind is TargetKind.NAT else ""
+
+    def stranded_nat(self, subnet: Subnet) -> str:
+        """Why the NAT gateway the subnet's 0.0.0.0/0 goes to gets nowhere ("" if it does, or
+        the route goes elsewhere): its own subnet has no active route to an internet gateway."""
+        nat = self.egress_nat(subnet)
+        where = self._subnet_by_id.get(self.nat_subnets.get(nat, ""))
+        if where is None:
+            return ""  # a private NAT, or one in a VPC the read did not detail
+        own = self.governing_table(where)
+        out = own.default_route(IPV4_DEFAULT) if own else None
+        if out is not None and out.state is RouteState.ACTIVE and out.target_kind is TargetKind.IGW:
+            return ""
+        return (
+            f"NAT gateway {nat} has no way out: its subnet {where.id} is on "
+            f"{own.id if own else 'no route table'}, which has no active 0.0.0.0/0 route to an "
+            "internet gateway"
+        )
 
 
 EGRESS = frozenset({TargetKind.NAT, TargetKind.TRANSIT_GATEWAY, TargetKind.PEERING})

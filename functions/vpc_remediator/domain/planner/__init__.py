@@ -11,7 +11,8 @@ event does nothing. The plan is drafted in steps, each a module of this package,
 5. subnets: each public subnet's routes and public addresses, fixed or reported;
 6. moving: subnets moved off the main table onto the managed table (`dedicated`);
 7. private: explicitly private subnets' public addresses turned off;
-8. assembly: the actions put in the order they are applied; a shared VPC's plan made read-only.
+8. egress: NAT gateways whose subnet has no way out, which the plan does not give one;
+9. assembly: the actions put in the order they are applied; a shared VPC's plan made read-only.
 
 Safety rules the steps keep, in one place:
 
@@ -55,6 +56,7 @@ from .draft import (
     claimed_route_tables,
     managed_route_tables,
 )
+from .egress import report_stranded_nats
 from .gateway import plan_gateway
 from .merging import plan_merge_duplicates, undo_merges_that_would_reroute
 from .moving import addressed_like_siblings, plan_dedicated_table
@@ -161,5 +163,6 @@ def plan_vpc(
             report_gaps(b, subnet, gaps[subnet.id], owners[subnet.id], auto)
     undo_merges_that_would_reroute(b)
     plan_private(b)
+    report_stranded_nats(b)
     plan = assemble(b, policy)
     return read_only(plan, snapshot) if is_shared(snapshot) else plan

@@ -4,6 +4,7 @@ off the internet."""
 
 from __future__ import annotations
 
+from ..creators import owner
 from ..findings import FindingCode
 from ..intent import Intent, IntentSource
 from ..model import (
@@ -63,6 +64,16 @@ def report_intents(b: Draft) -> None:
     for intent in b.intents.values():
         if intent.invalid_tag is not None:
             b.find(FindingCode.INVALID_INTENT_TAG, intent.subnet_id, intent.reason, person=True)
+        elif intent.stranded:
+            made_by = owner(b.snapshot, b.snapshot.subnet(intent.subnet_id), b.policy)
+            b.find(
+                FindingCode.PUBLIC_WITHOUT_ROUTE,
+                intent.subnet_id,
+                intent.stranded
+                + (f"; {made_by} owns it: it is that tool's to fix" if made_by else "")
+                + "; left as it is",
+                person=True,
+            )
         elif intent.intent is Intent.UNDECIDED:
             b.find(
                 FindingCode.UNDECIDED_SUBNET,

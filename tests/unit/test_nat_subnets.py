@@ -1,0 +1,148 @@
+"""A NAT gateway's subnet is public by design (issue 19): routed to the gateway on auto intent,
+or reported; a NAT with no way out is a finding, and private-mode readiness is never "ready"
+behind it. And a subnet that says public on a table with no default route is never read as
+private."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.builders import IGW, NAT, VPC, region_of, route, subnet, table, vpc_snapshot
+from vpc_remediator.domain.actions import CreateRoute
+from vpc_remediator.domain.findings import FindingCode
+from vpc_remediator.domain.intent import Intent
+from vpc_remediator.domain.launchers import Readiness, readiness
+from vpc_remediator.domain.model import NatGateway, VpcSnapshot
+from vpc_remediator.domain.plan import Plan
+from vpc_remediator.domain.planner import plan_vpc
+from vpc_remediator.domain.policy import AutoScope, Policy
+
+PUBLIC_RTB = "rtb-000000000000pub01"
+PRIVATE_RTB = "rtb-0000000000000priv"
+PUB1 = "subnet-00000000000pub01"
+PUB2 = "subnet-00000000000pub02"
+PRIV1 = "subnet-0000000000priv01"
+STACK = {"aws:cloudformation:stack-name": "eksctl-demo-cluster"}
+
+
+def wizard_lost_its_route(
+    *, names: tuple[str, str] = ("project-subnet-public1", "project-subnet-public2"), **kw
+) -> VpcSnapshot:
+    """The wizard's VPC with its NAT in public1, whose table `project-rtb-public` lost 0.0.0.0/0;
+    private1 routes through the NAT."""
+    snap = vpc_snapshot(
+        subnet(PUB1, name=names[0], **kw),
+        subnet(PUB2, name=names[1], zone="eu-south-1b", **kw),
+        subnet(PRIV1, name="project-subnet-private1"),
+        tables=(
+            table(PUBLIC_RTB, subnets=(PUB1, PUB2), tags={"Name": "project-rtb-public"}),
+            table(PRIVATE_RTB, route(NAT), subnets=(PRIV1,), tags={"Name": "project-rtb-private1"}),
+        ),
+    )
+    return replace(snap, nat_gateways=(NatGateway(NAT, VPC, PUB1),))
+
+
+def plan_of(snap: VpcSnapshot, auto: AutoScope | None = None) -> Plan:
+    return plan_vpc(snap, Policy(), auto or AutoScope.all())
+
+
+def codes(plan: Plan) -> dict[FindingCode, list[str]]:
+    found: dict[FindingCode, list[str]] = {}
+    for f in plan.findings:
+        found.setdefault(f.code, []).append(f.message)
+    return found
+
+
+def test_the_nat_subnets_lost_route_is_put_back_on_auto_intent_in_a_persons_vpc() -> None:
+    plan = plan_of(wizard_lost_its_route())
+    routes = [(a.route_table, a.destination) for a in plan.writes if isinstance(a, CreateRoute)]
+    assert routes == [(PUBLIC_RTB, "0.0.0.0/0")]
+    assert FindingCode.NAT_WITHOUT_ROUTE not in codes(plan)
+
+
+def test_a_nat_subnet_whose_name_says_neither_is_public_by_the_nat_in_it() -> None:
+    plan = plan_of(wizard_lost_its_route(names=("nat-a", "edge-b")))
+    intents = {i.subnet_id: i for i in plan.intents}
+    assert intents[PUB1].intent is Intent.PUBLIC and NAT in intents[PUB1].reason
+    assert [a.route_table for a in plan.writes if isinstance(a, CreateRoute)] == [PUBLIC_RTB]
+
+
+def test_out_of_scope_the_stranded_nat_is_a_finding_naming_what_is_behind_it() -> None:
+    plan = plan_of(wizard_lost_its_route(), AutoScope.none())
+    assert not plan.writes
+    (message,) = codes(plan)[FindingCode.NAT_WITHOUT_ROUTE]
+    assert NAT in message and PUB1 in message and PRIV1 in message
+    assert "project-rtb-public" in message
+    assert any(f.needs_person for f in plan.findings if f.code is FindingCode.NAT_WITHOUT_ROUTE)
+
+
+def test_a_tools_stranded_nat_is_reported_to_the_tool_and_nothing_is_written() -> None:
+    snap = wizard_lost_its_route(public_ip=True)
+    snap = replace(snap, vpc=replace(snap.vpc, tags=STACK))
+    plan = plan_of(snap)
+    assert not plan.writes
+    found = codes(plan)
+    assert "eksctl-demo-cluster" in found[FindingCode.NAT_WITHOUT_ROUTE][0]
+    # Its public subnets (mapping on, Names public) are a finding for the tool, not "private".
+    assert len(found[FindingCode.OWNED_BY_TOOL]) == 2
+    assert all(f.needs_person for f in plan.findings if f.code is FindingCode.OWNED_BY_TOOL)
+    assert not [i for i in plan.intents if i.subnet_id != PRIV1 and i.intent is Intent.PRIVATE]
+
+
+def test_a_private_nat_gateway_needs_no_internet_gateway() -> None:
+    snap = wizard_lost_its_route(names=("transit-a", "transit-b"))
+    snap = replace(snap, nat_gateways=(NatGateway(NAT, VPC, PUB1, public=False),))
+    plan = plan_of(snap)
+    assert not plan.writes and FindingCode.NAT_WITHOUT_ROUTE not in codes(plan)
+
+
+def test_public_ips_on_a_table_with_no_default_route_are_a_finding_never_a_change() -> None:
+    s = "subnet-00000000000000001"
+    snap = vpc_snapshot(
+        subnet(s, name="batch-a", public_ip=True), tables=(table("rtb-1", subnets=(s,)),)
+    )
+    for auto in (AutoScope.all(), AutoScope.none()):
+        plan = plan_of(snap, auto)
+        assert not plan.writes
+        (message,) = codes(plan)[FindingCode.PUBLIC_WITHOUT_ROUTE]
+        assert "maps public IPs" in message and "rtb-1" in message
+        assert plan.intents[0].intent is Intent.UNDECIDED
+
+
+def entry(snap: VpcSnapshot, launcher: str, mode: str) -> Readiness:
+    found = [
+        e
+        for e in readiness(region_of(snap), Policy())
+        if e.launcher == launcher and str(e.mode) == mode and not e.config
+    ]
+    return found[0]
+
+
+def test_private_readiness_is_never_ready_behind_a_nat_with_no_way_out() -> None:
+    snap = wizard_lost_its_route()
+    for launcher in ("skypilot-0.7", "ray"):
+        got = entry(snap, launcher, "private")
+        assert not got.ready, got
+        assert "has no way out" in got.reason
+        assert PUB1 in got.advice
+    # Once the NAT's subnet routes to the gateway, the same VPC is ready.
+    fixed = replace(
+        snap,
+        route_tables=tuple(
+            replace(t, routes=(*t.routes, route(IGW))) if t.id == PUBLIC_RTB else t
+            for t in snap.route_tables
+        ),
+    )
+    assert entry(fixed, "skypilot-0.7", "private").ready
+
+
+def test_routes_that_cover_the_default_are_the_default_in_readiness() -> None:
+    s = "subnet-00000000000000001"
+    halves = (route(IGW, "0.0.0.0/1"), route(IGW, "128.0.0.0/1"))
+    snap = vpc_snapshot(
+        subnet(s, name="web-a", public_ip=True),
+        tables=(table("rtb-1", *halves, subnets=(s,)),),
+    )
+    got = entry(snap, "skypilot-0.7", "public")
+    assert got.ready and not got.warning, got
+    assert not plan_of(snap).writes
