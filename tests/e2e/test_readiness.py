@@ -84,6 +84,15 @@ def test_the_seed_story_before_and_after_for_every_launcher_in_both_modes(
     assert not any(e["config"] for e in readiness if e["launcher"] == "ray")
     check_rows(readiness, [r for r in ROWS if r.scenario == "seed-before"], keyed)
     assert not any(e["ready"] for e in readiness if e["mode"] == "public")
+    # The advice agrees with the plan beside it: the subnet `fix` is about to make public is
+    # not to be tagged by a person (issue 19); with --explicit-only nothing is planned for it.
+    ray = entry(readiness, "ray", "public")["advice"]
+    assert ray.startswith(f"`vpc-remediator fix` makes {ids['subnet']} public (it is in the plan)")
+    assert "tag " not in ray and "attach one" not in ray
+    explicit = json.loads(emulator.run("audit", "--json", "--explicit-only").stdout)
+    ray = entry(explicit["regions"][0]["readiness"], "ray", "public")["advice"]
+    assert ray.startswith(f"tag {ids['subnet']} with vpc-remediator:intent=public")
+    assert "the VPC's internet gateway" in ray and "attach one" not in ray
 
     fixed = emulator.run("fix", "--yes", "--json")
     after = json.loads(fixed.stdout)["regions"][0]["readiness"]  # of the state after the fix

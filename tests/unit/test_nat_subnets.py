@@ -146,3 +146,48 @@ def test_routes_that_cover_the_default_are_the_default_in_readiness() -> None:
     got = entry(snap, "skypilot-0.7", "public")
     assert got.ready and not got.warning, got
     assert not plan_of(snap).writes
+
+
+def ray_public_advice(snap: VpcSnapshot, planned: frozenset[str] = frozenset()) -> str:
+    (found,) = [
+        e
+        for e in readiness(region_of(snap), Policy(), planned)
+        if e.launcher == "ray" and str(e.mode) == "public"
+    ]
+    return found.advice
+
+
+def test_advice_never_asks_for_what_the_plan_does_or_what_is_there() -> None:
+    web, db = "subnet-00000000000000002", "subnet-00000000000000001"
+    snap = vpc_snapshot(
+        subnet(db, name="db-a"), subnet(web, name="web-b", zone="eu-south-1b"), igw=True
+    )
+    # Nothing planned: a subnet whose Name says private is not the one to tag, even first.
+    advice = ray_public_advice(snap)
+    assert advice.startswith(f"tag {web} with vpc-remediator:intent=public")
+    assert "the VPC's internet gateway" in advice and "attach one" not in advice
+    # The plan beside it makes web-b public: `fix` does it, no tag is asked for.
+    advice = ray_public_advice(snap, frozenset({web}))
+    assert advice.startswith(f"`vpc-remediator fix` makes {web} public (it is in the plan)")
+    # A subnet tagged public already (which the plan cannot finish) is not to be tagged again.
+    tagged = replace(
+        snap,
+        subnets=tuple(
+            replace(s, tags={**s.tags, "vpc-remediator:intent": "public"}) if s.id == web else s
+            for s in snap.subnets
+        ),
+    )
+    assert web not in ray_public_advice(tagged)
+
+
+def test_attach_one_only_where_the_vpc_is_known_to_have_no_gateway() -> None:
+    s = "subnet-00000000000000001"
+    without = vpc_snapshot(subnet(s, name="web-a"), igw=False)
+    assert "attach one, or deploy with CreateInternetGateway=true" in ray_public_advice(without)
+    # A VPC the read did not detail: its gateway is not known, and not said to be missing.
+    region = region_of(without)
+    unread = replace(region, details={}, subnets=without.subnets, route_tables=without.route_tables)
+    (found,) = [
+        e for e in readiness(unread, Policy()) if e.launcher == "ray" and str(e.mode) == "public"
+    ]
+    assert "attach one first if it has none" in found.advice

@@ -9,8 +9,8 @@ from types import MappingProxyType
 
 from .actions import Action, Ref
 from .findings import Finding
-from .intent import SubnetIntent
-from .model import Item
+from .intent import Intent, SubnetIntent
+from .model import Item, VpcSnapshot
 from .policy import Mode
 
 
@@ -29,3 +29,16 @@ class Plan:
     def writes(self) -> tuple[Action, ...]:
         """The actions to apply: none at all in audit mode."""
         return self.actions if self.mode is Mode.REMEDIATE else ()
+
+    def made_public(self, snapshot: VpcSnapshot | None) -> frozenset[str]:
+        """The subnets meant to be public that its actions route or address (whether they are
+        applied or not): what a readiness line beside it must not ask a person to do."""
+        public = {i.subnet_id for i in self.intents if i.intent is Intent.PUBLIC}
+        tables = {t.id: t for t in snapshot.route_tables} if snapshot is not None else {}
+        touched: set[str] = set()
+        for action in self.actions:
+            if action.subnet is not None:
+                touched.add(action.subnet)
+            if snapshot is not None and isinstance(action.table, str) and action.table in tables:
+                touched |= {s.id for s in snapshot.subnets_governed_by(tables[action.table])}
+        return frozenset(public & touched)

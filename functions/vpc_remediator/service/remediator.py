@@ -98,8 +98,8 @@ class Remediator:
     holds: HoldBook = field(init=False)
     run: str = field(init=False)
     records: RecordBook = field(init=False)
-    # The readiness of the last region read: every report of a sweep shares one read.
-    _readiness: tuple[RegionSnapshot, tuple[Readiness, ...]] | None = field(
+    # The readiness of the last region read (and plans): every report of a sweep shares one.
+    _readiness: tuple[RegionSnapshot, frozenset[str], tuple[Readiness, ...]] | None = field(
         default=None, init=False, repr=False
     )
 
@@ -154,10 +154,15 @@ class Remediator:
         """The clock the decisions and the record share (a test's, where it replaces it)."""
         return time.time()
 
-    def _readiness_of(self, region: RegionSnapshot) -> tuple[Readiness, ...]:
-        if self._readiness is None or self._readiness[0] is not region:
-            self._readiness = (region, readiness(region, self.policy))
-        return self._readiness[1]
+    def _readiness_of(
+        self, region: RegionSnapshot, planned: frozenset[str] = frozenset()
+    ) -> tuple[Readiness, ...]:
+        """The region's readiness, whose advice agrees with the plans beside it: a subnet they
+        make public (`planned`, still to apply) is not to be tagged by a person."""
+        cached = self._readiness
+        if cached is None or cached[0] is not region or cached[1] != planned:
+            cached = self._readiness = (region, planned, readiness(region, self.policy, planned))
+        return cached[2]
 
     def _out_of_time(self) -> bool:
         return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
@@ -239,8 +244,11 @@ class Remediator:
         if writer is not None and writes and self.approve is not None:
             writer = writer if self.approve(list(plans.values())) else None  # a person's say
         if writer is None or not writes:
+            planned = _planned(plans.values(), region)
             return [
-                self._report(plan.scope, (plan,), _would_apply(plan.actions), region, call)
+                self._report(
+                    plan.scope, (plan,), _would_apply(plan.actions), region, call, planned=planned
+                )
                 for plan in plans.values()
             ]
         # Apply, read again, plan again: usually one round. A concurrent reconcile (another
@@ -262,8 +270,11 @@ class Remediator:
         self.records.flush()  # the verifying read confirmed what was recorded ahead
         for v in targets:
             self.holds.completed(v, outcomes[v], current[v].writes)
+        planned = _planned(current.values(), after)
         return [
-            self._report(v, (plans[v],), outcomes[v], after, call, verified=(current[v],))
+            self._report(
+                v, (plans[v],), outcomes[v], after, call, verified=(current[v],), planned=planned
+            )
             for v in targets
         ]
 
@@ -387,6 +398,7 @@ class Remediator:
         call: ApiCall | None,
         *,
         verified: tuple[Plan, ...] | None = None,
+        planned: frozenset[str] = frozenset(),
     ) -> Report:
         report = Report(
             region=region.region,
@@ -396,7 +408,7 @@ class Remediator:
             plans=plans,
             outcomes=outcomes,
             verified=verified,
-            readiness=self._readiness_of(region),
+            readiness=self._readiness_of(region, planned),
             trigger=call,
         )
         logger.info(
@@ -410,6 +422,11 @@ class Remediator:
             },
         )
         return report
+
+
+def _planned(plans: Iterable[Plan], region: RegionSnapshot) -> frozenset[str]:
+    """The subnets the plans (still to apply) make public."""
+    return frozenset(s for p in plans for s in p.made_public(region.details.get(p.scope)))
 
 
 def _lists(region: RegionSnapshot, resource_id: str) -> bool:

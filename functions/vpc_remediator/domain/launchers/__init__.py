@@ -67,8 +67,12 @@ LAUNCHERS = (
 )
 
 
-def readiness(region: RegionSnapshot, policy: Policy) -> tuple[Readiness, ...]:
-    view = LaunchView.of(region)
+def readiness(
+    region: RegionSnapshot, policy: Policy, planned: frozenset[str] = frozenset()
+) -> tuple[Readiness, ...]:
+    """`planned`: the subnets the plans beside it make public, still to apply (the advice
+    then says `fix` does it, and never asks a person for it)."""
+    view = replace(LaunchView.of(region), planned=planned)
     return tuple(
         e
         for launcher in LAUNCHERS

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..model import BlockMode
+from ..names import name_signal
 from ..policy import DefaultVpc, Policy
 from .view import LaunchMode, LaunchView, by_zone
 
@@ -24,28 +25,57 @@ def restore_default_vpc(policy: Policy) -> str:
 
 
 def tag_public(view: LaunchView, policy: Policy, vpc_id: str | None) -> str:
-    """Tag a subnet (of `vpc_id`, else of any VPC) public: one in a VPC with an internet
-    gateway, a named VPC's, the first zone's first."""
+    """A subnet (of `vpc_id`, else of any VPC) made public: one the plan beside this advice
+    already makes public (then `fix` does it, and no tag is asked for); else one to tag: not
+    tagged already (a tagged one the plan cannot finish says why in its findings), in a VPC
+    with an internet gateway, a named VPC's, whose Name does not say private, the first
+    zone's first."""
     key = policy.intent_tag_key
     pool = view.subnets_of(vpc_id) if vpc_id else view.subnets
+    planned = [s for s in by_zone(pool) if s.id in view.planned]
+    if planned:
+        subnet = planned[0]
+        return (
+            f"`vpc-remediator fix` makes {subnet.id} public (it is in the plan): it routes it to "
+            f"{_gateway(view, subnet.vpc_id)} and maps public IPs"
+        )
     named = {v.id for v in view.vpcs if v.name}
+    vpc_names = {v.id: v.name for v in view.vpcs}
     candidates = sorted(
-        (s for s in by_zone(pool) if s.state == "available" and not s.ipv6_only),
-        key=lambda s: (s.vpc_id not in view.gateway_vpcs, s.vpc_id not in named),
+        (
+            s
+            for s in by_zone(pool)
+            if s.state == "available" and not s.ipv6_only and s.tags.get(key) is None
+        ),
+        key=lambda s: (
+            s.vpc_id not in view.gateway_vpcs,
+            name_signal(
+                s.name,
+                vpc_names.get(s.vpc_id, ""),
+                private_words=policy.private_name_words,
+                public_words=policy.public_name_words,
+            ).says_private,
+            s.vpc_id not in named,
+        ),
     )
     if not candidates:
         where = f"to {vpc_id}" if vpc_id else "to a VPC with an internet gateway"
         return f"add a subnet {where} and tag it {key}=public"
     subnet = candidates[0]
-    gateway = (
-        "the VPC's internet gateway"
-        if subnet.vpc_id in view.gateway_vpcs
-        else "an internet gateway (attach one, or deploy with CreateInternetGateway=true)"
-    )
     return (
         f"tag {subnet.id} with {key}=public: the next sweep (or `vpc-remediator fix`) routes "
-        f"it to {gateway} and maps public IPs"
+        f"it to {_gateway(view, subnet.vpc_id)} and maps public IPs"
     )
+
+
+def _gateway(view: LaunchView, vpc_id: str) -> str:
+    """The internet gateway a subnet of the VPC is routed to, in words that agree with what
+    is known: attached, known to be missing, or not read."""
+    if vpc_id in view.gateway_vpcs:
+        return "the VPC's internet gateway"
+    if vpc_id in view.detailed_vpcs:
+        return "an internet gateway (attach one, or deploy with CreateInternetGateway=true)"
+    return "the VPC's internet gateway (attach one first if it has none)"
 
 
 def without_default_vpc(

@@ -93,6 +93,10 @@ class LaunchView:
     # Each public NAT gateway of the VPCs the read detailed -> the subnet it is in: a NAT gets
     # out only through that subnet's route to an internet gateway.
     nat_subnets: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The VPCs the read detailed: where a gateway's absence is known, not merely unread.
+    detailed_vpcs: frozenset[str] = frozenset()
+    # The subnets the plans beside this readiness make public, still to apply.
+    planned: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, region: RegionSnapshot) -> LaunchView:
@@ -113,6 +117,7 @@ class LaunchView:
             region.public_access,
             gateways,
             MappingProxyType(nats),
+            frozenset(region.details),
         )
 
     # Indexes, built once per view: a launcher's rule is asked for every subnet and, for the
