@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.builders import IGW, MAIN, NAT, VPC, region_of, route, subnet, table, vpc_snapshot
 from tests.fakes import apply_actions
 from vpc_remediator.domain.actions import (
@@ -392,12 +394,24 @@ def test_mapping_is_turned_on_only_where_the_remediator_finishes_the_routing() -
         "TagResources",
         "SetMapPublicIpOnLaunch",
     ]
-    # Where the remediator finishes the routing, it finishes the mapping too.
+    # A person's own table given its route again keeps its subnets' addressing as its owner
+    # set it (issue 19: the wizard's public table, whose subnets do not map public IPs)...
     unrouted = table(
         "rtb-00000000000user1", route("igw-0dead0dead0dead00", blackhole=True), subnets=(S1,)
     )
     repaired = plan_vpc(vpc_snapshot(subnet(S1), tables=(unrouted,)), Policy(), ALL)
-    assert kinds(repaired) == ["TagResources", "ReplaceRoute", "SetMapPublicIpOnLaunch"]
+    assert kinds(repaired) == ["TagResources", "ReplaceRoute"]
+    # ...and where a subnet on it maps public IPs, the others are finished to match.
+    both = replace(unrouted, associations=(*unrouted.associations, ("rtbassoc-2", S2)))
+    mixed = vpc_snapshot(subnet(S1), subnet(S2, public_ip=True), tables=(both,))
+    assert kinds(plan_vpc(mixed, Policy(), ALL)) == [
+        "TagResources",
+        "ReplaceRoute",
+        "SetMapPublicIpOnLaunch",
+    ]
+    # Where the remediator moves a subnet off the main table, it finishes the mapping too.
+    moved = plan_vpc(vpc_snapshot(subnet(S1)), Policy(), ALL)
+    assert "SetMapPublicIpOnLaunch" in kinds(moved)
 
 
 def test_a_route_restored_for_an_explicit_subnet_lets_a_new_subnet_move_in_one_plan() -> None:

@@ -156,6 +156,15 @@ def plan_vpc(
         )
         if (table := b.joined.get(subnet.id)) is not None:
             finishing = addressed_like_siblings(b, subnet, table)
+        elif (
+            governing is not None
+            and governing.id in routed
+            and not governing.is_main
+            and not snapshot.ownership.owns(governing.id)
+        ):
+            # A person's own public table given its route again: its subnets' public
+            # addresses stay as its owner set them, unless one of them has them.
+            finishing = addressed_like_siblings(b, subnet, governing)
         if intents[subnet.id].is_explicit or finishing:
             gaps[subnet.id] += plan_addresses(b, subnet, enforce=subnet.id in enforced)
     for subnet in public:

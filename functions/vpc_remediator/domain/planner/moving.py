@@ -131,9 +131,9 @@ def serves(b: Draft, table: RouteTable, main: RouteTable, subnets: list[Subnet])
 
 
 def addressed_like_siblings(b: Draft, subnet: Subnet, table: RouteTable) -> bool:
-    """Whether a subnet joining the owner's public table gets public addresses on launch: as
-    explicit intent says, or as some subnet already on the table has them (where none has, the
-    owner launches with addresses asked for, or none: Security Hub's EC2.15 asks for that)."""
+    """Whether a subnet on (or joining) the owner's own public table gets public addresses on
+    launch: as explicit intent says, or as some subnet on the table has them (where none has,
+    the owner launches with addresses asked for, or none: Security Hub's EC2.15 asks that)."""
     if b.intent(subnet).is_explicit:
         return True
     return any(
