@@ -57,7 +57,7 @@ class Run:
 def cli(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`cli(*args)`: the command line, with every AWS call it makes counted by name."""
     calls: list[str] = []
-    original = BaseClient._make_api_call
+    original = BaseClient._make_api_call  # type: ignore[attr-defined]
 
     def counted(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         calls.append(operation)
@@ -103,7 +103,7 @@ def state(ec2: Any, vpc: str) -> dict[str, Any]:
     return out
 
 
-WIZARDS = {
+WIZARDS: dict[str, dict[str, Any]] = {
     "one zone, no NAT": {"zones": 1},
     "one zone, one NAT": {"zones": 1, "nat": "one"},
     "two zones, one NAT, S3 endpoint": {"zones": 2, "nat": "one", "s3": True},
