@@ -231,3 +231,60 @@ def test_an_eksctl_vpc_whose_public_table_lost_its_route_is_reported_never_chang
     fix = cli("fix", "--yes")
     assert fix.result.returncode == 1 and fix.writes == []
     assert state(ec2, ids["vpc"]) == before
+
+
+def test_private_spellings_are_read_as_private_and_only_the_public_one_moves(
+    ec2: Any, cli: Any
+) -> None:
+    names = ("privatesubnet1", "PRIVATESUBNET", "dbsubnet1", "priv-a", "k8s-priv", "public-a")
+    ids = layouts.named_tiers(ec2, *names)
+    fix = cli("fix", "--yes")
+    assert fix.result.returncode == 0, fix.result.stdout
+    after = state(ec2, ids["vpc"])
+    moved = {n for n in names if after[ids[n]]["table"] != ids["main"]}
+    assert moved == {"public-a"}
+    assert {n for n in names if after[ids[n]]["mapped"]} == {"public-a"}
+
+
+def test_name_words_replace_only_when_asked_to_and_add_otherwise(ec2: Any, cli: Any) -> None:
+    ids = layouts.named_tiers(ec2, "web-a", "db-a", "cache-a")
+    # --add-private-name-words extends the defaults: db-a stays private, cache-a joins it.
+    added = cli("audit", "--json", "--add-private-name-words", "cache")
+    intents = {i["subnet_id"]: i["intent"] for i in added.report(ids["vpc"])["intents"]}
+    assert intents[ids["db-a"]] == intents[ids["cache-a"]] == "private"
+    assert intents[ids["web-a"]] == "public"
+    # --private-name-words replaces them, as its help says: db-a is no longer a private word.
+    replaced = cli("audit", "--json", "--private-name-words", "cache")
+    intents = {i["subnet_id"]: i["intent"] for i in replaced.report(ids["vpc"])["intents"]}
+    assert intents[ids["cache-a"]] == "private" and intents[ids["db-a"]] != "private"
+    assert added.writes == replaced.writes == []
+
+
+def test_routes_that_cover_the_default_are_public_and_need_nothing(ec2: Any, cli: Any) -> None:
+    ids = layouts.named_tiers(ec2, "web-a")
+    table = ec2.create_route_table(VpcId=ids["vpc"])["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=ids["web-a"])
+    for half in ("0.0.0.0/1", "128.0.0.0/1"):
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock=half, GatewayId=ids["igw"])
+    ec2.modify_subnet_attribute(SubnetId=ids["web-a"], MapPublicIpOnLaunch={"Value": True})
+    audit = cli("audit", "--json")
+    assert audit.result.returncode == 0, audit.result.stdout
+    (region,) = audit.document["regions"]
+    ray = next(e for e in region["readiness"] if e["launcher"] == "ray" and e["mode"] == "public")
+    assert ray["ready"] is True and ray["subnet_ids"] == [ids["web-a"]]
+    assert cli("fix", "--yes").writes == []
+
+
+def test_an_egress_only_main_table_keeps_new_subnets_private(ec2: Any, cli: Any) -> None:
+    ids = layouts.named_tiers(ec2, "batch-a")
+    eigw = ec2.create_egress_only_internet_gateway(VpcId=ids["vpc"])["EgressOnlyInternetGateway"][
+        "EgressOnlyInternetGatewayId"
+    ]
+    ec2.create_route(
+        RouteTableId=ids["main"], DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw
+    )
+    audit = cli("audit", "--json")
+    (intent,) = audit.report(ids["vpc"])["intents"]
+    assert intent["intent"] == "private" and "egress only" in intent["reason"]
+    fix = cli("fix", "--yes")
+    assert fix.result.returncode == 0 and fix.writes == []
