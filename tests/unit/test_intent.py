@@ -311,9 +311,9 @@ CASES = [
         IntentSource.AUTO,
     ),
     (
-        "a public word on a table with no default route: public (the route is the gap)",
+        "a public word on a table with no default route: undecided (a finding, never a route)",
         vpc_snapshot(subnet(S, name="pub-a"), tables=(table("rtb-1", subnets=(S,)),)),
-        Intent.PUBLIC,
+        Intent.UNDECIDED,
         IntentSource.AUTO,
     ),
 ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from tests.builders import IGW, NAT, VPC, region_of, route, subnet, table, vpc_snapshot
 from vpc_remediator.domain.actions import CreateRoute
 from vpc_remediator.domain.findings import FindingCode
@@ -96,16 +98,32 @@ def test_a_private_nat_gateway_needs_no_internet_gateway() -> None:
     assert not plan.writes and FindingCode.NAT_WITHOUT_ROUTE not in codes(plan)
 
 
-def test_public_ips_on_a_table_with_no_default_route_are_a_finding_never_a_change() -> None:
+@pytest.mark.parametrize(
+    ("name", "mapped", "says"),
+    [
+        ("batch-a", True, "maps public IPs"),
+        ("web-a", False, 'Name "web-a" says public'),
+        ("PublicSubnet1", True, 'Name "PublicSubnet1" says public'),
+    ],
+)
+@pytest.mark.parametrize("vpc_tags", [{}, STACK], ids=["a person's", "a stack's"])
+def test_a_subnet_that_says_public_on_a_table_with_no_default_route_is_a_finding_never_a_change(
+    name: str, mapped: bool, says: str, vpc_tags: dict[str, str]
+) -> None:
+    """Names and attributes are anyone's to set: they never add a route to a table a person
+    left without one (an attacker who holds only ec2:CreateTags renames an isolated subnet)."""
     s = "subnet-00000000000000001"
     snap = vpc_snapshot(
-        subnet(s, name="batch-a", public_ip=True), tables=(table("rtb-1", subnets=(s,)),)
+        subnet(s, name=name, public_ip=mapped),
+        tables=(table("rtb-1", subnets=(s,)),),
+        vpc_tags=vpc_tags,
     )
     for auto in (AutoScope.all(), AutoScope.none()):
         plan = plan_of(snap, auto)
         assert not plan.writes
-        (message,) = codes(plan)[FindingCode.PUBLIC_WITHOUT_ROUTE]
-        assert "maps public IPs" in message and "rtb-1" in message
+        (finding,) = [f for f in plan.findings if f.code is FindingCode.PUBLIC_WITHOUT_ROUTE]
+        assert says in finding.message and "rtb-1" in finding.message and finding.needs_person
+        assert ("eksctl-demo-cluster" in finding.message) == bool(vpc_tags)
         assert plan.intents[0].intent is Intent.UNDECIDED
 
 

@@ -217,3 +217,19 @@ def test_the_joined_vpc_is_compliant_afterwards_on_every_scope() -> None:
     for auto in (AutoScope.all(), AutoScope.none()):
         assert not plan_of(after, auto).writes
     assert region_of(after).details[VPC].explicit_route_table(NEW).id == PUBLIC_RTB  # type: ignore[union-attr]
+
+
+def test_tags_alone_never_make_a_table_the_owners_public_table() -> None:
+    # An attacker who holds only ec2:CreateTags names an isolated table like the wizard's
+    # public one, and its subnet public: with no route to the gateway it is never joined.
+    lure = table(
+        OTHER_RTB,
+        subnets=("subnet-0000000000000lure",),
+        tags={"Name": "project-rtb-public"},
+    )
+    snap = wizard(public3(), tables=(lure,))
+    snap = replace(
+        snap,
+        subnets=(*snap.subnets, subnet("subnet-0000000000000lure", name="project-subnet-public9")),
+    )
+    assert associations(plan_of(snap)) == {NEW: PUBLIC_RTB}

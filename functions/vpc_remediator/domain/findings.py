@@ -51,8 +51,8 @@ class FindingCode(StrEnum):
     # Two or more VPCs of the region share a Name: a launcher given that `vpc_name` stops
     # (SkyPilot) or picks one of them (dstack). Informational: no readiness offers that name.
     DUPLICATE_VPC_NAME = "duplicate-vpc-name"
-    # A subnet that maps public IPs on launch on a route table with no default route (its Name
-    # says neither): reported (to its owner, where a tool owns it), never changed.
+    # A subnet whose Name says public, or that maps public IPs on launch, on a route table with
+    # no default route: reported (to its owner, where a tool owns it), never changed.
     PUBLIC_WITHOUT_ROUTE = "public-without-route"
     # A public NAT gateway whose subnet has no way out: nothing behind it reaches the internet.
     NAT_WITHOUT_ROUTE = "nat-without-route"

@@ -39,7 +39,7 @@ class SubnetIntent:
     invalid_tag: str | None = None  # a tag value that was present but not understood
     # An explicit intent that the subnet's Name contradicts, in words (informational).
     contradiction: str = ""
-    # Public IPs on launch on a table with no default route (and no Name saying either), in
+    # A Name that says public, or public IPs on launch, on a table with no default route, in
     # words: a finding for a person, whoever owns it; never changed.
     stranded: str = ""
 
@@ -135,30 +135,45 @@ def resolve_intent(
     intent, reason = _auto_intent(snapshot, subnet, policy, public_named)
     explicit = snapshot.explicit_route_table(subnet.id)
     stranded = (
-        f"{subnet.id} {reason}: instances there get public IPs and no way in or out"
+        f"{subnet.id} is left alone: {reason}, so instances there get no way in or out"
         if intent is Intent.UNDECIDED
-        and subnet.map_public_ip_on_launch
         and explicit is not None
         and explicit.default_route(primary_destination(subnet)) is None
-        and not _names(snapshot, subnet, policy).says_private
+        and _says_public(_names(snapshot, subnet, policy), subnet)
         else ""
     )
     return SubnetIntent(subnet.id, intent, IntentSource.AUTO, reason, stranded=stranded)
 
 
-def stranded_nat(snapshot: VpcSnapshot, subnet: Subnet) -> str:
-    """The public NAT gateway in the subnet whose way out is missing (its route table has no
-    0.0.0.0/0, or one to a gateway that is gone), or ""."""
-    nat = next((n for n in snapshot.nat_gateways if n.subnet_id == subnet.id and n.public), None)
-    if nat is None:
-        return ""
-    table = snapshot.governing_route_table(subnet.id)
-    default = table.default_route(IPV4_DEFAULT) if table is not None else None
-    if default is None or (
-        default.state is not RouteState.ACTIVE and default.target_kind is TargetKind.IGW
-    ):
-        return nat.id
+def _says_public(names: NameSignal, subnet: Subnet) -> str:
+    """What in the subnet says it is public, in words ("" if nothing does)."""
+    if names.says_public and not names.says_private:
+        return f"its Name {shown(subnet.name)} says public ({_listed(names.public)})"
+    if subnet.map_public_ip_on_launch and not names.says_private:
+        return "it maps public IPs on launch"
     return ""
+
+
+def stranded_nat(snapshot: VpcSnapshot, subnet: Subnet) -> str:
+    """The public NAT gateway whose way out is missing (its route table has no 0.0.0.0/0, or
+    one to a gateway that is gone) in the subnet, or in a subnet that shares the subnet's own
+    route table (not the main one): that table must route to the internet gateway for the NAT
+    to work, and so makes every subnet on it public. "" if there is none. Creating a NAT
+    gateway takes more than a tag."""
+    table = snapshot.governing_route_table(subnet.id)
+    if table is None:
+        return ""
+    default = table.default_route(IPV4_DEFAULT)
+    if default is not None and (
+        default.state is RouteState.ACTIVE or default.target_kind is not TargetKind.IGW
+    ):
+        return ""
+    if snapshot.explicit_route_table(subnet.id) is None:
+        sharing = {subnet.id}
+    else:
+        sharing = {s.id for s in snapshot.subnets_governed_by(table)}
+    nat = next((n for n in snapshot.nat_gateways if n.subnet_id in sharing and n.public), None)
+    return nat.id if nat is not None else ""
 
 
 def _auto_intent(
@@ -177,8 +192,13 @@ def _auto_intent(
         )
     if nat := stranded_nat(snapshot, subnet):
         # A NAT gateway's subnet is public by design: the NAT gets out only through it.
+        where = (
+            "is in it"
+            if any(n.id == nat and n.subnet_id == subnet.id for n in snapshot.nat_gateways)
+            else "shares its route table"
+        )
         return Intent.PUBLIC, (
-            f"NAT gateway {nat} is in it, and a NAT gateway reaches the internet only through "
+            f"NAT gateway {nat} {where}, and a NAT gateway reaches the internet only through "
             "its subnet's route to the internet gateway"
         )
 
@@ -202,17 +222,11 @@ def _auto_intent(
                 return Intent.PUBLIC, (
                     f"its route table {explicit.id} routes {other.destination} to {other.target_id}"
                 )
-            if names.says_public:
-                # A public tier whose table lost its route (or never had one): its route is
-                # the gap, finished or reported like any other.
-                return Intent.PUBLIC, (
-                    f"its Name {shown(subnet.name)} says public ({_listed(names.public)}), and "
-                    f"its route table {explicit.id} has no default route"
-                )
-            if subnet.map_public_ip_on_launch:
+            if says := _says_public(names, subnet):
+                # Names and attributes anyone may set: a finding, never a route (a table with
+                # no default route is a private design until a person says otherwise).
                 return Intent.UNDECIDED, (
-                    f"it maps public IPs on launch, but its route table {explicit.id} has no "
-                    "default route"
+                    f"{says}, but its route table {explicit.id} has no default route"
                 )
             return Intent.PRIVATE, f"its route table {explicit.id} has no default route"
         state = "" if default.state is RouteState.ACTIVE else " (now a blackhole)"

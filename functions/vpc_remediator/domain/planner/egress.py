@@ -17,7 +17,7 @@ def report_stranded_nats(b: Draft) -> None:
     moved = {a.subnet_id for a in b.associations if isinstance(a, AssociateRouteTable)}
     for nat in snapshot.nat_gateways:
         subnet = next((s for s in snapshot.subnets if s.id == nat.subnet_id), None)
-        if subnet is None or stranded_nat(snapshot, subnet) != nat.id:
+        if subnet is None or not nat.public or not stranded_nat(snapshot, subnet):
             continue
         table = snapshot.governing_route_table(subnet.id)
         if subnet.id in moved or (table is not None and (table.id, IPV4_DEFAULT) in b.routes):
