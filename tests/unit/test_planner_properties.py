@@ -470,3 +470,45 @@ def test_no_plan_creates_a_table_where_the_owners_public_table_serves(snap, poli
     for action in plan.actions:
         if isinstance(action, (CopyRoute, CreateRoute, ReplaceRoute, SetEndpointRouteTable)):
             assert action.route_table != OWNERS, action
+
+
+def _renamed(snap: VpcSnapshot, name: str) -> VpcSnapshot:
+    """What an attacker who holds only ec2:CreateTags does: every subnet's Name rewritten."""
+    return replace(
+        snap, subnets=tuple(replace(s, tags={**s.tags, "Name": name}) for s in snap.subnets)
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(vpcs(), policies, scopes, st.sampled_from(["public-a", "web", "PublicSubnet1", "x"]))
+def test_names_never_route_a_table_a_person_left_without_a_default_route(
+    snap, policy, auto, name
+) -> None:
+    """Renaming subnets never adds a default route to a person's table that has none (only an
+    intent tag, which the service control policy keeps to your people, or a NAT gateway in it,
+    which takes more than a tag, does)."""
+    # One table of the person's with no default route at all, and a subnet on it, besides
+    # whatever the VPC drawn has.
+    bare_subnet = subnet("subnet-00000000000bare1")
+    bare_table = RouteTable(
+        "rtb-000000000000bare", VPC, associations=(("rtbassoc-bare", bare_subnet.id),)
+    )
+    snap = replace(
+        snap,
+        subnets=(*snap.subnets, bare_subnet),
+        route_tables=(*snap.route_tables, bare_table),
+    )
+    snap = _renamed(snap, name)
+    intents = resolve_intents(snap, policy)
+    bare = {
+        t.id
+        for t in snap.route_tables
+        if not t.is_main
+        and t.id not in snap.ownership.tables
+        and t.default_route("0.0.0.0/0") is None
+        and t.default_route(IPV6_DEFAULT) is None
+        and not any(intents[sid].is_explicit for sid in t.subnet_ids)
+    }
+    for action in plan_vpc(snap, policy, auto).actions:
+        if isinstance(action, (CreateRoute, ReplaceRoute)):
+            assert action.route_table not in bare, action
