@@ -149,7 +149,7 @@ def join_owners_table(b: Draft, main: RouteTable, subnets: list[Subnet]) -> bool
     if len(serving) != 1:
         return False
     table = serving[0]
-    siblings = b.snapshot.subnets_governed_by(table)
+    siblings = sorted(b.snapshot.subnets_governed_by(table), key=lambda s: (s.name or s.id, s.id))
     named = ", ".join(shown(s.name) if s.name else s.id for s in siblings[:3])
     more = f" and {len(siblings) - 3} more" if len(siblings) > 3 else ""
     for subnet in subnets:
