@@ -57,7 +57,9 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     fixed = emulator.run("fix", "--yes")
     # The missing default VPC is a finding a person must decide on: fix reports it (exit 1).
     assert fixed.returncode == 1, fixed.stderr
-    assert f"[applied] associate {ids['subnet']} with <new public route table>" in fixed.stdout
+    # Once made, the new table is named by its id.
+    assert f"[applied] associate {ids['subnet']} with rtb-" in fixed.stdout
+    assert "<new public route table>" not in fixed.stdout.split("\neu-south-1\n", 1)[1]
     subnet = emulator.client("ec2").describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
     assert subnet["MapPublicIpOnLaunch"] is True
     again = emulator.run("audit", "--json")

@@ -51,8 +51,20 @@ def test_the_demo_fixes_the_seed_story() -> None:
     assert "[5/5] AttachInternetGateway -> VpcChangesFunction: 1 message" in out
     assert "no change for 3 s (SettleSeconds=3" in out
     assert "settle messages -> VpcChangesFunction" in out
-    assert out.count("SNS notice (as the SQS subscriber receives it") == 2
-    assert out.count("fixed (") == 1
+    # Each notice as its e-mail reads: the point first, the change in plain words with Names,
+    # one short line per launcher, all of it on a phone screen (20 lines).
+    assert out.count("SNS notice: the e-mail") == 2
+    mail = out.split('Subject: [vpc-remediator] fixed "skypilot-vpc" in eu-south-1', 1)[1]
+    lines = [line.strip() for line in mail.split("Details", 1)[0].splitlines()[1:]]
+    assert (
+        lines[0]
+        == 'Fixed "skypilot-vpc" in eu-south-1 (account 123456789012): 1 subnet public; nothing for you to do.'
+    )
+    assert lines[2] == "Changed:"
+    assert lines[3].startswith('subnet "skypilot-subnet-a" (subnet-')
+    assert "now routes 0.0.0.0/0 to igw-" in lines[3] and lines[3].endswith("public IPs on")
+    assert "Will it launch?" in lines and len([x for x in lines if x]) <= 20
+    assert "vpc-remediator:managed" not in mail.split("Opt out", 1)[0]
     assert "public per SkyPilot  yes" in after and "public IP on launch  yes" in after
     assert "FIXED:" in out
     last = out.rstrip("\n").splitlines()[-4:]

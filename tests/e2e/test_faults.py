@@ -118,7 +118,7 @@ def test_sns_failing_the_change_is_made_the_notice_parked_the_invocation_fails(
     assert deployment.notices() == []
     (parked,) = deployment.parked()
     assert parked["kind"] == "unsent-notice"
-    assert parked["subject"].endswith("fixed (5 changes)")
+    assert parked["subject"].endswith("(123456789012): 1 subnet public")
     assert parked["document"]["outcome"] == "changed"
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf[-1]["NoticesFailed"] == [1.0]

@@ -70,7 +70,7 @@ def test_every_notice_reaches_the_central_topic_once_with_its_account(
     assert [n["Subject"] for n in central] == [n["Subject"] for n in local]
     for notice in central:
         assert notice["TopicArn"] == arn
-        assert f"[vpc-remediator] {ACCOUNT} {REGION}" in notice["Subject"]
+        assert f" in {REGION} ({ACCOUNT})" in notice["Subject"]
         assert notice["MessageAttributes"]["account"]["Value"] == ACCOUNT
         assert json.loads(notice["Message"])["account"] == ACCOUNT
     publishes = [p["TopicArn"] for _, name, p in aws.log.calls if name == "Publish"]

@@ -96,8 +96,8 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
 
     (notice,) = aws.notices()
     # Whose it is, for a topic many accounts publish to: subject, text, JSON, attributes.
-    assert notice["Subject"].startswith(
-        f"[vpc-remediator] 123456789012 eu-south-1 {ids['vpc']}: fixed"
+    assert notice["Subject"] == (
+        '[vpc-remediator] fixed "skypilot-vpc" in eu-south-1 (123456789012): 1 subnet public'
     )
     document = json.loads(notice["Message"])
     assert document["schema"] == "vpc-remediator/notice"
@@ -129,18 +129,17 @@ def test_the_seed_story_is_fixed_and_said_once(aws: Aws) -> None:
     assert entry(document["readiness"], "ray")["subnet_ids"] == [ids["subnet"]]
     assert entry(document["readiness"], "skypilot-0.7")["ready"] is True
     (text,) = published_texts(aws)
-    assert (
-        f"vpc-remediator (remediate mode) in account 123456789012, eu-south-1, {ids['vpc']}: changed"
-        in text
+    assert text.startswith(
+        'Fixed "skypilot-vpc" in eu-south-1 (account 123456789012): 1 subnet public; '
+        "nothing for you to do.\n"
     )
+    assert f'remediate mode, "skypilot-vpc" ({ids["vpc"]}) in eu-south-1 of account' in text
     assert (
         "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice"
         in text
     )
-    readiness = text.split("Readiness:\n", 1)[1]
-    assert (
-        '  SkyPilot: ready with aws.vpc_name: "skypilot-vpc" (public subnets in a)\n' in readiness
-    )
+    readiness = text.split("Will it launch?\n", 1)[1]
+    assert '  SkyPilot: ready with aws.vpc_name: "skypilot-vpc"; use_internal_ips: ' in readiness
 
 
 def test_the_same_events_again_write_nothing_and_send_nothing(aws: Aws) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 from tests.builders import region_of, subnet, vpc_snapshot
 from tests.conftest import load_event
-from tests.launch_expectations import LABELS
 from vpc_remediator.domain.document import NOTICE_SCHEMA
 from vpc_remediator.domain.findings import Finding, FindingCode, Severity
 from vpc_remediator.domain.launchers import readiness
@@ -44,18 +43,32 @@ def test_a_fix_is_one_readable_notice() -> None:
     report = _report()
     assert report.outcome is Outcome.CHANGED and report.should_notify
     notice = render_notice(report, intent_tag_key=KEY)
-    assert notice.subject == "[vpc-remediator] eu-south-1 vpc-00000000000000001: fixed (5 changes)"
+    assert (
+        notice.subject
+        == "[vpc-remediator] fixed vpc-00000000000000001 in eu-south-1: 1 subnet public"
+    )
+    lines = notice.text.splitlines()
+    # The point first, then one line per changed resource, in plain words.
+    assert (
+        lines[0]
+        == "Fixed vpc-00000000000000001 in eu-south-1: 1 subnet public; nothing for you to do."
+    )
+    assert lines[2:4] == [
+        "Changed:",
+        f"  subnet {S1} now routes 0.0.0.0/0 to igw-00000000000000001 through "
+        "<new public route table>; public IPs on",
+    ]
     assert (
         "Trigger: AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/PlatformAdmin/alice"
         in notice.text
     )
-    assert (
-        "[applied] associate subnet-00000000000000001 with <new public route table>" in notice.text
-    )
-    # Every launcher, both modes, one line each, under the same heading.
-    readiness_text = notice.text.split("Readiness:\n", 1)[1].split("\n\n", 1)[0]
+    # The remediator's own label is bookkeeping: not a change, not a detail.
+    assert "vpc-remediator:managed" not in notice.text
+    # Every launcher, one short line, both modes, under one heading.
+    readiness_text = notice.text.split("Will it launch?\n", 1)[1].split("\n\n", 1)[0]
     shown = [line.strip() for line in readiness_text.splitlines()]
-    assert all(line.startswith(f"{label}: ") for line, label in zip(shown, LABELS, strict=True))
+    assert [line.split(":")[0] for line in shown] == ["SkyPilot", "SkyPilot 0.7", "Ray", "dstack"]
+    assert all(len(line) <= 100 for line in shown)
     assert f"{KEY}=ignore" in notice.text
     assert notice.attributes == {
         "mode": "remediate",
@@ -75,12 +88,33 @@ def test_a_fix_is_one_readable_notice() -> None:
     json.dumps(doc)  # serialisable as it stands
 
 
+def test_names_stand_beside_ids_and_a_created_table_is_named_by_its_id() -> None:
+    snap = vpc_snapshot(subnet(S1, name="skypilot-subnet"), vpc_tags={"Name": "skypilot-vpc"})
+    plan = plan_vpc(snap, Policy(), AutoScope.all())
+    made = "rtb-0000000000000made"
+    outcomes = tuple(
+        ActionOutcome(a, ActionStatus.APPLIED, resource_id=made if a.creates else "")
+        for a in plan.actions
+    )
+    report = Report("eu-south-1", Mode.REMEDIATE, snap.vpc.id, (plan,), outcomes, snapshot=snap)
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert notice.subject == '[vpc-remediator] fixed "skypilot-vpc" in eu-south-1: 1 subnet public'
+    assert (
+        f'  subnet "skypilot-subnet" ({S1}) now routes 0.0.0.0/0 to igw-00000000000000001 '
+        f"through {made}, a new table; public IPs on"
+    ) in notice.text.splitlines()
+    assert "<new " not in notice.text  # the placeholder, once the table exists, is its id
+
+
 def test_audit_notice_lists_what_would_change() -> None:
     report = _report(Mode.AUDIT, ActionStatus.WOULD_APPLY)
     assert report.outcome is Outcome.WOULD_CHANGE and report.severity is Severity.WARNING
     notice = render_notice(report, intent_tag_key=KEY)
     assert "Would change:" in notice.text and "[would-apply]" in notice.text
-    assert notice.subject.endswith("audit: changes needed (5 changes)")
+    assert notice.subject.endswith("would fix vpc-00000000000000001 in eu-south-1: 1 subnet public")
+    assert notice.text.startswith(
+        "Audit: vpc-00000000000000001 in eu-south-1 needs 1 subnet public"
+    )
 
 
 def test_a_failure_is_an_error_and_names_what_is_left() -> None:
@@ -92,7 +126,8 @@ def test_a_failure_is_an_error_and_names_what_is_left() -> None:
         )
     )
     notice = render_notice(report, intent_tag_key=KEY)
-    assert "Still not compliant after applying:" in notice.text
+    assert "Still not done after applying:" in notice.text
+    assert notice.text.startswith("Fixing vpc-00000000000000001 in eu-south-1 FAILED")
     assert notice.attributes["outcome"] == "failed"
 
 
@@ -111,9 +146,7 @@ def test_a_reconcile_stopped_for_time_is_in_progress_not_failed() -> None:
     assert report.in_progress and not report.failed and not report.compliant
     assert report.outcome is Outcome.IN_PROGRESS and report.severity is Severity.WARNING
     notice = render_notice(report, intent_tag_key=KEY)
-    assert notice.subject.endswith(
-        f"in progress ({half} done, {len(left.actions)} to go; continuing)"
-    )
+    assert notice.subject.endswith(f": {half} done, {len(left.actions)} to go")
     assert "its retry carries on from what is there by then" in notice.text
     assert "[deferred]" in notice.text
     # A failure as well as deferred work is a failure.
@@ -148,9 +181,9 @@ def test_nothing_is_sent_for_a_compliant_vpc_or_a_normal_state_on_the_way() -> N
         "eu-south-1", Mode.REMEDIATE, "vpc-1", (Plan(Mode.REMEDIATE, "vpc-1", findings=(loud,)),)
     )
     assert report.outcome is Outcome.NEEDS_ATTENTION and report.should_notify
-    assert render_notice(report, intent_tag_key=KEY).subject.endswith(
-        "needs attention; route-conflict"
-    )
+    notice = render_notice(report, intent_tag_key=KEY)
+    assert notice.subject.endswith("vpc-1 in eu-south-1 needs you: route-conflict")
+    assert notice.text.splitlines()[2:4] == ["Needs you:", "  - conflict"]
 
 
 def test_subjects_fit_sns_limits() -> None:
@@ -177,9 +210,11 @@ def test_a_notice_says_whose_account_it_is_where_known() -> None:
     the first line, the JSON and the attributes; unknown, it is left out (not made up)."""
     report = dataclasses.replace(_report(), account="210987654321")
     notice = render_notice(report, intent_tag_key=KEY)
-    assert notice.subject.startswith("[vpc-remediator] 210987654321 eu-south-1 vpc-")
+    assert notice.subject.startswith(
+        "[vpc-remediator] fixed vpc-00000000000000001 in eu-south-1 (210987654321): "
+    )
     assert notice.text.startswith(
-        "vpc-remediator (remediate mode) in account 210987654321, eu-south-1, "
+        "Fixed vpc-00000000000000001 in eu-south-1 (account 210987654321): "
     )
     assert notice.document["account"] == "210987654321"
     assert notice.attributes["account"] == "210987654321"

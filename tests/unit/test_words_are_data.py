@@ -54,7 +54,7 @@ def named(name: str) -> Report:
 def test_a_vpc_name_never_forges_a_line_of_the_notice(name: str) -> None:
     notice = render_notice(named(name), intent_tag_key="vpc-remediator:intent")
     lines = notice.text.splitlines()
-    assert sum(line == "Readiness:" for line in lines) == 1
+    assert sum(line == "Will it launch?" for line in lines) == 1
     assert PHISHING not in lines and not any(line.startswith(PHISHING) for line in lines)
     assert not re.search(
         r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]", notice.text

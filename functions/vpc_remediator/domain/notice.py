@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from . import telling
 from .document import DIGEST_SCHEMA, DIGEST_VERSION, notice_document
 from .findings import Severity
 from .launchers import lines as readiness_lines
@@ -29,16 +30,6 @@ class Notice:
     attributes: dict[str, str]
 
 
-_HEADLINES = {
-    Outcome.FAILED: "remediation FAILED",
-    Outcome.IN_PROGRESS: "in progress",
-    Outcome.CHANGED: "fixed",
-    Outcome.NEEDS_ATTENTION: "needs attention",
-    Outcome.WOULD_CHANGE: "audit: changes needed",
-    Outcome.COMPLIANT: "compliant",
-}
-
-
 def _fit_subject(subject: str) -> str:
     """SNS subjects: printable ASCII on one line, under 100 characters."""
     return ascii_line(subject, SUBJECT_LIMIT - 1)
@@ -54,18 +45,29 @@ def _in(account: str, region: str) -> str:
 
 
 def _subject(report: Report) -> str:
-    applied = sum(o.status is ActionStatus.APPLIED for o in report.outcomes)
-    counts = {Outcome.CHANGED: applied, Outcome.WOULD_CHANGE: len(report.outcomes)}
-    headline = _HEADLINES[report.outcome]
-    if report.outcome in counts:
-        headline += f" ({counts[report.outcome]} change{'s' * (counts[report.outcome] != 1)})"
-    if report.outcome is Outcome.IN_PROGRESS:
-        headline += f" ({applied} done, {len(report.remaining)} to go; continuing)"
-    people = [f.code.value for f in report.findings if f.needs_person]
-    if people:
-        headline += f"; {', '.join(dict.fromkeys(people))}"
-    where = _where(report.account, report.region)
-    return _fit_subject(f"[vpc-remediator] {where} {report.scope}: {headline}")
+    """What happened, where, to what: `[vpc-remediator] fixed skypilot-vpc in eu-south-1: 1
+    subnet public`."""
+    vpc = telling.vpc_words(report) if report.scope.startswith("vpc-") else report.scope
+    where = f"{vpc} in {report.region}" + (f" ({report.account})" if report.account else "")
+    what = telling.counts(report)
+    people = sum(f.needs_person for f in report.findings)
+    match report.outcome:
+        case Outcome.CHANGED:
+            line = f"fixed {where}: {what}" + (f"; {people} need you" if people else "")
+        case Outcome.WOULD_CHANGE:
+            line = f"would fix {where}: {what}"
+        case Outcome.FAILED:
+            failed = len(report.failures) or len(report.remaining)
+            line = f"FAILED to fix {where}: {failed} change{'s' * (failed != 1)} not made"
+        case Outcome.IN_PROGRESS:
+            done = sum(o.status is ActionStatus.APPLIED for o in report.outcomes)
+            line = f"fixing {where}: {done} done, {len(report.remaining)} to go"
+        case Outcome.NEEDS_ATTENTION:
+            codes = [f.code.value for f in report.findings if f.needs_person]
+            line = f"{where} needs you: {', '.join(dict.fromkeys(codes))}"
+        case _:
+            line = f"{where} is compliant"
+    return _fit_subject(f"[vpc-remediator] {line}")
 
 
 def _trigger_line(call: ApiCall | None) -> str:
@@ -75,24 +77,45 @@ def _trigger_line(call: ApiCall | None) -> str:
     return f"Trigger: {call.event_name} by {who} at {call.event_time} (event {call.event_id})"
 
 
-def report_lines(report: Report) -> list[str]:
-    """The part of a notice about one reconcile: actions, what is left, findings."""
+def summary_lines(report: Report) -> list[str]:
+    """What a person reads first: the changes, one line each, then what needs them."""
     lines: list[str] = []
-    if report.outcomes:
-        lines += ["Would change:" if report.mode is Mode.AUDIT else "Actions:"]
-        for o in report.outcomes:
-            made = f" -> {o.resource_id}" if o.resource_id else ""
-            detail = f" ({o.detail})" if o.detail else ""
-            lines.append(f"  [{o.status}] {o.action.summary}{made}{detail}")
-            lines.append(f"      why: {o.action.reason}")
+    if changed := telling.changes(report):
+        lines += [f"{telling.audit_or_applied(report)}:", *(f"  {c}" for c in changed)]
     if report.remaining and report.in_progress:
         lines += [
-            f"Still in progress ({len(report.remaining)} changes): this invocation stopped "
-            "before its time ran out; its retry carries on from what is there by then:"
+            f"Still to do ({len(report.remaining)} changes): the invocation stopped before its "
+            "time ran out; its retry carries on from what is there by then."
         ]
-        lines += [f"  - {a.summary}" for a in report.remaining]
     elif report.remaining:
-        lines += ["Still not compliant after applying:"]
+        lines += ["Still not done after applying:"]
+        lines += [f"  - {a.summary}" for a in report.remaining]
+    if report.error:
+        lines += [f"Error: {report.error}"]
+    if needed := telling.needs(report):
+        lines += ["Needs you:", *(f"  - {n}" for n in needed)]
+    return lines
+
+
+def report_lines(report: Report) -> list[str]:
+    """The details of one reconcile: every action with why, and the findings for the record
+    (bookkeeping labels left out)."""
+    lines: list[str] = []
+    done = [o for o in report.outcomes if not telling.bookkeeping(o.action)]
+    created = {
+        o.action.creates: o.resource_id
+        for o in report.outcomes
+        if o.action.creates is not None and o.resource_id
+    }
+    if done:
+        lines += ["Would change:" if report.mode is Mode.AUDIT else "Actions:"]
+        for o in done:
+            made = f" -> {o.resource_id}" if o.resource_id else ""
+            detail = f" ({o.detail})" if o.detail else ""
+            lines.append(f"  [{o.status}] {o.action.resolved(created).summary}{made}{detail}")
+            lines.append(f"      why: {o.action.reason}")
+    if report.remaining:
+        lines += ["Still planned:"]
         lines += [f"  - {a.summary}" for a in report.remaining]
     if report.error:
         lines += [f"Error: {report.error}"]
@@ -110,16 +133,29 @@ def _opt_out(intent_tag_key: str) -> str:
 
 
 def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
-    lines = [
-        f"vpc-remediator ({report.mode} mode) in {_in(report.account, report.region)}, "
-        f"{report.scope}: {report.outcome}",
-        "",
-        _trigger_line(report.trigger),
-        "",
-        *report_lines(report),
-    ]
+    """The point first (one sentence), the changes with Names, what needs a person, one
+    readiness line per launcher; then the details, for whoever wants them."""
+    lines = [telling.headline(report), ""]
+    if summary := summary_lines(report):
+        lines += [*summary, ""]
     if report.readiness:
-        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(report.readiness))]
+        lines += [
+            "Will it launch?",
+            *(f"  {line}" for line in telling.readiness_lines(report.readiness)),
+            "",
+        ]
+    lines += [
+        "Details",
+        f"  {report.mode} mode, {telling.where_words(report)}",
+        f"  {_trigger_line(report.trigger)}",
+        *(f"  {line}" for line in report_lines(report)),
+    ]
+    not_ready = [e for e in report.readiness if not e.ready and e.advice]
+    if not_ready:
+        lines += [
+            "  Launchers in full:",
+            *(f"    {line}" for line in readiness_lines(report.readiness) if "not ready" in line),
+        ]
     lines += ["", _opt_out(intent_tag_key)]
     return Notice(
         subject=_subject(report),

@@ -9,6 +9,7 @@ from enum import StrEnum
 from .actions import Action
 from .findings import Finding, FindingCode, Severity
 from .launchers import Readiness
+from .model import VpcSnapshot
 from .plan import Plan
 from .policy import Mode
 from .triggers import ApiCall
@@ -74,6 +75,9 @@ class Report:
     # The account the remediator guards ("" where not known): many accounts' notices can
     # reach one topic (CentralNoticeTopicArn), so each says whose it is.
     account: str = ""
+    # The VPC as last read (after applying, where anything was applied): its Names, and the
+    # routing the changes are told in. None for the region-level report.
+    snapshot: VpcSnapshot | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -410,6 +410,7 @@ class Remediator:
             verified=verified,
             readiness=self._readiness_of(region, planned),
             trigger=call,
+            snapshot=region.details.get(scope),
         )
         logger.info(
             "reconciled",
