@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -209,45 +209,80 @@ class DeadLetterNotifier:
         return response["MessageId"]
 
 
-class CentralCopyNotifier:
-    """Publishes to the stack's own topic, then a copy to a central account's topic.
+class ChatNotifier:
+    """Publishes a notice's chat card (domain/chat.py) to the topic a chat channel is
+    configured with in Amazon Q Developer in chat applications: the card is the whole
+    message (no MessageStructure), as the service reads it. A notice without a card is not
+    sent."""
+
+    def __init__(self, clients: AwsClients, topic_arn: str) -> None:
+        self._clients = clients
+        self.topic_arn = topic_arn
+
+    def publish(self, notice: Notice) -> str:
+        if notice.chat is None:
+            return ""
+        response = self._clients.sns.publish(
+            TopicArn=self.topic_arn, Message=json.dumps(notice.chat, ensure_ascii=False)
+        )
+        return response["MessageId"]
+
+
+class Copy(Protocol):
+    topic_arn: str
+
+    def publish(self, notice: Notice) -> str: ...
+
+
+class CopiesNotifier:
+    """Publishes to the stack's own topic, then a copy to each other topic: a central
+    account's (`central`), a chat channel's (`chat`).
 
     The notice is said once where it belongs: a failed local publish raises as before (the
-    service parks it and the invocation is retried whole). A failed central copy does not: the
-    local notice is out, and a retry would say it again; the copy is logged, counted and parked
-    in the dead-letter queue, whose alarm tells a person.
+    service parks it and the invocation is retried whole). A failed copy does not: the local
+    notice is out, and a retry would say it again; the copy is logged, counted
+    (`CentralCopiesFailed`, `ChatCopiesFailed`) and parked in the dead-letter queue, whose
+    alarm tells a person.
     """
 
     def __init__(
-        self, local: SnsNotifier, central: SnsNotifier, parked: DeadLetterNotifier | None
+        self,
+        local: SnsNotifier,
+        copies: Mapping[str, Copy],
+        parked: DeadLetterNotifier | None,
     ) -> None:
         self.local = local
-        self.central = central
+        self.copies = dict(copies)
         self.parked = parked
         self.topic_arn = local.topic_arn
 
     def publish(self, notice: Notice) -> str:
         message_id = self.local.publish(notice)
-        try:
-            copy_id = self.central.publish(notice)
-        except Exception as error:  # noqa: BLE001 - a lost copy must not re-send the notice
-            self._park(notice, error)
-        else:
-            logger.info(
-                "notice copied to the central topic",
-                extra={"topic": self.central.topic_arn, "id": copy_id},
-            )
+        for kind, copy in self.copies.items():
+            try:
+                copy_id = copy.publish(notice)
+            except Exception as error:  # noqa: BLE001 - a lost copy must not re-send the notice
+                self._park(kind, copy, notice, error)
+            else:
+                logger.info(
+                    f"notice copied to the {kind} topic",
+                    extra={"topic": copy.topic_arn, "id": copy_id},
+                )
         return message_id
 
-    def _park(self, notice: Notice, error: Exception) -> None:
+    def _park(self, kind: str, copy: Copy, notice: Notice, error: Exception) -> None:
         logger.exception(
-            "notice not copied to the central topic",
-            extra={"topic": self.central.topic_arn, "subject": notice.subject},
+            f"notice not copied to the {kind} topic",
+            extra={"topic": copy.topic_arn, "subject": notice.subject},
         )
-        metrics.add_metric(name="CentralCopiesFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=f"{kind.capitalize()}CopiesFailed", unit=MetricUnit.Count, value=1)
         if self.parked is None:
             return
         try:
-            self.parked.publish(notice, kind="uncopied-notice", topic=self.central.topic_arn)
+            self.parked.publish(
+                notice,
+                kind="uncopied-notice" if kind == "central" else f"uncopied-{kind}-notice",
+                topic=copy.topic_arn,
+            )
         except Exception:  # noqa: BLE001 - both failures are in the log; the notice is out
-            logger.exception("central copy not parked either", extra={"error": str(error)})
+            logger.exception(f"{kind} copy not parked either", extra={"error": str(error)})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import telling
+from . import chat, telling
 from .document import DIGEST_SCHEMA, DIGEST_VERSION, notice_document
 from .findings import Severity
 from .launchers import lines as readiness_lines
@@ -28,6 +28,8 @@ class Notice:
     text: str
     document: dict[str, Any]
     attributes: dict[str, str]
+    # The same, as a chat channel shows it (domain/chat.py): published to ChatTopicArn.
+    chat: dict[str, Any] | None = None
 
 
 def _fit_subject(subject: str) -> str:
@@ -157,9 +159,11 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
             *(f"    {line}" for line in readiness_lines(report.readiness) if "not ready" in line),
         ]
     lines += ["", _opt_out(intent_tag_key)]
+    subject = _subject(report)
     return Notice(
-        subject=_subject(report),
+        subject=subject,
         text="\n".join(lines) + "\n",
+        chat=_chat_card(report, subject),
         document=notice_document(report),
         attributes={
             "mode": str(report.mode),
@@ -169,6 +173,37 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
             "outcome": str(report.outcome),
             **({"account": report.account} if report.account else {}),
         },
+    )
+
+
+def _chat_card(report: Report, subject: str) -> dict[str, Any]:
+    """The notice for a chat channel: its summary and changes, what needs a person as next
+    steps, one thread per VPC."""
+    account, region = report.account, report.region
+    snapshot = report.snapshot
+    changed = sorted(
+        {str(r) for o in telling.made(report) for r in o.action.written if r.startswith("subnet-")}
+    )
+    return chat.card(
+        title=subject.removeprefix("[vpc-remediator] "),
+        lines=[
+            telling.headline(report),
+            *summary_lines(report),
+            *telling.readiness_lines(report.readiness),
+        ],
+        steps=telling.needs(report),
+        keywords=[region, account, str(report.outcome)],
+        thread=f"vpc-remediator:{account or 'account'}:{region}:{report.scope}",
+        event_type=f"vpc-remediator.{report.outcome}",
+        resources=[snapshot.vpc.id if snapshot else report.scope, *changed],
+        context={
+            "account": account,
+            "region": region,
+            "vpc_id": report.scope if report.scope.startswith("vpc-") else "",
+            "mode": str(report.mode),
+            "outcome": str(report.outcome),
+        },
+        event_id=report.trigger.event_id if report.trigger else "",
     )
 
 
@@ -232,9 +267,24 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
     )
     if worst is Outcome.FAILED:
         subject += ", FAILED"
+    subject = _fit_subject(subject)
     return Notice(
-        subject=_fit_subject(subject),
+        subject=subject,
         text="\n".join(lines) + "\n",
+        chat=chat.card(
+            title=subject.removeprefix("[vpc-remediator] "),
+            lines=[
+                lines[0],
+                *(f"{r.scope}: {r.outcome}" for r in ordered[:DIGEST_SECTIONS]),
+                *(telling.readiness_lines(readiness) if readiness else []),
+            ],
+            steps=[],
+            keywords=[region, account, str(worst)],
+            thread=f"vpc-remediator:{account or 'account'}:{region}:sweep",
+            event_type="vpc-remediator.sweep",
+            resources=[r.scope for r in ordered if r.scope.startswith("vpc-")],
+            context={"account": account, "region": region, "outcome": str(worst)},
+        ),
         document={
             "schema": DIGEST_SCHEMA,
             "version": DIGEST_VERSION,

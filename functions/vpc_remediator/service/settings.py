@@ -42,6 +42,7 @@ ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 # a stack updated half way does not silently lose its setting.
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
+ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
 ENV_CENTRAL_TOPIC_ARN = "VPCR_CENTRAL_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
 ENV_SWEEP_AUTO_INTENT = "VPCR_SWEEP_APPLIES_AUTO_INTENT"
@@ -80,6 +81,9 @@ class Settings:
     settle_queue_url: str | None = None
     # A topic in a central account (and maybe another region) that gets a copy of each notice.
     central_topic_arn: str | None = None
+    # A topic a chat channel (Slack, Teams) is configured with in Amazon Q Developer in chat
+    # applications: every notice is also published there as a custom notification.
+    chat_topic_arn: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -121,6 +125,7 @@ class Settings:
             settle_seconds=_settle_seconds(env),
             settle_queue_url=_queue_url(env, ENV_SETTLE_QUEUE_URL),
             central_topic_arn=_central_topic(env, topic_arn),
+            chat_topic_arn=_chat_topic(env, topic_arn),
         )
 
     def settling(self) -> tuple[int, str, str] | None:
@@ -254,6 +259,25 @@ def _central_topic(env: Mapping[str, str], topic_arn: str | None) -> str | None:
         raise SettingsError(
             f"{ENV_CENTRAL_TOPIC_ARN}={raw!r} is the stack's own topic ({ENV_TOPIC_ARN}): "
             "each notice would be sent to it twice"
+        )
+    return raw
+
+
+def _chat_topic(env: Mapping[str, str], topic_arn: str | None) -> str | None:
+    raw = _raw(env, ENV_CHAT_TOPIC_ARN)
+    if raw is None:
+        return None
+    if not _TOPIC_ARN.match(raw) or raw.endswith(".fifo"):
+        raise SettingsError(f"{ENV_CHAT_TOPIC_ARN}={raw!r}: not a standard SNS topic ARN")
+    if topic_arn is None:
+        raise SettingsError(
+            f"{ENV_CHAT_TOPIC_ARN} is set without {ENV_TOPIC_ARN}: the chat topic gets a "
+            "copy of the notices the stack's own topic gets"
+        )
+    if raw == topic_arn:
+        raise SettingsError(
+            f"{ENV_CHAT_TOPIC_ARN}={raw!r} is the stack's own topic ({ENV_TOPIC_ARN}): its "
+            "e-mail and queue subscribers would get the chat cards too"
         )
     return raw
 

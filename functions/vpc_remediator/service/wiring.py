@@ -26,7 +26,7 @@ from ..aws.clients import one_line as error_line
 from ..aws.clients import person_message as aws_error
 from ..aws.history import CloudTrailHistory
 from ..aws.memory import DynamoMemory
-from ..aws.notifier import CentralCopyNotifier, DeadLetterNotifier, SnsNotifier
+from ..aws.notifier import ChatNotifier, CopiesNotifier, Copy, DeadLetterNotifier, SnsNotifier
 from ..aws.organization import AccountSession, Organization
 from ..aws.reader import SnapshotReader
 from ..aws.writer import ActionWriter
@@ -66,6 +66,7 @@ def remediator_for(
     account: str | None = None,
     topic_arn: str | None = None,
     central_topic_arn: str | None = None,
+    chat_topic_arn: str | None = None,
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
@@ -95,13 +96,19 @@ def remediator_for(
         else None
     )
     fallback = DeadLetterNotifier(clients, dead_letter_queue_url) if dead_letter_queue_url else None
-    notifier: SnsNotifier | CentralCopyNotifier | None = None
+    notifier: SnsNotifier | CopiesNotifier | None = None
     if topic_arn:
         notifier = SnsNotifier(clients, topic_arn)
+        copies: dict[str, Copy] = {}
         if central_topic_arn:
             central_region = central_topic_arn.split(":")[3]
-            central = SnsNotifier(clients.in_region(central_region), central_topic_arn)
-            notifier = CentralCopyNotifier(notifier, central, fallback)
+            copies["central"] = SnsNotifier(clients.in_region(central_region), central_topic_arn)
+        if chat_topic_arn:
+            copies["chat"] = ChatNotifier(
+                clients.in_region(chat_topic_arn.split(":")[3]), chat_topic_arn
+            )
+        if copies:
+            notifier = CopiesNotifier(notifier, copies, fallback)
     return Remediator(
         policy=policy,
         reader=SnapshotReader(clients.ec2, clients.region, account or clients.account),
