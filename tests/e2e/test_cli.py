@@ -59,7 +59,9 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     assert fixed.returncode == 1, fixed.stderr
     # Once made, the new table is named by its id.
     assert f"[applied] associate {ids['subnet']} with rtb-" in fixed.stdout
-    assert "<new public route table>" not in fixed.stdout.split("\neu-south-1\n", 1)[1]
+    assert "<new public route table>" not in fixed.stdout
+    assert fixed.stdout.startswith("eu-south-1\n")  # the report alone: the plan went to stderr
+    assert "the plan" in fixed.stderr
     subnet = emulator.client("ec2").describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
     assert subnet["MapPublicIpOnLaunch"] is True
     again = emulator.run("audit", "--json")

@@ -38,33 +38,41 @@ def two_subnets(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return {"vpc": vpc, "made": made, "old": old}
 
 
-def fix(answer: str, vpc: str) -> tuple[int, str]:
+def fix(answer: str, vpc: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`fix` at a terminal: its exit code, stdout (the report) and stderr (the plan, the
+    question, progress)."""
     out = io.StringIO()
+    capsys.readouterr()
     code = cli.main(["fix", "--vpc-id", vpc], out=out, stdin=Terminal(answer))
-    return code, out.getvalue()
+    return code, out.getvalue(), capsys.readouterr().err
 
 
 def test_fix_shows_the_plan_and_changes_nothing_unless_told_yes(
-    aws: Aws, two_subnets: dict[str, str]
+    aws: Aws, two_subnets: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = two_subnets
     aws.log.clear()
-    code, out = fix("n\n", ids["vpc"])
+    code, out, err = fix("n\n", ids["vpc"], capsys)
     assert code == 1
     assert aws.log.writes == []
-    assert "the plan" in out and "- create route table" in out
-    assert "Apply these changes? [y/N]" in out
-    made_line = next(line for line in out.splitlines() if line.strip().startswith(ids["made"]))
+    # The plan and the question on the terminal; declining is one line, and no report.
+    assert "the plan" in err and "- create route table" in err
+    assert "Apply these changes? [y/N]" in err
+    assert err.rstrip().endswith("vpc-remediator: nothing changed in eu-south-1")
+    assert out == ""
+    made_line = next(line for line in err.splitlines() if line.strip().startswith(ids["made"]))
     assert "public (it is on the main route table" in made_line
     assert "made by AWS Management Console" in made_line
-    old_line = next(line for line in out.splitlines() if line.strip().startswith(ids["old"]))
+    old_line = next(line for line in err.splitlines() if line.strip().startswith(ids["old"]))
     assert "made by not known" in old_line
-    assert "[would-apply]" in out  # the report says what was not applied
 
 
-def test_fix_applies_what_the_person_approved(aws: Aws, two_subnets: dict[str, str]) -> None:
+def test_fix_applies_what_the_person_approved(
+    aws: Aws, two_subnets: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     ids = two_subnets
-    code, out = fix("y\n", ids["vpc"])
+    code, out, err = fix("y\n", ids["vpc"], capsys)
+    assert "Apply these changes? [y/N]" in err and "Apply these" not in out
     assert "[applied]" in out
     for subnet in (ids["made"], ids["old"]):
         assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)

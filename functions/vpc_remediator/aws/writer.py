@@ -45,7 +45,7 @@ from ..domain.actions import (
     UpdateCopiedRoute,
 )
 from ..domain.model import TargetKind
-from ..domain.outcomes import ActionOutcome, ActionStatus
+from ..domain.outcomes import ActionOutcome, ActionStatus, Interrupted
 from ..domain.policy import HOLD_TAG_KEY
 from .visibility import DEFAULT_WAIT, is_waitable, wait_visible
 
@@ -133,6 +133,20 @@ class ActionWriter:
         # of whose changes failed (no subnet moves onto it), a subnet that was not moved (it
         # gets no public addresses).
         unready: dict[str, str] = {}
+        actions = tuple(actions)
+        try:
+            return self._apply_all(actions, outcomes, unready, stop)
+        except KeyboardInterrupt:
+            # A person pressed Ctrl-C: say what was made and what was not (a rerun finishes).
+            raise Interrupted(tuple(outcomes), actions[len(outcomes) :]) from None
+
+    def _apply_all(
+        self,
+        actions: tuple[Action, ...],
+        outcomes: list[ActionOutcome],
+        unready: dict[str, str],
+        stop: Callable[[], bool] | None,
+    ) -> tuple[ActionOutcome, ...]:
         stopped = False
         for action in actions:
             stopped = stopped or bool(stop and stop())

@@ -8,11 +8,12 @@ import dataclasses
 
 from ..domain.launchers import FAMILIES
 from ..domain.organization import DEFAULT_MAX_PARALLEL, DEFAULT_ROLE_NAME
-from ..domain.policy import HOLD_TAG_KEY, Mode, Policy, RouteStrategy
+from ..domain.policy import HOLD_TAG_KEY, DefaultVpc, Mode, Policy, RouteStrategy
 from ..service.settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
 from .output import RUN_SCHEMA, RUN_VERSION
 
 EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class CliError(Exception):
@@ -78,58 +79,93 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         help="the launchers whose readiness the text shows: skypilot,ray,dstack "
         "(default: all; --json always has them all)",
     )
-    how = common.add_argument_group("settings (default: the VPCR_* environment, as in the Lambdas)")
+    how = common.add_argument_group(
+        "settings (each defaults to the VPCR_* variable named, as in the Lambdas, and to the "
+        "template parameter's default)"
+    )
     how.add_argument(
         "--route-strategy",
         choices=[s.value for s in RouteStrategy],
         default=policy.route_strategy.value,
+        help="dedicated: public subnets get a route table of their own, the main table stays "
+        "private; main: the main table is routed "
+        f"($VPCR_ROUTE_STRATEGY; {_now(policy.route_strategy.value)})",
     )
     how.add_argument(
-        "--map-public-ip", action=argparse.BooleanOptionalAction, default=policy.map_public_ip
+        "--map-public-ip",
+        action=argparse.BooleanOptionalAction,
+        default=policy.map_public_ip,
+        help="turn on public IPs on launch for public subnets "
+        f"($VPCR_MAP_PUBLIC_IP; {_now(policy.map_public_ip)})",
     )
     how.add_argument(
         "--create-internet-gateway",
         action=argparse.BooleanOptionalAction,
         default=policy.create_internet_gateway,
+        help="create and attach an internet gateway for explicitly public subnets of a VPC "
+        f"that has none ($VPCR_CREATE_INTERNET_GATEWAY; {_now(policy.create_internet_gateway)})",
     )
     how.add_argument(
         "--restore-default-vpc",
         action=argparse.BooleanOptionalAction,
         default=policy.restore_default_vpc,
+        help="recreate a deleted default VPC "
+        f"($VPCR_RESTORE_DEFAULT_VPC; {_now(policy.restore_default_vpc)})",
     )
-    how.add_argument("--intent-tag-key", default=policy.intent_tag_key)
+    how.add_argument(
+        "--default-vpc",
+        choices=[d.value for d in DefaultVpc],
+        default=policy.default_vpc.value,
+        help="absent-by-policy: the region has no default VPC on purpose, which is then said "
+        "for information and does not make the run fail "
+        f"($VPCR_DEFAULT_VPC; {_now(policy.default_vpc.value)})",
+    )
+    how.add_argument(
+        "--intent-tag-key",
+        default=policy.intent_tag_key,
+        help="the tag whose value (public, private, ignore) says a subnet's or VPC's intent "
+        f"($VPCR_INTENT_TAG_KEY; {_now(policy.intent_tag_key)})",
+    )
     listed = {
         "--private-name-words": (
             policy.private_name_words,
             "comma-separated words of a subnet Name that mark it private; replaces the list "
-            "(to extend it, --add-private-name-words)",
+            "(to extend it, --add-private-name-words) ($VPCR_PRIVATE_NAME_WORDS)",
         ),
         "--add-private-name-words": (
             frozenset(),
-            "comma-separated words added to the private words (your own tier names)",
+            "comma-separated words added to the private words, your own tier names "
+            "($VPCR_ADD_PRIVATE_NAME_WORDS)",
         ),
         "--public-name-words": (
             policy.public_name_words,
             "comma-separated words of a subnet Name that mark it public; replaces the list "
-            "(to extend it, --add-public-name-words)",
+            "(to extend it, --add-public-name-words) ($VPCR_PUBLIC_NAME_WORDS)",
         ),
-        "--add-public-name-words": (frozenset(), "comma-separated words added to the public words"),
+        "--add-public-name-words": (
+            frozenset(),
+            "comma-separated words added to the public words ($VPCR_ADD_PUBLIC_NAME_WORDS)",
+        ),
         "--auto-intent-from": (
             policy.auto_intent_from,
-            "whose changes auto intent finishes: console, cli, iac, aws-service, automation",
+            "whose changes auto intent finishes: console, cli, iac, aws-service, automation "
+            "($VPCR_AUTO_INTENT_FROM)",
         ),
         "--iac-tag-keys": (
             policy.iac_tag_keys,
-            "tag keys that say a tool owns a resource (besides aws:cloudformation:*)",
+            "tag keys that say a tool owns a resource, besides aws:cloudformation:* "
+            "($VPCR_IAC_TAG_KEYS)",
         ),
     }
     for flag, (values, meaning) in listed.items():
-        how.add_argument(flag, default=",".join(sorted(values)) or "none", help=meaning)
+        current = ",".join(sorted(values)) or "none"
+        how.add_argument(flag, default=current, help=f"{meaning}; {_now(current)}")
     how.add_argument(
         "--assign-ipv6-on-creation",
         action=argparse.BooleanOptionalAction,
         default=policy.assign_ipv6_on_creation,
-        help="give instances of public IPv6-only subnets an IPv6 address",
+        help="give instances of public IPv6-only subnets an IPv6 address "
+        f"($VPCR_ASSIGN_IPV6_ON_CREATION; {_now(policy.assign_ipv6_on_creation)})",
     )
     how.add_argument(
         "--explicit-only",
@@ -141,6 +177,12 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         prog="vpc-remediator",
         description="Find and fix half-done VPC networking (routes to the internet gateway, "
         "public-IP mapping) the way the vpc-remediator Lambdas do.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an unexpected failure, print the traceback too (else one line, exit 2)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser(
@@ -177,6 +219,22 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vpc-remediator")
+    except PackageNotFoundError:  # run from a checkout without installing it
+        return "(not installed)"
+
+
+def _now(value: object) -> str:
+    """How a flag's default reads in --help: what it is now, from the environment or not."""
+    if isinstance(value, bool):
+        return "now on" if value else "now off"
+    return f"now {value}"
+
+
 def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
     try:
         private = parse_words(args.private_name_words, "--private-name-words") | parse_words(
@@ -189,6 +247,11 @@ def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
         iac_keys = parse_tag_keys(args.iac_tag_keys, "--iac-tag-keys")
     except SettingsError as exc:
         raise CliError(str(exc)) from None
+    if args.restore_default_vpc and args.default_vpc == DefaultVpc.ABSENT_BY_POLICY.value:
+        raise CliError(
+            "--restore-default-vpc contradicts --default-vpc absent-by-policy: the default VPC "
+            "is either recreated or absent on purpose"
+        )
     return dataclasses.replace(
         defaults,
         mode=Mode.AUDIT if args.command == "audit" else Mode.REMEDIATE,
@@ -196,6 +259,7 @@ def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
         map_public_ip=args.map_public_ip,
         create_internet_gateway=args.create_internet_gateway,
         restore_default_vpc=args.restore_default_vpc,
+        default_vpc=DefaultVpc(args.default_vpc),
         intent_tag_key=args.intent_tag_key,
         private_name_words=private,
         public_name_words=public,

@@ -16,19 +16,22 @@ import logging
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from ..domain.actions import Action
 from ..domain.launchers import families
 from ..domain.organization import PairResult
-from ..domain.outcomes import Report
+from ..domain.outcomes import ActionOutcome, ActionStatus, Interrupted, Report
 from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
-from ..domain.text import shown
+from ..domain.text import ascii_line, shown
 from ..service.settings import Settings, SettingsError
 from .args import (
     EXIT_COMPLIANT,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_NOT_COMPLIANT,
     CliError,
     parser,
@@ -106,17 +109,46 @@ def _use_profile(profile: str | None) -> None:
     os.environ["AWS_PROFILE"] = profile
 
 
-def _asker(stdin: TextIO, shown: TextIO, *, yes: bool) -> Callable[[str], bool]:
-    """Show the plan; with --yes apply it, otherwise ask the person at the terminal."""
+def _run_regions(
+    args: argparse.Namespace, policy: Policy, stdin: TextIO
+) -> tuple[list[tuple[str, list[Report]]], list[str]]:
+    """Each region in turn (progress on the terminal): its reports, and the regions whose
+    plan the person declined (nothing changed there, said in one line)."""
+    where = regions(args)
+    named = _vpcs_named(args, where)
+    results: list[tuple[str, list[Report]]] = []
+    declined: list[str] = []
+    for n, region in enumerate(where, 1):
+        if len(where) > 1:
+            print(f"[{n}/{len(where)}] {region}", file=sys.stderr)
+        ask = Asker(stdin, yes=getattr(args, "yes", False))
+        reports = _run_region(region, policy, args, ask, named.get(region))
+        if ask.declined:
+            declined.append(region)
+            print(f"vpc-remediator: nothing changed in {region}", file=sys.stderr)
+            continue
+        results.append((region, reports))
+    return results, declined
 
-    def ask(plan: str) -> bool:
-        print(plan, file=shown)
-        if yes:
+
+class Asker:
+    """Show the plan on the terminal (stderr: stdout stays the report, and can be redirected);
+    with --yes apply it, otherwise ask the person. Remembers what was declined."""
+
+    def __init__(self, stdin: TextIO, *, yes: bool) -> None:
+        self.stdin = stdin
+        self.yes = yes
+        self.declined = 0
+
+    def __call__(self, plan: str) -> bool:
+        print(plan, file=sys.stderr)
+        if self.yes:
             return True
-        print("Apply these changes? [y/N] ", end="", file=shown, flush=True)
-        return stdin.readline().strip().lower() in {"y", "yes"}
-
-    return ask
+        print("Apply these changes? [y/N] ", end="", file=sys.stderr, flush=True)
+        if self.stdin.readline().strip().lower() in {"y", "yes"}:
+            return True
+        self.declined += 1
+        return False
 
 
 def main(
@@ -148,7 +180,7 @@ def main(
         if args.command == "release":
             return _release(args, out)
         if args.command == "adopt":
-            return _adopt(args, out, _asker(stdin, out, yes=args.yes))
+            return _adopt(args, out, Asker(stdin, yes=args.yes))
         try:
             args.shown = families(args.launchers)
         except ValueError as exc:
@@ -159,25 +191,17 @@ def main(
             from .organization import run_organization
 
             return run_organization(args, policy, out, stdin)
-        where = regions(args)
-        named = _vpcs_named(args, where)
-        results: list[tuple[str, list[Report]]] = []
-        for n, region in enumerate(where, 1):
-            if len(where) > 1:
-                print(f"[{n}/{len(where)}] {region}", file=sys.stderr)
-            # The plan goes where the person reads it (stderr when stdout is --json).
-            ask = _asker(stdin, sys.stderr if args.json else out, yes=getattr(args, "yes", False))
-            results.append((region, _run_region(region, policy, args, ask, named.get(region))))
+        results, declined = _run_regions(args, policy, stdin)
     except CliError as exc:
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except Exception as exc:
-        message = _aws_error(exc)
-        if message is None:
-            raise
-        print(f"vpc-remediator: {message}", file=sys.stderr)
-        return EXIT_ERROR
-    compliant = all(r.compliant for _, reports in results for r in reports)
+    except Interrupted as stop:
+        return _interrupted(stop.done, stop.left, recorded=bool(args.record_table or args.stack))
+    except KeyboardInterrupt:
+        return _interrupted((), ())
+    except Exception as exc:  # noqa: BLE001 - one line for a person; --debug for the rest
+        return _failed(exc, debug=getattr(args, "debug", False))
+    compliant = not declined and all(r.compliant for _, reports in results for r in reports)
     if args.json:
         pairs = [
             PairResult(account_of(reports), region, tuple(reports)) for region, reports in results
@@ -188,6 +212,48 @@ def main(
         for region, reports in results:
             print_text(region, reports, out, args.shown)
     return EXIT_COMPLIANT if compliant else EXIT_NOT_COMPLIANT
+
+
+def _interrupted(
+    done: tuple[ActionOutcome, ...], left: tuple[Action, ...], *, recorded: bool = True
+) -> int:
+    """Ctrl-C: what was applied by then and what was not, on the terminal; exit 130. A rerun
+    reads what is there and finishes the job."""
+    made = [o for o in done if o.status is ActionStatus.APPLIED]
+    if not done and not left:
+        print("vpc-remediator: interrupted; nothing was being changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(
+        f"vpc-remediator: interrupted: {len(made)} change{'s' * (len(made) != 1)} made, "
+        f"{len(left)} not; run the same command again to finish (it starts from what is there)",
+        file=sys.stderr,
+    )
+    for outcome in made:
+        print(f"  made: {outcome.action.summary}", file=sys.stderr)
+    for action in left:
+        print(f"  not made: {action.summary}", file=sys.stderr)
+    tables = [o.resource_id for o in made if o.action.creates is not None and o.resource_id]
+    if tables and not recorded:
+        # Without the stack's record, nothing proves the table is the remediator's next time.
+        print(
+            f"  {', '.join(tables)} was made in this run and is recorded nowhere lasting: "
+            "rerun with --stack (or --record-table), or `vpc-remediator adopt` it with them",
+            file=sys.stderr,
+        )
+    return EXIT_INTERRUPTED
+
+
+def _failed(exc: Exception, *, debug: bool) -> int:
+    """Any failure as one line and exit 2: an AWS error in words a person can act on, else
+    what it was (an unexpected reply, say); --debug prints the traceback too."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    message = _aws_error(exc) or (
+        f"unexpected failure: {type(exc).__name__}: {ascii_line(str(exc), 300)}"
+        + ("" if debug else " (--debug shows where)")
+    )
+    print(f"vpc-remediator: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 _HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")

@@ -50,6 +50,16 @@ class ActionOutcome:
     resource_id: str = ""  # the id of what was created, once known
 
 
+class Interrupted(KeyboardInterrupt):
+    """A person interrupted the applying of a plan (Ctrl-C): what was applied by then, and
+    the actions not started. Still a KeyboardInterrupt for whatever does not know it."""
+
+    def __init__(self, done: tuple[ActionOutcome, ...], left: tuple[Action, ...]) -> None:
+        super().__init__(f"{len(done)} changes made, {len(left)} not")
+        self.done = done
+        self.left = left
+
+
 class Outcome(StrEnum):
     FAILED = "failed"
     IN_PROGRESS = "in-progress"  # part applied; the invocation's time ran out; the retry goes on
