@@ -85,7 +85,7 @@ def test_fix_can_restore_the_default_vpc_and_then_all_is_compliant(emulator: Emu
     audit = emulator.run("audit", "--json")
     assert audit.returncode == 0
     document = json.loads(audit.stdout)
-    assert document["schema"] == "vpc-remediator/run" and document["version"] == 2
+    assert document["schema"] == "vpc-remediator/run" and document["version"] == 3
     assert document["regions"][0]["account"] == "123456789012"  # whose region, next to it
     assert document["compliant"] is True
     readiness = document["regions"][0]["readiness"]
@@ -230,3 +230,17 @@ def test_an_id_that_does_not_exist_is_an_error_and_nothing_is_changed(
     gone = emulator.run("release", "subnet-0123456789abcdef0")
     assert gone.returncode == 2
     assert gone.stderr.startswith("vpc-remediator: no subnet-0123456789abcdef0 in eu-south-1")
+
+
+def test_the_json_says_each_fact_once_and_booleans_are_booleans(emulator: Emulator) -> None:
+    seed_story(emulator)
+    document = json.loads(emulator.run("fix", "--yes", "--json").stdout)
+    (region,) = document["regions"]
+    # The readiness is the region's, once; the reports carry none of their own.
+    assert region["readiness"] and all("readiness" not in r for r in region["reports"])
+    text = json.dumps(document)
+    assert text.count('"readiness"') == 1
+    parameters = [a["parameters"] for r in region["reports"] for a in r["actions"]]
+    mapping = [p for p in parameters if "enabled" in p]
+    assert mapping and all(p["enabled"] is True for p in mapping)
+    assert '"True"' not in text and '"False"' not in text

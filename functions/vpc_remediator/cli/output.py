@@ -17,7 +17,9 @@ from ..domain.plan import Plan
 from ..domain.provenance import Caller
 
 RUN_SCHEMA = "vpc-remediator/run"
-RUN_VERSION = 2  # 2: each region's `readiness` (per launcher and mode) replaces `verdict`
+# 2: each region's `readiness` (per launcher and mode) replaces `verdict`; 3: the readiness is
+# the region's alone (its reports carry none), and parameters keep their JSON types.
+RUN_VERSION = 3
 
 
 def plan_text(region: str, plans: list[Plan], makers: Mapping[str, Caller | None]) -> str:
@@ -86,7 +88,7 @@ def _pair_document(result: PairResult) -> dict[str, Any]:
         "region": result.region,
         "compliant": result.compliant,
         "readiness": [e.document() for e in region_readiness(list(result.reports))],
-        "reports": [notice_document(r) for r in result.reports],
+        "reports": [notice_document(r, readiness=False) for r in result.reports],
     }
     if result.error is not None:
         document["error"] = result.error

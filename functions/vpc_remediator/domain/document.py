@@ -17,11 +17,7 @@ DIGEST_VERSION = 2  # 2: its reports are notice documents v2
 
 
 def _action_dict(action: Action) -> dict[str, Any]:
-    fields = {
-        name: (list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else str(v))
-        for name, v in action.parameters().items()
-        if v is not None
-    }
+    fields = {name: _json(v) for name, v in action.parameters().items() if v is not None}
     return {
         "type": type(action).__name__,
         "summary": action.summary,
@@ -31,8 +27,21 @@ def _action_dict(action: Action) -> dict[str, Any]:
     }
 
 
-def notice_document(report: Report) -> dict[str, Any]:
-    """The versioned JSON document for machine subscribers (and `--json` output)."""
+def _json(value: object) -> object:
+    """A parameter as JSON has it: booleans and numbers as such, a resource still to be
+    created by its placeholder's words, lists and maps as lists and objects."""
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json(v) for k, v in value.items()}
+    return str(value)
+
+
+def notice_document(report: Report, *, readiness: bool = True) -> dict[str, Any]:
+    """The versioned JSON document for machine subscribers (and `--json` output, which holds
+    the region's readiness once, beside its reports: `readiness=False`)."""
     call = report.trigger
     return {
         "schema": NOTICE_SCHEMA,
@@ -83,6 +92,6 @@ def notice_document(report: Report) -> dict[str, Any]:
             for p in report.plans
             for i in p.intents
         ],
-        "readiness": [r.document() for r in report.readiness],
+        **({"readiness": [r.document() for r in report.readiness]} if readiness else {}),
         "error": report.error,
     }
