@@ -77,3 +77,31 @@ def test_fix_applies_what_the_person_approved(
     for subnet in (ids["made"], ids["old"]):
         assert aws.skypilot_says_public(subnet) and aws.maps_public_ip(subnet)
     assert code == EXPECTED_AFTER_FIX, out
+
+
+def test_a_denied_history_lookup_is_said_and_the_subnet_is_asked_about_as_unknown(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CloudTrail answers LookupEvents with AccessDeniedException where the caller lacks
+    cloudtrail:LookupEvents (moto has no LookupEvents: a hook answers as AWS does)."""
+    from tests.aws_behaviour import _error
+    from tests.conftest import REGION
+    from vpc_remediator.aws.clients import clients_for
+
+    vpc = new_vpc(aws)
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = new_subnet(aws, vpc, "10.0.1.0/24")
+    denied = []
+
+    def deny(**_: object) -> object:
+        denied.append(1)
+        return _error("AccessDeniedException", "not authorized to perform LookupEvents")
+
+    clients_for(REGION).cloudtrail.meta.events.register_first(
+        "before-call.cloudtrail.LookupEvents", deny
+    )
+    code, out, err = fix("n\n", vpc, capsys)
+    assert denied and code == 1 and out == ""
+    line = next(x for x in err.splitlines() if x.strip().startswith(subnet))
+    assert "made by unknown (CloudTrail lookup denied (AccessDeniedException))" in line

@@ -74,7 +74,10 @@ def _run_region(
         """`fix` applies only what the person approved (or --yes); audit never applies."""
         if args.command != "fix":
             return False
-        return ask(plan_text(region, plans, remediator.makers.makers if remediator.makers else {}))
+        book = remediator.makers
+        return ask(
+            plan_text(region, plans, book.makers if book else {}, book.failure if book else "")
+        )
 
     # It prints; it does not notify. Who made a subnet is looked up where auto intent would
     # change it; one whose maker is not known is in the plan, for the person to approve.

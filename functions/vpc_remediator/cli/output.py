@@ -22,7 +22,9 @@ RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 3
 
 
-def plan_text(region: str, plans: list[Plan], makers: Mapping[str, Caller | None]) -> str:
+def plan_text(
+    region: str, plans: list[Plan], makers: Mapping[str, Caller | None], failure: str = ""
+) -> str:
     """What `fix` would change, and for every subnet it would change what it takes the subnet
     to be and why: the tag, the name's words, the routing signal, who made it."""
     lines = [f"{region}: the plan"]
@@ -39,8 +41,11 @@ def plan_text(region: str, plans: list[Plan], makers: Mapping[str, Caller | None
             if subnet in makers:
                 maker = makers[subnet]
                 who = maker.described if maker else "not known (not in CloudTrail's 90 days)"
+            elif intent.is_explicit:
+                who = "not looked up (explicit intent)"
             else:
-                who = "not looked up (explicit intent)" if intent.is_explicit else "not needed"
+                # A lookup that failed is said (and the subnet is in the plan as unknown).
+                who = f"unknown ({failure})" if failure else "not needed"
             lines.append(f"    {subnet}: {intent.intent} ({intent.reason}); made by {who}")
     return "\n".join(lines)
 

@@ -32,6 +32,9 @@ class MakerBook:
         self.makers: dict[str, Caller | None] = {}  # what this reconcile learnt, for the plan
         self.lookups = 0
         self._failed = False
+        # Why CloudTrail's history could not be read in this reconcile ("" if it could): said
+        # beside every subnet whose maker is then not known, never hidden.
+        self.failure = ""
 
     def look_up(self, subjects: Iterable[str]) -> dict[str, Caller | None]:
         """Who made each subject (None: not known), from the memory or CloudTrail's history."""
@@ -50,7 +53,7 @@ class MakerBook:
             self.lookups += 1
             try:
                 found = self._history.maker(resource_id)
-            except Exception:  # noqa: BLE001 - not knowing is an answer the rules handle
+            except Exception as exc:  # noqa: BLE001 - not knowing is an answer the rules handle
                 # Denied, or throttled past the retry: asked no more in this reconcile.
                 logger.warning(
                     "CloudTrail history not read; makers not known",
@@ -58,15 +61,26 @@ class MakerBook:
                     exc_info=True,
                 )
                 self._failed = True
+                self.failure = _lookup_failure(exc)
                 return None
             if self._history.unavailable:
                 logger.info(
                     "CloudTrail history unavailable", extra={"why": self._history.unavailable}
                 )
                 self._failed = True
+                self.failure = f"CloudTrail history unavailable: {self._history.unavailable}"
                 return None
             if self._memory is not None:
                 days = creators.CREATOR_DAYS if found else creators.UNKNOWN_DAYS
                 self._memory.remember(creators.CREATOR, key, creators.maker_value(found), days=days)
         self.makers[resource_id] = found
         return found
+
+
+def _lookup_failure(exc: Exception) -> str:
+    """Why LookupEvents failed, in a few words: denied, throttled, or what the error was."""
+    response = getattr(exc, "response", None)
+    code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+        return f"CloudTrail lookup denied ({code})"
+    return f"CloudTrail lookup failed ({code or type(exc).__name__})"
