@@ -99,7 +99,8 @@ def test_a_denied_history_lookup_is_said_and_the_subnet_is_asked_about_as_unknow
         return _error("AccessDeniedException", "not authorized to perform LookupEvents")
 
     clients_for(REGION).cloudtrail.meta.events.register_first(
-        "before-call.cloudtrail.LookupEvents", deny
+        "before-call.cloudtrail.LookupEvents",
+        deny,  # type: ignore[arg-type] # a before-call handler's answer stands for the call's
     )
     code, out, err = fix("n\n", vpc, capsys)
     assert denied and code == 1 and out == ""
