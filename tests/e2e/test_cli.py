@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -58,7 +59,11 @@ def test_fix_applies_auto_intent_and_audit_is_then_clean_but_for_the_default_vpc
     # The missing default VPC is a finding a person must decide on: fix reports it (exit 1).
     assert fixed.returncode == 1, fixed.stderr
     # Once made, the new table is named by its id.
-    assert f"[applied] associate {ids['subnet']} with rtb-" in fixed.stdout
+    # Names beside ids; once made, the new table is named by its id too.
+    assert re.search(
+        rf'\[applied\] associate {ids["subnet"]} with "vpcr-public-[^"]+" \(rtb-',
+        fixed.stdout,
+    ), fixed.stdout
     assert "<new public route table>" not in fixed.stdout
     assert fixed.stdout.startswith("eu-south-1\n")  # the report alone: the plan went to stderr
     assert "the plan" in fixed.stderr

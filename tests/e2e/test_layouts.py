@@ -160,7 +160,10 @@ def test_a_subnet_added_to_the_wizards_vpc_joins_its_public_table(ec2: Any, cli:
     before = state(ec2, ids["vpc"])
     audit = cli("audit")
     assert audit.result.returncode == 1
-    assert f"[would-apply] associate {added} with {ids['rtb-public']}" in audit.result.stdout
+    assert (
+        f'[would-apply] associate "project-subnet-public3-eu-south-1c" ({added}) with '
+        f'"project-rtb-public" ({ids["rtb-public"]})'
+    ) in audit.result.stdout
     assert audit.writes == []
     fix = cli("fix", "--yes")
     assert fix.result.returncode == 0, fix.result.stdout

@@ -223,3 +223,19 @@ def test_a_notice_says_whose_account_it_is_where_known() -> None:
     assert digest.document["account"] == "210987654321"
     unknown = render_notice(_report(), intent_tag_key=KEY)
     assert unknown.document["account"] is None and "account" not in unknown.attributes
+
+
+def test_ids_are_told_with_their_names_and_never_inside_a_longer_word() -> None:
+    from vpc_remediator.domain.text import named
+
+    names = {"vpc-0123456789abcdef0": "prod", "subnet-0123456789abcdef0": 'web\n"a"'}
+    assert (
+        named("vpc-0123456789abcdef0: 2 changes", names)
+        == '"prod" (vpc-0123456789abcdef0): 2 changes'
+    )
+    # A Name is data: quoted, on one line.
+    assert named("move subnet-0123456789abcdef0", names) == (
+        'move "web\\n\\"a\\"" (subnet-0123456789abcdef0)'
+    )
+    assert named("vpcr-public-vpc-0123456789abcdef0", names) == "vpcr-public-vpc-0123456789abcdef0"
+    assert named("rtb-0123456789abcdef0", names) == "rtb-0123456789abcdef0"

@@ -34,6 +34,11 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     where.add_argument("--profile", help="the AWS profile to use (default: the standard chain)")
     where.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every change of a large plan (by default it is counted per VPC and intent)",
+    )
+    where.add_argument(
         "--record-table",
         default=defaults.memory_table,
         help="the stack's memory table (its MemoryTableName output; default $VPCR_MEMORY_TABLE): "

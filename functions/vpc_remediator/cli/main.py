@@ -75,9 +75,8 @@ def _run_region(
         if args.command != "fix":
             return False
         book = remediator.makers
-        return ask(
-            plan_text(region, plans, book.makers if book else {}, book.failure if book else "")
-        )
+        makers, failure = (book.makers, book.failure) if book else ({}, "")
+        return ask(plan_text(region, plans, makers, failure, verbose=args.verbose))
 
     # It prints; it does not notify. Who made a subnet is looked up where auto intent would
     # change it; one whose maker is not known is in the plan, for the person to approve.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
@@ -13,8 +14,9 @@ from ..domain.launchers import lines as readiness_lines
 from ..domain.notice import report_lines
 from ..domain.organization import PairResult
 from ..domain.outcomes import Report
-from ..domain.plan import Plan
+from ..domain.plan import Plan, names_of
 from ..domain.provenance import Caller
+from ..domain.text import named
 
 RUN_SCHEMA = "vpc-remediator/run"
 # 2: each region's `readiness` (per launcher and mode) replaces `verdict`; 3: the readiness is
@@ -22,19 +24,39 @@ RUN_SCHEMA = "vpc-remediator/run"
 RUN_VERSION = 3
 
 
+PLAN_LINES = 40  # a plan longer than this is summarised, unless --verbose
+
+
 def plan_text(
-    region: str, plans: list[Plan], makers: Mapping[str, Caller | None], failure: str = ""
+    region: str,
+    plans: list[Plan],
+    makers: Mapping[str, Caller | None],
+    failure: str = "",
+    *,
+    verbose: bool = False,
 ) -> str:
-    """What `fix` would change, and for every subnet it would change what it takes the subnet
-    to be and why: the tag, the name's words, the routing signal, who made it."""
+    """What `fix` would change, grouped by VPC, Names beside ids, and for every subnet it
+    would change what it takes the subnet to be and why: the tag, the name's words, the
+    routing signal, who made it. A large plan is counted per VPC and intent (every change
+    with --verbose)."""
     lines = [f"{region}: the plan"]
-    for plan in plans:
-        if not plan.writes:
-            continue
-        lines.append(f"  {plan.scope}: {len(plan.writes)} change(s)")
-        lines += [f"    - {a.summary}" for a in plan.writes]
+    changing = [p for p in plans if p.writes]
+    detailed = verbose or sum(len(p.writes) for p in changing) <= PLAN_LINES
+    for plan in changing:
+        names = plan.names
+        lines.append(f"  {named(plan.scope, names)}: {len(plan.writes)} change(s)")
         intents = {i.subnet_id: i for i in plan.intents}
-        for subnet in sorted(subnets_named(plan.writes)):
+        subnets = sorted(subnets_named(plan.writes))
+        if not detailed:
+            counted = Counter(str(intents[s].intent) for s in subnets if s in intents)
+            lines.append(
+                "    subnets: "
+                + ", ".join(f"{n} {intent}" for intent, n in sorted(counted.items()))
+                + " (--verbose lists every change)"
+            )
+            continue
+        lines += [f"    - {named(a.summary, names)}" for a in plan.writes]
+        for subnet in subnets:
             intent = intents.get(subnet)
             if intent is None:
                 continue
@@ -46,7 +68,9 @@ def plan_text(
             else:
                 # A lookup that failed is said (and the subnet is in the plan as unknown).
                 who = f"unknown ({failure})" if failure else "not needed"
-            lines.append(f"    {subnet}: {intent.intent} ({intent.reason}); made by {who}")
+            lines.append(
+                f"    {named(subnet, names)}: {intent.intent} ({intent.reason}); made by {who}"
+            )
     return "\n".join(lines)
 
 
@@ -61,14 +85,22 @@ def print_text(
     print(region, file=out)
     for report in reports:
         state = "compliant" if report.compliant else str(report.outcome)
-        print(f"  {report.scope}: {state}", file=out)
+        names = _names(report)
+        print(f"  {named(report.scope, names)}: {state}", file=out)
         for line in report_lines(report):
-            print(f"    {line}", file=out)
+            print(f"    {named(line, names)}", file=out)
     readiness = region_readiness(reports)
     if readiness:
         print("  Readiness:", file=out)
         for line in readiness_lines(readiness, only):
             print(f"    {line}", file=out)
+
+
+def _names(report: Report) -> Mapping[str, str]:
+    """The Names the report's resources had when read (after applying, where it applied)."""
+    if report.snapshot is not None:
+        return names_of(report.snapshot)
+    return {k: v for p in report.plans for k, v in p.names.items()}
 
 
 def account_of(reports: Sequence[Report]) -> str:

@@ -24,6 +24,8 @@ class Plan:
     # For the record (domain/ownership.py): what each of the remediator's tables carries once
     # the actions are applied, where that changes (a new table by its Pending reference).
     copies: Mapping[Ref, Mapping[Item, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # The Names of the VPC and its subnets and route tables, as read: told beside their ids.
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def writes(self) -> tuple[Action, ...]:
@@ -42,3 +44,11 @@ class Plan:
             if snapshot is not None and isinstance(action.table, str) and action.table in tables:
                 touched |= {s.id for s in snapshot.subnets_governed_by(tables[action.table])}
         return frozenset(public & touched)
+
+
+def names_of(snapshot: VpcSnapshot) -> Mapping[str, str]:
+    """Each resource of the VPC that has a Name -> that Name."""
+    found = {snapshot.vpc.id: snapshot.vpc.name}
+    found |= {s.id: s.name for s in snapshot.subnets}
+    found |= {t.id: t.tags.get("Name", "") for t in snapshot.route_tables}
+    return MappingProxyType({k: v for k, v in found.items() if v})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 
 NAME_LIMIT = 64  # characters of a resource's text shown (a Name tag holds up to 256)
 # What AWS lets an id or an ARN hold: such a value is shown as it is.
@@ -77,3 +78,18 @@ def ascii_line(value: str, limit: int) -> str:
     """Printable ASCII on one line, at most `limit` characters: what an SNS Subject accepts."""
     printable = "".join(c if " " <= c <= "~" else "?" for c in value.replace("\n", " "))
     return printable if len(printable) <= limit else printable[: limit - 3] + "..."
+
+
+# An id standing alone: not a piece of a longer word ("vpcr-public-vpc-0abc...").
+_RESOURCE_ID = re.compile(r"(?<![\w-])(?:vpc|subnet|rtb|igw|nat|eigw)-[0-9a-f]{8,17}(?![\w-])")
+
+
+def named(text: str, names: Mapping[str, str]) -> str:
+    """Each resource id in `text` with its Name beside it (`"web-a" (subnet-...)`), shown as
+    data; an id without a Name stays as it is."""
+    return _RESOURCE_ID.sub(
+        lambda m: (
+            f"{shown(names[m.group(0)])} ({m.group(0)})" if m.group(0) in names else m.group(0)
+        ),
+        text,
+    )

@@ -17,7 +17,7 @@ from ..model import (
     VpcSnapshot,
     frozen_tags,
 )
-from ..plan import Plan
+from ..plan import Plan, names_of
 from ..policy import (
     MANAGED_CHANGED,
     MANAGED_TAG_KEY,
@@ -74,6 +74,7 @@ def assemble(b: Draft, policy: Policy) -> Plan:
         findings=tuple(b.findings),
         intents=tuple(b.intents.values()),
         copies=MappingProxyType(dict(b.copies)),
+        names=names_of(b.snapshot),
     )
 
 
