@@ -113,39 +113,26 @@ WIZARDS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("shape", sorted(WIZARDS))
-def test_a_complete_wizard_vpc_is_compliant_and_gets_no_write(
-    ec2: Any, cli: Any, shape: str
-) -> None:
-    ids = layouts.wizard(ec2, **WIZARDS[shape])
-    before = state(ec2, ids["vpc"])
+def test_complete_vpcs_of_every_maker_are_compliant_and_get_no_write(ec2: Any, cli: Any) -> None:
+    """Side by side in one region, as an account has them: the six wizard shapes, the seed
+    article's own fix, eksctl's, terraform-aws-modules' and a private VPC with endpoints and
+    no gateway. One audit and one fix: every VPC compliant, and not one call that writes."""
+    built = {
+        f"wizard, {shape}": layouts.wizard(ec2, project=f"p{n}", **WIZARDS[shape])
+        for n, shape in enumerate(sorted(WIZARDS))
+    }
+    built["the seed article's own fix"] = layouts.seed_fixed(ec2)
+    built["eksctl"] = layouts.eksctl(ec2)
+    built["terraform-aws-modules"] = layouts.terraform_module(ec2)
+    built["private, endpoints, no gateway"] = layouts.private_with_endpoints(ec2)
+    before = {name: state(ec2, ids["vpc"]) for name, ids in built.items()}
     audit = cli("audit", "--json")
     assert audit.result.returncode == 0, audit.result.stdout
-    assert audit.report(ids["vpc"])["compliant"] is True
-    fix = cli("fix", "--yes", "--json")
-    assert fix.result.returncode == 0, fix.result.stderr
-    assert fix.writes == [], fix.writes
-    assert state(ec2, ids["vpc"]) == before
-
-
-@pytest.mark.parametrize(
-    "build",
-    [
-        pytest.param(layouts.seed_fixed, id="the seed article's own fix"),
-        pytest.param(layouts.eksctl, id="eksctl"),
-        pytest.param(layouts.terraform_module, id="terraform-aws-modules"),
-        pytest.param(layouts.private_with_endpoints, id="private, endpoints, no gateway"),
-    ],
-)
-def test_finished_vpcs_of_other_makers_get_no_write(ec2: Any, cli: Any, build: Any) -> None:
-    ids = build(ec2)
-    before = state(ec2, ids["vpc"])
-    audit = cli("audit", "--json")
-    assert audit.result.returncode == 0, audit.result.stdout
-    assert audit.report(ids["vpc"])["compliant"] is True
+    for name, ids in built.items():
+        assert audit.report(ids["vpc"])["compliant"] is True, name
     fix = cli("fix", "--yes", "--json")
     assert (fix.result.returncode, fix.writes) == (0, []), fix.result.stdout
-    assert state(ec2, ids["vpc"]) == before
+    assert {name: state(ec2, ids["vpc"]) for name, ids in built.items()} == before
 
 
 def test_a_subnet_added_to_the_wizards_vpc_joins_its_public_table(ec2: Any, cli: Any) -> None:

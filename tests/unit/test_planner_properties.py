@@ -446,7 +446,7 @@ def _with_owners_table(snap: VpcSnapshot) -> VpcSnapshot:
     )
 
 
-@settings(max_examples=examples(600), deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(vpcs(), policies, scopes)
 def test_no_plan_creates_a_table_where_the_owners_public_table_serves(snap, policy, auto) -> None:
     """Beside the owner's public table that keeps every route of the main table, a subnet moved
