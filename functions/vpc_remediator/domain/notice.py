@@ -104,11 +104,7 @@ def report_lines(report: Report) -> list[str]:
     (bookkeeping labels left out)."""
     lines: list[str] = []
     done = [o for o in report.outcomes if not telling.bookkeeping(o.action)]
-    created = {
-        o.action.creates: o.resource_id
-        for o in report.outcomes
-        if o.action.creates is not None and o.resource_id
-    }
+    created = telling.created(report)
     if done:
         lines += ["Would change:" if report.mode is Mode.AUDIT else "Actions:"]
         for o in done:

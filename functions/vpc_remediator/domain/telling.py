@@ -29,6 +29,7 @@ from .actions import (
     DeleteRouteTable,
     DisableRoutePropagation,
     EnableRoutePropagation,
+    Pending,
     PlaceHold,
     ReleaseHold,
     ReplaceRoute,
@@ -42,6 +43,7 @@ from .launchers import LAUNCHERS
 from .launchers.view import LaunchMode, Readiness
 from .model import IPV4_DEFAULT, IPV6_DEFAULT, VpcSnapshot
 from .outcomes import ActionOutcome, ActionStatus, Outcome, Report
+from .plan import names_of
 from .policy import Mode
 from .text import shown
 
@@ -62,16 +64,21 @@ def bookkeeping(action: Action) -> bool:
     return isinstance(action, TagResources)
 
 
-def made(report: Report) -> list[ActionOutcome]:
-    """The changes made (or, in audit mode, that would be), bookkeeping left out, with the
-    resources the plan created named by their ids."""
-    created = {
+def created(report: Report) -> dict[Pending, str]:
+    """The resources the plan created, by the name the plan knew them by -> their ids."""
+    return {
         o.action.creates: o.resource_id
         for o in report.outcomes
         if o.action.creates is not None and o.resource_id
     }
+
+
+def made(report: Report) -> list[ActionOutcome]:
+    """The changes made (or, in audit mode, that would be), bookkeeping left out, with the
+    resources the plan created named by their ids."""
+    ids = created(report)
     return [
-        ActionOutcome(o.action.resolved(created), o.status, o.detail, o.resource_id)
+        ActionOutcome(o.action.resolved(ids), o.status, o.detail, o.resource_id)
         for o in report.outcomes
         if o.status in _COUNTED and not bookkeeping(o.action)
     ]
@@ -85,12 +92,7 @@ def words(snapshot: VpcSnapshot | None, resource: object) -> str:
 
 
 def _names(snapshot: VpcSnapshot | None) -> Mapping[str, str]:
-    if snapshot is None:
-        return {}
-    found = {snapshot.vpc.id: snapshot.vpc.name}
-    found |= {s.id: s.name for s in snapshot.subnets}
-    found |= {t.id: t.tags.get("Name", "") for t in snapshot.route_tables}
-    return {k: v for k, v in found.items() if v}
+    return names_of(snapshot) if snapshot is not None else {}
 
 
 def vpc_words(report: Report) -> str:
@@ -172,7 +174,7 @@ def changes(report: Report) -> list[str]:
     snapshot = report.snapshot
     done = made(report)
     actions = [o.action for o in done]
-    created = {o.resource_id for o in done if isinstance(o.action, CreateRouteTable)}
+    new_tables = {o.resource_id for o in done if isinstance(o.action, CreateRouteTable)}
     routes: dict[str, dict[str, str]] = {}
     for a in actions:
         if isinstance(a, CreateRoute | ReplaceRoute):
@@ -194,7 +196,7 @@ def changes(report: Report) -> list[str]:
         table = moved.get(subnet) or _table_of(snapshot, subnet)
         parts = []
         if table and (subnet in moved or table in routes):
-            parts.append(_routing(snapshot, table, routes.get(table, {}), table in created))
+            parts.append(_routing(snapshot, table, routes.get(table, {}), table in new_tables))
         parts += addressing.get(subnet, [])
         lines.append(f"subnet {words(snapshot, subnet)} {'; '.join(parts)}")
     carried: dict[str, int] = {}
@@ -255,13 +257,9 @@ def _ipv4_first(item: tuple[str, str]) -> tuple[bool, str]:
 
 def needs(report: Report) -> list[str]:
     """What needs a person: failures first, then the findings that ask for one."""
-    created = {
-        o.action.creates: o.resource_id
-        for o in report.outcomes
-        if o.action.creates is not None and o.resource_id
-    }
+    ids = created(report)
     lines = [
-        f"{o.action.resolved(created).summary} failed: {o.detail or 'see the details'}"
+        f"{o.action.resolved(ids).summary} failed: {o.detail or 'see the details'}"
         for o in report.failures
     ]
     lines += [f.message for f in report.findings if f.needs_person]
@@ -315,6 +313,7 @@ __all__ = [
     "bookkeeping",
     "changes",
     "counts",
+    "created",
     "headline",
     "made",
     "needs",
