@@ -223,7 +223,11 @@ def _interrupted(
     reads what is there and finishes the job."""
     made = [o for o in done if o.status is ActionStatus.APPLIED]
     if not done and not left:
-        print("vpc-remediator: interrupted; nothing was being changed", file=sys.stderr)
+        print(
+            "vpc-remediator: interrupted while reading, planning or asking: nothing was being "
+            "changed (what an earlier plan of this run applied stays; run it again to finish)",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     print(
         f"vpc-remediator: interrupted: {len(made)} change{'s' * (len(made) != 1)} made, "
