@@ -71,7 +71,8 @@ class Emulator:
             os.environ.clear()
             os.environ.update(wanted)
             clients_for.cache_clear()
-            with contextlib.redirect_stderr(err):
+            # argparse prints --help and --version to sys.stdout: the same stream as `out`.
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
                 try:
                     code = cli.main(list(args), out=out, stdin=io.StringIO(""))
                 except SystemExit as exit_:  # argparse's usage errors

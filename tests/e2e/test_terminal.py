@@ -160,7 +160,7 @@ def test_an_unexpected_reply_is_one_line_and_exit_2_and_debug_shows_where(
 
 
 def test_version_and_the_default_vpc_absent_by_policy_as_a_flag(emulator: Emulator) -> None:
-    version = emulator.cli("--version")
+    version = emulator.run("--version")
     assert version.returncode == 0 and version.stdout.startswith("vpc-remediator ")
     seed_story(emulator)
     # After the fix, the seed's region lacks its default VPC on purpose: not a failure.
@@ -172,7 +172,7 @@ def test_version_and_the_default_vpc_absent_by_policy_as_a_flag(emulator: Emulat
 
 
 def test_every_setting_flag_names_its_variable_in_help(emulator: Emulator) -> None:
-    text = " ".join(emulator.cli("audit", "--help").stdout.split())
+    text = " ".join(emulator.run("audit", "--help").stdout.split())
     for variable in (
         "VPCR_ROUTE_STRATEGY",
         "VPCR_MAP_PUBLIC_IP",
