@@ -13,7 +13,7 @@
   `<name>-public-<zone>`.
 - `private_with_endpoints`: private subnets, no internet gateway, an S3 gateway endpoint.
 
-Each returns the ids a test needs, by name. Nothing here reads ../shared.
+Each returns the ids a test needs, by name.
 """
 
 from __future__ import annotations

@@ -63,6 +63,20 @@ def on_a_terminal(emulator: Emulator, *args: str) -> tuple[subprocess.Popen[byte
     return process, leader
 
 
+def failing_at(monkeypatch: pytest.MonkeyPatch, operation: str, error: BaseException) -> Any:
+    """Every client's `operation` raises `error` (the person's Ctrl-C, a reply botocore
+    cannot parse); returns the call as it was, to put back."""
+    call = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def failing(self: Any, name: str, params: dict[str, Any]) -> Any:
+        if name == operation:
+            raise error
+        return call(self, name, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", failing)
+    return call
+
+
 def test_the_question_is_asked_on_the_terminal_and_stdout_is_the_report(
     emulator: Emulator,
 ) -> None:
@@ -104,14 +118,8 @@ def test_ctrl_c_while_applying_says_what_was_made_and_a_rerun_finishes(
     # The stack's record, where what the remediator makes is recorded ahead of each call: the
     # rerun proves the table the first run made is its own, and moves the subnet onto it.
     record = create_memory_table(emulator.client("dynamodb"))
-    call = BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def interrupted(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "AssociateRouteTable":
-            raise KeyboardInterrupt  # the person presses Ctrl-C as the subnet is moved
-        return call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", interrupted)
+    # The person presses Ctrl-C as the subnet is moved.
+    call = failing_at(monkeypatch, "AssociateRouteTable", KeyboardInterrupt())
     stopped = emulator.run("fix", "--yes", "--record-table", record)
     assert stopped.returncode == 130, stopped.stderr
     lines = stopped.stderr.splitlines()
@@ -139,17 +147,12 @@ def test_an_unexpected_reply_is_one_line_and_exit_2_and_debug_shows_where(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_story(emulator)
-    call = BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def proxy(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "DescribeRouteTables":
-            # A proxy that answers with its own HTML page: botocore cannot parse it.
-            raise ResponseParserError(
-                "Unable to parse response (not XML): <html>Proxy login</html>"
-            )
-        return call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", proxy)
+    # A proxy that answers with its own HTML page: botocore cannot parse it.
+    failing_at(
+        monkeypatch,
+        "DescribeRouteTables",
+        ResponseParserError("Unable to parse response (not XML): <html>Proxy login</html>"),
+    )
     plain = emulator.run("audit")
     assert plain.returncode == 2
     assert plain.stderr.count("\n") == 1 and "Traceback" not in plain.stderr
@@ -195,14 +198,7 @@ def test_ctrl_c_without_the_stacks_record_says_how_to_keep_the_table_it_made(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_story(emulator)
-    call = BaseClient._make_api_call  # type: ignore[attr-defined]
-
-    def interrupted(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        if operation == "AssociateRouteTable":
-            raise KeyboardInterrupt
-        return call(self, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", interrupted)
+    failing_at(monkeypatch, "AssociateRouteTable", KeyboardInterrupt())
     stopped = emulator.run("fix", "--yes")
     assert stopped.returncode == 130
     assert "was made in this run and is recorded nowhere lasting" in stopped.stderr

@@ -394,6 +394,14 @@ class VpcSnapshot:
         return {table_id: tuple(subnets) for table_id, subnets in governed.items()}
 
     @cached_property
+    def names(self) -> Mapping[str, str]:
+        """Each resource of the VPC that has a Name -> that Name (read once per snapshot)."""
+        found = {self.vpc.id: self.vpc.name}
+        found |= {s.id: s.name for s in self.subnets}
+        found |= {t.id: t.tags.get("Name", "") for t in self.route_tables}
+        return MappingProxyType({k: v for k, v in found.items() if v})
+
+    @cached_property
     def _subnets(self) -> dict[str, Subnet]:
         return {s.id: s for s in self.subnets}
 

@@ -48,7 +48,4 @@ class Plan:
 
 def names_of(snapshot: VpcSnapshot) -> Mapping[str, str]:
     """Each resource of the VPC that has a Name -> that Name."""
-    found = {snapshot.vpc.id: snapshot.vpc.name}
-    found |= {s.id: s.name for s in snapshot.subnets}
-    found |= {t.id: t.tags.get("Name", "") for t in snapshot.route_tables}
-    return MappingProxyType({k: v for k, v in found.items() if v})
+    return snapshot.names
