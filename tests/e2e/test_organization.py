@@ -211,15 +211,21 @@ def test_account_narrows_the_run_and_a_suspended_account_is_refused(world: World
     assert code == 1  # the seed story: findings and actions, nothing unreadable
 
 
-def test_fix_shows_the_whole_plan_asks_once_and_applies_it(world: World) -> None:
+def test_fix_shows_the_whole_plan_asks_once_and_applies_it(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
     reachable = [a for a in world.org.members if a != world.unreachable]
     narrowed = [x for a in reachable for x in ("--account", a)]
     person = Terminal("y")
+    capsys.readouterr()
     code, out = run("fix", "--organization", *regions_args(), *narrowed, stdin=person)
+    err = capsys.readouterr().err
     assert person.asked == 1
-    plan_at = out.index("Apply these changes in 2 account-region(s)?")
+    # The plan and the question on the terminal (stderr); stdout is the report alone.
+    plan_at = err.index("Apply these changes in 2 account-region(s)? [y] all 2 VPC plan(s)")
     for account in world.seeded:
-        assert f"{account} eu-south-1: the plan" in out[:plan_at]
+        assert f"{account} eu-south-1: the plan" in err[:plan_at]
+    assert "the plan" not in out and "Apply these" not in out
     for account, ids in world.seeded.items():
         ec2 = world.org.ec2(account)
         subnet = ec2.describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
@@ -229,8 +235,31 @@ def test_fix_shows_the_whole_plan_asks_once_and_applies_it(world: World) -> None
     assert code == 0
 
 
-def test_fix_answered_no_changes_nothing(world: World) -> None:
+def test_fix_can_be_approved_vpc_by_vpc(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """[e]ach in turn: yes to the first account's VPC, no to the second's."""
+    first, second = sorted(world.seeded)
+    accounts = ["--account", first, "--account", second]
+    person = Terminal("e", "y", "n")
+    capsys.readouterr()
+    code, out = run("fix", "--organization", "--region", "eu-south-1", *accounts, stdin=person)
+    err = capsys.readouterr().err
+    assert person.asked == 3
+    asked = err.split("[N] none: ")[1]
+    assert asked.index(f"{first} eu-south-1") < asked.index(f"{second} eu-south-1")
+    assert f"{world.seeded[first]['vpc']}: apply its 5 change(s)? [y/N]" in asked
+    for account, mapped in ((first, True), (second, False)):
+        ids = world.seeded[account]
+        subnet = world.org.ec2(account).describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"]
+        assert subnet[0]["MapPublicIpOnLaunch"] is mapped
+    assert code == 1  # the second account's VPC is left as it was
+    assert "the plan" not in out and "would-change" in out.split(f"{second} eu-south-1")[1]
+
+
+def test_fix_answered_no_changes_nothing(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """Declined: nothing changes. The plan says that who made the subnet could not be looked
+    up (the emulator does not implement CloudTrail's LookupEvents), not "not needed"."""
     account = next(iter(world.seeded))
+    capsys.readouterr()
     code, out = run(
         "fix",
         "--organization",
@@ -244,6 +273,8 @@ def test_fix_answered_no_changes_nothing(world: World) -> None:
     ids = world.seeded[account]
     subnet = world.org.ec2(account).describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
     assert subnet["MapPublicIpOnLaunch"] is False
+    err = capsys.readouterr().err
+    assert "made by unknown (CloudTrail history unavailable" in err
     assert "5 change(s) to apply" in out
 
 

@@ -79,6 +79,59 @@ def test_fix_applies_what_the_person_approved(
     assert code == EXPECTED_AFTER_FIX, out
 
 
+def fix_many(answers: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    out = io.StringIO()
+    capsys.readouterr()
+    code = cli.main(["fix"], out=out, stdin=Terminal(answers))
+    return code, out.getvalue(), capsys.readouterr().err
+
+
+@pytest.fixture
+def two_vpcs(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
+    """Two half-done VPCs (the seed story twice), as (vpc, subnet, Name) in the order asked."""
+    cloudtrail_history(monkeypatch)
+    made = []
+    for name in ("web-vpc", "batch-vpc"):
+        vpc = new_vpc(aws, name)
+        igw = new_gateway(aws)
+        aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+        made.append((vpc, new_subnet(aws, vpc, name=f"{name}-subnet"), name))
+    return sorted(made)
+
+
+def test_approval_can_be_given_per_vpc(
+    aws: Aws, two_vpcs: list[tuple[str, str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asked each VPC in turn, the person says yes to the first and no to the second: only
+    the first changes, and the second is reported as not applied."""
+    (yes_vpc, yes_subnet, yes_name), (no_vpc, no_subnet, no_name) = two_vpcs
+    aws.log.clear()
+    code, out, err = fix_many("e\ny\nn\n", capsys)
+    assert "[y] all 2 VPCs, [e] each VPC in turn, [N] none" in err
+    # Each VPC asked by its Name and id (the answers are not echoed here: one line).
+    asked = err.split("Apply these changes?")[1]
+    first = asked.index(f'"{yes_name}" ({yes_vpc}): apply its 5 change(s)? [y/N]')
+    assert first < asked.index(f'"{no_name}" ({no_vpc}): apply its 5 change(s)? [y/N]')
+    assert aws.skypilot_says_public(yes_subnet) and aws.maps_public_ip(yes_subnet)
+    assert not aws.skypilot_says_public(no_subnet) and not aws.maps_public_ip(no_subnet)
+    written = str([p for _, name, p in aws.log.calls if name in set(aws.log.writes)])
+    assert yes_subnet in written and no_subnet not in written and no_vpc not in written
+    assert code == 1  # the second VPC is not compliant
+    assert "nothing changed" not in err
+    assert f'"{no_name}" ({no_vpc}): would-change' in out
+    assert f'"{yes_name}" ({yes_vpc}): compliant' in out
+
+
+@pytest.mark.parametrize("answers", ["e\nn\nn\n", "n\n", ""])
+def test_declining_every_vpc_is_one_line_and_changes_nothing(
+    aws: Aws, two_vpcs: list[tuple[str, str, str]], capsys: pytest.CaptureFixture[str], answers: str
+) -> None:
+    aws.log.clear()
+    code, out, err = fix_many(answers, capsys)
+    assert aws.log.writes == [] and code == 1 and out == ""
+    assert err.rstrip().endswith("vpc-remediator: nothing changed in eu-south-1")
+
+
 def test_a_denied_history_lookup_is_said_and_the_subnet_is_asked_about_as_unknown(
     aws: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:

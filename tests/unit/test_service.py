@@ -154,9 +154,9 @@ def test_a_person_who_says_no_changes_nothing() -> None:
     world = World().add(seed_story())
     asked = []
 
-    def say_no(plans: list[Plan]) -> bool:
+    def say_no(plans: list[Plan]) -> frozenset[str]:
         asked.append(plans)
-        return False
+        return frozenset()
 
     remediator = service(world, approve=say_no)
     (report,) = remediator.sweep(None, AutoScope.all())[1:]

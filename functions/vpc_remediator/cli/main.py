@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from ..domain.actions import Action
@@ -38,7 +38,7 @@ from .args import (
     policy_from,
     regions,
 )
-from .output import account_of, plan_text, print_text, run_document
+from .output import account_of, choices, plan_text, print_text, run_document
 
 
 def _vpcs_named(args: argparse.Namespace, where: list[str]) -> dict[str, frozenset[str]]:
@@ -63,20 +63,23 @@ def _run_region(
     region: str,
     policy: Policy,
     args: argparse.Namespace,
-    ask: Callable[[str], bool],
+    ask: Asker,
     vpc_ids: frozenset[str] | None = None,
 ) -> list[Report]:
     from ..service.wiring import clients_for, remediator_for
 
     auto = AutoScope.none() if args.explicit_only else AutoScope.all()
 
-    def approve(plans: list[Plan]) -> bool:
-        """`fix` applies only what the person approved (or --yes); audit never applies."""
+    def approve(plans: list[Plan]) -> frozenset[str]:
+        """`fix` applies only what the person approved (or --yes), VPC by VPC if they like;
+        audit never applies."""
         if args.command != "fix":
-            return False
+            return frozenset()
         book = remediator.makers
         makers, failure = (book.makers, book.failure) if book else ({}, "")
-        return ask(plan_text(region, plans, makers, failure, verbose=args.verbose))
+        return ask.choose(
+            plan_text(region, plans, makers, failure, verbose=args.verbose), choices(plans)
+        )
 
     # It prints; it does not notify. Who made a subnet is looked up where auto intent would
     # change it; one whose maker is not known is in the plan, for the person to approve.
@@ -135,22 +138,49 @@ def _run_regions(
 
 class Asker:
     """Show the plan on the terminal (stderr: stdout stays the report, and can be redirected);
-    with --yes apply it, otherwise ask the person. Remembers what was declined."""
+    with --yes apply it, otherwise ask the person: all of it, none, or each VPC in turn.
+    Remembers what was declined."""
 
     def __init__(self, stdin: TextIO, *, yes: bool) -> None:
         self.stdin = stdin
         self.yes = yes
         self.declined = 0
 
-    def __call__(self, plan: str) -> bool:
+    def _ask(self, question: str) -> str:
+        print(question, end="", file=sys.stderr, flush=True)
+        return self.stdin.readline().strip().lower()
+
+    def confirm(self, plan: str) -> bool:
+        """Yes or no to the whole plan."""
+        return bool(self.choose(plan, [("", "")]))
+
+    def choose(self, plan: str, choices: Sequence[tuple[str, str]]) -> frozenset[str]:
+        """The scopes approved of `choices` (each a scope and how to name it to a person)."""
         print(plan, file=sys.stderr)
+        every = frozenset(scope for scope, _ in choices)
         if self.yes:
-            return True
-        print("Apply these changes? [y/N] ", end="", file=sys.stderr, flush=True)
-        if self.stdin.readline().strip().lower() in {"y", "yes"}:
-            return True
+            return every
+        if len(choices) < 2:
+            if self._ask("Apply these changes? [y/N] ") in _YES:
+                return every
+        else:
+            answer = self._ask(
+                f"Apply these changes? [y] all {len(choices)} VPCs, [e] each VPC in turn, "
+                "[N] none: "
+            )
+            if answer in _YES:
+                return every
+            if answer in {"e", "each"}:
+                chosen = frozenset(
+                    scope for scope, label in choices if self._ask(f"  {label}? [y/N] ") in _YES
+                )
+                if chosen:
+                    return chosen
         self.declined += 1
-        return False
+        return frozenset()
+
+
+_YES = frozenset({"y", "yes"})
 
 
 def main(
@@ -307,7 +337,7 @@ def _record_table(args: argparse.Namespace, region: str) -> str | None:
         raise CliError(str(exc)) from None
 
 
-def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) -> int:
+def _adopt(args: argparse.Namespace, out: TextIO, ask: Asker) -> int:
     """A person vouches that the remediator made a route table: its record says so from now on
     (the routes it holds that the main table has too, as its copies)."""
     from ..service.hands import NotDone, adopt, adoption
@@ -329,7 +359,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, ask: Callable[[str], bool]) ->
         "recorded as copies of the main table's), move public subnets onto it, and may merge "
         "or delete it as a duplicate."
     )
-    if not ask(plan):
+    if not ask.confirm(plan):
         print(f"{args.route_table} not adopted", file=out)
         return EXIT_NOT_COMPLIANT
     adopt(found, region, hands.record)

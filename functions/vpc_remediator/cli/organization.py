@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 import json
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -30,10 +30,10 @@ from ..domain.organization import (
 )
 from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
-from ..domain.provenance import Caller
 from ..service.fleet import Approve, Job, OrganizationRun, Sweep
+from ..service.makers import MakerBook
 from .args import CliError, known
-from .output import plan_text, print_text, run_document
+from .output import choices, plan_text, print_text, run_document
 
 Key = tuple[str, str]  # (account, region)
 CHANGED_SINCE_SHOWN = "not applied: the plan changed after it was shown; run fix again"
@@ -81,36 +81,63 @@ class Progress:
 
 @dataclass
 class ShownPlans:
-    """What the first pass of a fix would change, per pair: to show, then to hold it to."""
+    """What the first pass of a fix would change, per pair and VPC: to show, to choose from,
+    then to hold the second pass to."""
 
-    writes: dict[Key, frozenset[str]] = field(default_factory=dict)
+    writes: dict[Key, dict[str, frozenset[str]]] = field(default_factory=dict)
     texts: dict[Key, list[str]] = field(default_factory=dict)
+    labels: dict[Key, dict[str, str]] = field(default_factory=dict)
+    approved: dict[Key, frozenset[str]] = field(default_factory=dict)
     held: dict[Key, str] = field(default_factory=dict)
 
     def taking_down(self, job: Job) -> Approve:
         key = (job.account, job.region)
 
-        def approve(plans: list[Plan], makers: Mapping[str, Caller | None]) -> bool:
-            self.writes[key] = self.writes.get(key, frozenset()) | writes_shown(plans)
+        def approve(plans: list[Plan], book: MakerBook | None) -> frozenset[str]:
+            shown = self.writes.setdefault(key, {})
+            for plan in plans:
+                shown[plan.scope] = shown.get(plan.scope, frozenset()) | writes_shown([plan])
+            self.labels.setdefault(key, {}).update(choices(plans))
+            makers, failure = (book.makers, book.failure) if book else ({}, "")
             where = f"{job.account} {job.region}"
-            self.texts.setdefault(key, []).append(plan_text(where, plans, makers))
-            return False
+            self.texts.setdefault(key, []).append(plan_text(where, plans, makers, failure))
+            return frozenset()
 
         return approve
 
     def holding_to(self, job: Job) -> Approve:
+        """Applies, of what the person approved, each VPC whose plan changes nothing that was
+        not shown; the others are held back (said per pair)."""
         key = (job.account, job.region)
 
-        def approve(plans: list[Plan], _: Mapping[str, Caller | None]) -> bool:
-            if within_what_was_shown(plans, self.writes.get(key, frozenset())):
-                return True
-            self.held[key] = CHANGED_SINCE_SHOWN
-            return False
+        def approve(plans: list[Plan], _: MakerBook | None) -> frozenset[str]:
+            shown = self.writes.get(key, {})
+            wanted = self.approved.get(key, frozenset())
+            chosen = [p for p in plans if p.scope in wanted]
+            kept = frozenset(
+                p.scope
+                for p in chosen
+                if within_what_was_shown([p], shown.get(p.scope, frozenset()))
+            )
+            if len(kept) < len(chosen):
+                self.held[key] = CHANGED_SINCE_SHOWN
+            return kept
 
         return approve
 
     def pending(self, jobs: list[Job]) -> list[Job]:
-        return [j for j in jobs if self.writes.get((j.account, j.region))]
+        return [j for j in jobs if any(self.writes.get((j.account, j.region), {}).values())]
+
+    def choose(self, pending: list[Job], ask: Callable[[str], str] | None) -> None:
+        """Every VPC shown (ask None: --yes), or those the person picks one by one."""
+        for job in pending:
+            key = (job.account, job.region)
+            labels = self.labels.get(key, {})
+            self.approved[key] = frozenset(
+                scope
+                for scope, label in labels.items()
+                if ask is None or ask(f"  {job.account} {job.region} {label}? [y/N] ") in _YES
+            )
 
 
 def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdin: TextIO) -> int:
@@ -140,11 +167,17 @@ def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdi
     )
     pending = plans.pending(jobs)
     if pending:
-        told = sys.stderr if args.json else out
+        told = sys.stderr  # the terminal: stdout stays the report
         for job in pending:
             print("\n".join(plans.texts[(job.account, job.region)]), file=told)
-        if args.yes or _ask_once(stdin, told, len(pending)):
-            applied = _pass(run, run.refreshed(pending), sweep, plans.holding_to, progress)
+        answer = "y" if args.yes else _ask(stdin, told, _question(plans, pending))
+        if answer in _YES:
+            plans.choose(pending, None)
+        elif answer in {"e", "each"}:
+            plans.choose(pending, lambda question: _ask(stdin, told, question))
+        go = [j for j in pending if plans.approved.get((j.account, j.region))]
+        if go:
+            applied = _pass(run, run.refreshed(go), sweep, plans.holding_to, progress)
             by_pair = {
                 (r.account, r.region): dataclasses.replace(
                     r, held_back=plans.held.get((r.account, r.region))
@@ -169,11 +202,20 @@ def _pass(
     return results
 
 
-def _ask_once(stdin: TextIO, shown: TextIO, pairs: int) -> bool:
-    print(
-        f"Apply these changes in {pairs} account-region(s)? [y/N] ", end="", file=shown, flush=True
+def _question(plans: ShownPlans, pending: list[Job]) -> str:
+    vpcs = sum(len(plans.labels.get((j.account, j.region), {})) for j in pending)
+    return (
+        f"Apply these changes in {len(pending)} account-region(s)? [y] all {vpcs} VPC plan(s), "
+        "[e] each in turn, [N] none: "
     )
-    return stdin.readline().strip().lower() in {"y", "yes"}
+
+
+def _ask(stdin: TextIO, shown: TextIO, question: str) -> str:
+    print(question, end="", file=shown, flush=True)
+    return stdin.readline().strip().lower()
+
+
+_YES = frozenset({"y", "yes"})
 
 
 def _print(args: argparse.Namespace, results: list[PairResult], out: TextIO) -> None:

@@ -74,6 +74,15 @@ def plan_text(
     return "\n".join(lines)
 
 
+def choices(plans: Sequence[Plan]) -> list[tuple[str, str]]:
+    """What a person can approve one by one: each plan that changes something, named."""
+    return [
+        (p.scope, f"{named(p.scope, p.names)}: apply its {len(p.writes)} change(s)")
+        for p in plans
+        if p.writes
+    ]
+
+
 def region_readiness(reports: list[Report]) -> tuple[Readiness, ...]:
     """The region's readiness after the run: the last report's (read after any fix)."""
     return next((r.readiness for r in reversed(reports) if r.readiness), ())

@@ -9,7 +9,7 @@ and the others still run.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,11 +25,12 @@ from ..domain.organization import (
 )
 from ..domain.plan import Plan
 from ..domain.policy import AutoScope, Policy
-from ..domain.provenance import Caller
+from .makers import MakerBook
 from .wiring import AccountSession, Organization, error_line, remediator_in
 
-# The plans of one approval, and who made the subnets they change (where looked up).
-Approve = Callable[[list[Plan], Mapping[str, Caller | None]], bool]
+# The plans of one approval, and who made the subnets they change (None: not looked up):
+# the scopes approved.
+Approve = Callable[[list[Plan], MakerBook | None], Collection[str]]
 T = TypeVar("T")
 
 
@@ -65,9 +66,7 @@ class Sweep:
                 ask_unknown=True,
                 approve=None
                 if approve is None
-                else lambda plans: approve(
-                    plans, remediator.makers.makers if remediator.makers else {}
-                ),
+                else lambda plans: approve(plans, remediator.makers),
             )
             reports = remediator.sweep(self.vpc_ids, self.auto)
         except Exception as exc:  # noqa: BLE001 - one pair's failure is its result, not the run's

@@ -4,14 +4,19 @@ adapters; tests/ports.py gives it fakes). The memory is the domain's `Memory`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Protocol
 
 from ..domain.actions import Action
 from ..domain.model import RegionSnapshot
 from ..domain.notice import Notice
 from ..domain.outcomes import ActionOutcome
+from ..domain.plan import Plan
 from ..domain.triggers import Target
+
+# Asked before anything is applied, with the plans: the scopes (VPC ids, or the region's
+# default VPC) a person approved. What is not approved is reported as not applied.
+Approval = Callable[[list[Plan]], Collection[str]]
 
 
 class Reader(Protocol):

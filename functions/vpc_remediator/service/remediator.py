@@ -27,7 +27,7 @@ from ..domain.triggers import ApiCall, RegionTarget, Trigger
 from ..observability import logger
 from .holdbook import HoldBook
 from .makers import MakerBook
-from .ports import Notifier, Reader, Writer
+from .ports import Approval, Notifier, Reader, Writer
 from .recordbook import RecordBook
 
 REGION_SCOPE = "default VPC"
@@ -88,8 +88,9 @@ class Remediator:
     memory: Memory | None = None
     # Who made what, where no event says it (the sweep, the command line): CloudTrail's history.
     makers: MakerBook | None = None
-    # Asked before anything is applied, with the plans (the command line asks a person).
-    approve: Callable[[list[Plan]], bool] | None = None
+    # Asked before anything is applied, with the plans (the command line asks a person, who
+    # can approve some VPCs and not others).
+    approve: Approval | None = None
     # Where what the remediator owns is recorded (the memory table in the stack; the command
     # line names it, or goes without: then nothing is proven, and nothing is deleted, merged
     # or removed on a tag's claim).
@@ -217,7 +218,9 @@ class Remediator:
         """
         region = self._read(vpc_ids)
         region_plan = plan_region(region, self.policy)
-        if region_plan.writes and (self.approve is None or self.approve([region_plan])):
+        if region_plan.writes and (
+            self.approve is None or REGION_SCOPE in self.approve([region_plan])
+        ):
             # Rare: the default VPC is to be recreated; that path reads again by itself.
             region_report = self.reconcile_region()
             region = self._read(vpc_ids)
@@ -241,9 +244,11 @@ class Remediator:
             _log_plan(plan)
         writer = self._writing
         writes = any(p.writes for p in plans.values())
+        approved = frozenset(targets)
         if writer is not None and writes and self.approve is not None:
-            writer = writer if self.approve(list(plans.values())) else None  # a person's say
-        if writer is None or not writes:
+            # A person's say, per VPC: what they did not approve is reported, not applied.
+            approved &= frozenset(self.approve([p for p in plans.values() if p.writes]))
+        if writer is None or not writes or not approved:
             planned = _planned(plans.values(), region)
             return [
                 self._report(
@@ -256,7 +261,7 @@ class Remediator:
         outcomes: dict[str, tuple[ActionOutcome, ...]] = dict.fromkeys(targets, ())
         current, after = plans, region
         for _ in range(MAX_ROUNDS):
-            todo = [v for v in targets if current[v].writes]
+            todo = [v for v in targets if v in approved and current[v].writes]
             if not todo:
                 break
             for v in todo:
@@ -268,12 +273,16 @@ class Remediator:
             if self._out_of_time():
                 break  # what is left is the retry's, from live state
         self.records.flush()  # the verifying read confirmed what was recorded ahead
-        for v in targets:
+        for v in sorted(approved):
             self.holds.completed(v, outcomes[v], current[v].writes)
         planned = _planned(current.values(), after)
         return [
             self._report(
                 v, (plans[v],), outcomes[v], after, call, verified=(current[v],), planned=planned
+            )
+            if v in approved
+            else self._report(
+                v, (current[v],), _would_apply(current[v].actions), after, call, planned=planned
             )
             for v in targets
         ]

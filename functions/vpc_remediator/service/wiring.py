@@ -31,9 +31,9 @@ from ..aws.organization import AccountSession, Organization
 from ..aws.reader import SnapshotReader
 from ..aws.writer import ActionWriter
 from ..domain.memory import Memory, RunMemory
-from ..domain.plan import Plan
 from ..domain.policy import Mode, Policy
 from .makers import MakerBook
+from .ports import Approval
 from .remediator import Remediator
 from .settling import Settler
 
@@ -73,7 +73,7 @@ def remediator_for(
     record_table: str | None = None,
     look_up_makers: bool = False,
     ask_unknown: bool = False,
-    approve: Callable[[list[Plan]], bool] | None = None,
+    approve: Approval | None = None,
 ) -> Remediator:
     """A Remediator on these clients; in audit mode it gets no writer at all.
 
@@ -132,7 +132,7 @@ def remediator_in(
     account: str,
     look_up_makers: bool,
     ask_unknown: bool,
-    approve: Callable[[list[Plan]], bool] | None,
+    approve: Approval | None,
 ) -> Remediator:
     """A Remediator in a member account of an organisation (its role's session)."""
     return remediator_for(
