@@ -62,13 +62,20 @@ def test_sweep_enforces_explicit_intent_reports_the_rest_in_one_digest(aws: Aws)
     assert by_scope[ids["private_vpc"]]["compliant"] is True  # undecided: a normal state
     assert [f["code"] for f in by_scope[ids["gap_vpc"]]["findings"]] == ["auto-intent-not-enforced"]
     assert [f["code"] for f in by_scope["default VPC"]["findings"]] == ["no-default-vpc"]
-    assert (
-        digest["Subject"]
-        == "[vpc-remediator] 123456789012 eu-south-1 sweep: 5 checked, 1 changed, 2 to look at"
+    assert digest["Subject"] == (
+        "[vpc-remediator] sweep of eu-south-1 (123456789012): fixed 1 VPC, 1 needs you, "
+        "1 to look at"
     )
     text = next(json.loads(p["Message"])["email"] for _, n, p in aws.log.calls if n == "Publish")
-    assert f"Compliant: {', '.join(sorted([ids['fixed_vpc'], ids['private_vpc']]))}" in text
-    assert f"== {ids['gap_vpc']}: compliant" in text
+    assert text.startswith(
+        "Sweep of account 123456789012, eu-south-1 (remediate mode), 5 VPCs checked: "
+        "fixed 1 VPC; 1 needs you; 1 to look at; 2 compliant."
+    )
+    compliant = next(line for line in text.splitlines() if line.startswith("Compliant: "))
+    assert ids["fixed_vpc"] in compliant and ids["private_vpc"] in compliant
+    # Each VPC told by Name and id, with what it needs: here, what auto intent left alone.
+    gap = text.split(f'"gap" ({ids["gap_vpc"]}): to look at\n')[1].splitlines()[0]
+    assert "auto intent is applied only when resources are created" in gap
 
 
 def test_a_sweep_reads_the_region_with_six_calls_whatever_the_number_of_vpcs(aws: Aws) -> None:

@@ -73,8 +73,21 @@ def test_a_digest_of_any_size_fits_one_sns_message(vpcs: int) -> None:
     document = json.loads(json.loads(body)["default"])
     assert len(document["reports"]) == vpcs  # every VPC is still named, summarised if need be
     text = json.loads(body)["email"]
-    assert len(text.splitlines()) <= 200 or vpcs < 100
-    assert text.startswith(f"vpc-remediator sweep (audit mode) in {REGION}: {vpcs} checked")
+    assert len(text.splitlines()) <= 200
+    # The point first: one sentence, the sweep counted.
+    many = "VPC" if vpcs == 1 else "VPCs"
+    need = "needs" if vpcs == 1 else "need"
+    assert text.startswith(
+        f"Sweep of {REGION} (audit mode), {vpcs} {many} checked: {vpcs} {need} you; 0 compliant."
+    )
+    assert notice.subject == f"[vpc-remediator] sweep of {REGION}: {vpcs} {need} you"
+    # The VPCs told in full are named; the rest counted by outcome; details cut at a VPC.
+    told = text.count(": needs you\n  Needs you:")
+    assert told == min(vpcs, 24)  # four lines each, within the summary's 100
+    if vpcs > told:
+        assert f"{vpcs - told} more VPCs need a word" in text
+        # The digest cuts its details at a VPC (the message's own cut may go further).
+        assert "details: in the JSON document" in notice.text
 
 
 class Reader:

@@ -219,7 +219,8 @@ def test_a_notice_says_whose_account_it_is_where_known() -> None:
     assert notice.document["account"] == "210987654321"
     assert notice.attributes["account"] == "210987654321"
     digest = render_digest("eu-south-1", Mode.REMEDIATE, [report], intent_tag_key=KEY)
-    assert digest.subject.startswith("[vpc-remediator] 210987654321 eu-south-1 sweep: ")
+    assert digest.subject.startswith("[vpc-remediator] sweep of eu-south-1 (210987654321): ")
+    assert digest.text.startswith("Sweep of account 210987654321, eu-south-1 (remediate mode)")
     assert digest.document["account"] == "210987654321"
     unknown = render_notice(_report(), intent_tag_key=KEY)
     assert unknown.document["account"] is None and "account" not in unknown.attributes

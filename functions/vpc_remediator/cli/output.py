@@ -11,10 +11,10 @@ from ..domain.creators import subnets_named
 from ..domain.document import notice_document
 from ..domain.launchers import Readiness
 from ..domain.launchers import lines as readiness_lines
-from ..domain.notice import report_lines
+from ..domain.notice import detail_lines, report_names
 from ..domain.organization import PairResult
 from ..domain.outcomes import Report
-from ..domain.plan import Plan, names_of
+from ..domain.plan import Plan
 from ..domain.provenance import Caller
 from ..domain.text import named
 
@@ -94,22 +94,14 @@ def print_text(
     print(region, file=out)
     for report in reports:
         state = "compliant" if report.compliant else str(report.outcome)
-        names = _names(report)
-        print(f"  {named(report.scope, names)}: {state}", file=out)
-        for line in report_lines(report):
-            print(f"    {named(line, names)}", file=out)
+        print(f"  {named(report.scope, report_names(report))}: {state}", file=out)
+        for line in detail_lines(report):
+            print(f"    {line}", file=out)
     readiness = region_readiness(reports)
     if readiness:
         print("  Readiness:", file=out)
         for line in readiness_lines(readiness, only):
             print(f"    {line}", file=out)
-
-
-def _names(report: Report) -> Mapping[str, str]:
-    """The Names the report's resources had when read (after applying, where it applied)."""
-    if report.snapshot is not None:
-        return names_of(report.snapshot)
-    return {k: v for p in report.plans for k, v in p.names.items()}
 
 
 def account_of(reports: Sequence[Report]) -> str:

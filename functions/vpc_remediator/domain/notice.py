@@ -5,6 +5,7 @@ allow SNS filter policies."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +14,16 @@ from .document import DIGEST_SCHEMA, DIGEST_VERSION, notice_document
 from .findings import Severity
 from .launchers import lines as readiness_lines
 from .outcomes import ActionStatus, Outcome, Report
+from .plan import names_of
 from .policy import Mode
-from .text import ascii_line, ident
+from .text import ascii_line, ident, named
 from .triggers import ApiCall
 
 SUBJECT_LIMIT = 100
 DIGEST_SECTIONS = 30  # VPCs a sweep's digest tells in full; the others by outcome, in a line
 DIGEST_NAMED = 5  # of those, the VPCs named in each outcome's line
+DIGEST_SUMMARY_LINES = 100  # the sentence and the VPCs told in full stop here
+DIGEST_LINES = 190  # the whole text: details are cut to fit
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,19 @@ def report_lines(report: Report) -> list[str]:
     return lines
 
 
+def report_names(report: Report) -> Mapping[str, str]:
+    """The Names the report's resources had when read (after applying, where it applied)."""
+    if report.snapshot is not None:
+        return names_of(report.snapshot)
+    return {k: v for p in report.plans for k, v in p.names.items()}
+
+
+def detail_lines(report: Report) -> list[str]:
+    """`report_lines` with Names beside ids, as a person reads them."""
+    names = report_names(report)
+    return [named(line, names) for line in report_lines(report)]
+
+
 def _opt_out(intent_tag_key: str) -> str:
     return (
         f"Opt out: tag a subnet or its VPC with {intent_tag_key}=ignore, "
@@ -146,7 +163,7 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
         "Details",
         f"  {report.mode} mode, {telling.where_words(report)}",
         f"  {_trigger_line(report.trigger)}",
-        *(f"  {line}" for line in report_lines(report)),
+        *(f"  {line}" for line in detail_lines(report)),
     ]
     not_ready = [e for e in report.readiness if not e.ready and e.advice]
     if not_ready:
@@ -218,30 +235,121 @@ def digest_wanted(reports: list[Report]) -> bool:
     return any(r.changed or not r.compliant for r in reports)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _needs_you(report: Report) -> bool:
+    return report.outcome is Outcome.FAILED or any(f.needs_person for f in report.findings)
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """A sweep counted, once, for its subject and its first sentence."""
+
+    checked: int
+    fixed: int
+    would: int
+    failed: int
+    people: int  # needs a person (failures apart)
+    look: int  # compliant in outcome, with something to look at
+    fine: int
+
+    @classmethod
+    def of(cls, reports: list[Report]) -> _Tally:
+        return cls(
+            checked=len(reports),
+            fixed=sum(r.changed for r in reports),
+            would=sum(r.outcome is Outcome.WOULD_CHANGE for r in reports),
+            failed=sum(r.outcome is Outcome.FAILED for r in reports),
+            people=sum(_needs_you(r) and r.outcome is not Outcome.FAILED for r in reports),
+            look=sum(
+                not r.compliant and r.outcome is Outcome.COMPLIANT and not _needs_you(r)
+                for r in reports
+            ),
+            fine=sum(r.compliant and not r.changed for r in reports),
+        )
+
+    def parts(self, mode: Mode) -> list[str]:
+        parts = []
+        if self.failed:
+            parts.append(f"{self.failed} FAILED (the next sweep tries again)")
+        if self.fixed:
+            parts.append(f"fixed {_plural(self.fixed, 'VPC')}")
+        if self.would:
+            verb = "would fix" if mode is Mode.AUDIT else "to approve:"
+            parts.append(f"{verb} {_plural(self.would, 'VPC')} (`vpc-remediator fix` does it)")
+        if self.people:
+            parts.append(f"{self.people} need{'s' * (self.people == 1)} you")
+        if self.look:
+            parts.append(f"{self.look} to look at")
+        return parts
+
+    def headline(self, account: str, region: str, mode: Mode) -> str:
+        """The sweep in one sentence: what it fixed, what needs a person, what is fine."""
+        checked = _plural(self.checked, "VPC") + " checked"
+        parts = [*self.parts(mode), f"{self.fine} compliant"]
+        return f"Sweep of {_in(account, region)} ({mode} mode), {checked}: {'; '.join(parts)}."
+
+    def subject(self, account: str, region: str, mode: Mode) -> str:
+        told = [p.split(" (")[0] for p in self.parts(mode)] or [f"{self.checked} checked"]
+        where = region + (f" ({account})" if account else "")
+        return _fit_subject(f"[vpc-remediator] sweep of {where}: {', '.join(told)}")
+
+
+def _section_head(report: Report) -> str:
+    """A VPC of the digest: its Name and id, and what happened to it."""
+    who = (
+        telling.words(report.snapshot, report.scope)
+        if report.scope.startswith("vpc-")
+        else report.scope
+    )
+    what = telling.counts(report)
+    match report.outcome:
+        case Outcome.CHANGED:
+            state = f"fixed: {what}" if what else "fixed"
+        case Outcome.WOULD_CHANGE:
+            state = f"would fix: {what}" if what else "would change"
+        case Outcome.FAILED:
+            state = "FAILED"
+        case Outcome.IN_PROGRESS:
+            state = "fixing (the retry carries on)"
+        case Outcome.NEEDS_ATTENTION:
+            state = "needs you"
+        case _:
+            state = "to look at"
+    return f"{who}: {state}"
+
+
 def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_key: str) -> Notice:
-    """One message for a whole sweep: every VPC that needs a word, then the rest in one line."""
+    """One message for a whole sweep, the point first: a sentence; each VPC that needs a word
+    (worst first, Names beside ids: what changed, what needs a person); the rest counted by
+    outcome; readiness one line per launcher; then the details, while they fit."""
     worst = next(
         o for o in _WORST_FIRST if o is Outcome.COMPLIANT or any(r.outcome is o for r in reports)
     )
     noted = [r for r in reports if r.changed or not r.compliant]
-    quiet = [r.scope for r in reports if r not in noted]
-    changed = sum(r.changed for r in reports)
+    quiet = [r for r in reports if r not in noted]
     severity = max((r.severity for r in reports), key=list(Severity).index, default=Severity.INFO)
     account = next((r.account for r in reports if r.account), "")
-    lines = [
-        f"vpc-remediator sweep ({mode} mode) in {_in(account, region)}: {len(reports)} checked, "
-        f"{changed} changed, {len(noted) - changed} to look at",
-    ]
-    # The worst first; past DIGEST_SECTIONS, one line each: a digest is read, and must fit.
+    tally = _Tally.of(reports)
+    lines = [tally.headline(account, region, mode)]
+    # The worst first; past what fits, one line per outcome: a digest is read, and must fit.
     ordered = sorted(noted, key=lambda r: _WORST_FIRST.index(r.outcome))
+    told: list[Report] = []
     for report in ordered[:DIGEST_SECTIONS]:
-        lines += ["", f"== {report.scope}: {report.outcome}", *report_lines(report)]
-    if len(ordered) > DIGEST_SECTIONS:
-        rest = ordered[DIGEST_SECTIONS:]
+        said = summary_lines(report) or [f"- {f.message}" for f in report.findings]
+        section = ["", _section_head(report), *(f"  {x}" for x in said)]
+        if told and len(lines) + len(section) > DIGEST_SUMMARY_LINES:
+            break
+        lines += section
+        told.append(report)
+    rest = ordered[len(told) :]
+    if rest:
         lines += ["", f"{len(rest)} more VPCs need a word (the JSON document lists them all):"]
         by_outcome: dict[Outcome, list[str]] = {}
         for r in rest:
-            by_outcome.setdefault(r.outcome, []).append(r.scope)
+            by_outcome.setdefault(r.outcome, []).append(telling.words(r.snapshot, r.scope))
         for outcome, scopes in by_outcome.items():
             more = f" and {len(scopes) - DIGEST_NAMED} more" if len(scopes) > DIGEST_NAMED else ""
             lines.append(f"  {outcome} ({len(scopes)}): {', '.join(scopes[:DIGEST_NAMED])}{more}")
@@ -249,21 +357,26 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
         lines += [
             "",
             f"Compliant: {len(quiet)} VPCs"
-            if len(quiet) > 20
-            else f"Compliant: {', '.join(quiet)}",
+            if len(quiet) > DIGEST_NAMED * 4
+            else "Compliant: " + ", ".join(telling.words(r.snapshot, r.scope) for r in quiet),
         ]
     readiness = next((r.readiness for r in reversed(reports) if r.readiness), ())
     if readiness:
-        lines += ["", "Readiness:", *(f"  {line}" for line in readiness_lines(readiness))]
-    lines += ["", _opt_out(intent_tag_key)]
-    subject = (
-        f"[vpc-remediator] {_where(account, region)} sweep: {len(reports)} checked, "
-        f"{changed} changed, "
-        f"{len(noted) - changed} to look at"
-    )
-    if worst is Outcome.FAILED:
-        subject += ", FAILED"
-    subject = _fit_subject(subject)
+        lines += [
+            "",
+            "Will it launch?",
+            *(f"  {line}" for line in telling.readiness_lines(readiness)),
+        ]
+    details = [f"  {mode} mode, {_in(account, region)}, the scheduled sweep"]
+    room = DIGEST_LINES - len(lines) - 6  # "Details", the cut's line, the opt-out
+    for n, report in enumerate(told):
+        block = [f"  {_section_head(report)}", *(f"    {x}" for x in detail_lines(report))]
+        if len(details) + len(block) > room:
+            details.append(f"  ... {len(told) - n} more VPCs' details: in the JSON document")
+            break
+        details += block
+    lines += ["", "Details", *details, "", _opt_out(intent_tag_key)]
+    subject = tally.subject(account, region, mode)
     return Notice(
         subject=subject,
         text="\n".join(lines) + "\n",
@@ -271,7 +384,7 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
             title=subject.removeprefix("[vpc-remediator] "),
             lines=[
                 lines[0],
-                *(f"{r.scope}: {r.outcome}" for r in ordered[:DIGEST_SECTIONS]),
+                *(_section_head(r) for r in told),
                 *(telling.readiness_lines(readiness) if readiness else []),
             ],
             steps=[],

@@ -14,8 +14,8 @@ from ..domain.outcomes import ActionOutcome
 from ..domain.plan import Plan
 from ..domain.triggers import Target
 
-# Asked before anything is applied, with the plans: the scopes (VPC ids, or the region's
-# default VPC) a person approved. What is not approved is reported as not applied.
+# Asked before anything is applied, with the plans: the scopes (VPC ids, or the region, for
+# its default VPC) a person approved. What is not approved is reported as not applied.
 Approval = Callable[[list[Plan]], Collection[str]]
 
 

@@ -219,7 +219,7 @@ class Remediator:
         region = self._read(vpc_ids)
         region_plan = plan_region(region, self.policy)
         if region_plan.writes and (
-            self.approve is None or REGION_SCOPE in self.approve([region_plan])
+            self.approve is None or region_plan.scope in self.approve([region_plan])
         ):
             # Rare: the default VPC is to be recreated; that path reads again by itself.
             region_report = self.reconcile_region()
