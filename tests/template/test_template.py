@@ -355,6 +355,34 @@ def test_every_setting_is_a_parameter_with_a_description(template: dict[str, Any
         assert variable in variables, variable
 
 
+@pytest.mark.usefixtures("logger_as_it_was")  # the command line quiets the service's logger
+def test_every_template_parameter_is_a_flag_or_says_why_not(
+    template: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person at the terminal can decide as the stack decides: each parameter behind a
+    VPCR_* variable is a flag whose help names that variable; the others are listed, with why,
+    in the command line's own list (and its --help)."""
+    from vpc_remediator.cli import main as cli
+    from vpc_remediator.cli.args import WITHOUT_A_FLAG
+
+    def help_of(*argv: str) -> str:
+        with pytest.raises(SystemExit):
+            cli.main([*argv, "--help"])
+        return " ".join(capsys.readouterr().out.split())
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    behind = {v["Ref"]: k for k, v in variables.items() if isinstance(v, dict) and "Ref" in v}
+    flat = help_of("audit")
+    for name in template["Parameters"]:
+        if name in WITHOUT_A_FLAG:
+            continue
+        assert name in behind, f"{name}: no VPCR_* variable and not in WITHOUT_A_FLAG"
+        assert f"${behind[name]}" in flat, f"{name}: no flag names ${behind[name]}"
+    assert set(WITHOUT_A_FLAG) <= set(template["Parameters"])  # the list holds no stale name
+    top = help_of()
+    assert all(name in top for name in WITHOUT_A_FLAG)
+
+
 def test_outputs_name_what_an_operator_needs(template: dict[str, Any]) -> None:
     assert {"NoticeTopicArn", "DeadLetterQueueUrl", "FunctionNames", "RuleNames"} <= set(
         template["Outputs"]

@@ -20,6 +20,25 @@ class CliError(Exception):
     """A one-line message for the person at the terminal; exit code 2."""
 
 
+# Template parameters that have no flag, and why: the command line neither runs in the stack
+# nor notifies (it prints). Every other parameter is a flag (tests/template keeps it so).
+WITHOUT_A_FLAG = {
+    "Mode": "the command is the mode: audit reads, fix changes",
+    "SweepAppliesAutoIntent": "a person at the command line gets auto intent (--explicit-only "
+    "turns it off)",
+    "SettleSeconds": "the Lambdas wait for a console session to settle; a person runs it when done",
+    "ReservedConcurrency": "the Lambdas' concurrency",
+    "SweepSchedule": "the Lambdas' schedule",
+    "NotificationEmail": "the command line prints instead of notifying",
+    "CentralNoticeTopicArn": "the command line prints instead of notifying",
+    "ChatTopicArn": "the command line prints instead of notifying",
+    "CentralNoticeKeyArn": "the command line prints instead of notifying",
+    "RecordWriters": "who else may write the stack's record: a grant of the stack's",
+    "LogRetentionDays": "the Lambdas' logs",
+    "CreateTrail": "the stack's trail for EventBridge",
+}
+
+
 def parser(defaults: Settings) -> argparse.ArgumentParser:
     policy = defaults.policy
     common = argparse.ArgumentParser(add_help=False)
@@ -182,6 +201,10 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         prog="vpc-remediator",
         description="Find and fix half-done VPC networking (routes to the internet gateway, "
         "public-IP mapping) the way the vpc-remediator Lambdas do.",
+        epilog="Every template parameter that changes a decision is a flag of audit and fix "
+        "(`vpc-remediator audit --help`); the others are the stack's alone: "
+        + ", ".join(WITHOUT_A_FLAG)
+        + ".",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     common.add_argument(
