@@ -88,6 +88,20 @@ def test_a_fix_is_one_readable_notice() -> None:
     json.dumps(doc)  # serialisable as it stands
 
 
+def test_every_short_line_that_points_at_the_details_finds_its_launcher_there() -> None:
+    """ "ready, but see the details" (a launcher that launches where instances cannot get out)
+    and "not ready" are both written in full under the details."""
+    notice = render_notice(_report(), intent_tag_key=KEY)
+    short = notice.text.split("Will it launch?\n", 1)[1].split("\n\n", 1)[0]
+    full = notice.text.split("Launchers in full:\n", 1)[1].split("\n\n", 1)[0]
+    pointing = [line.strip() for line in short.splitlines() if "see the details" in line]
+    assert pointing  # Ray in private mode: ready, but no NAT
+    for line in pointing:
+        launcher = line.split(":")[0]
+        assert f"{launcher} (" in full or f"{launcher}: " in full, line
+    assert "; but " in full
+
+
 def test_names_stand_beside_ids_and_a_created_table_is_named_by_its_id() -> None:
     snap = vpc_snapshot(subnet(S1, name="skypilot-subnet"), vpc_tags={"Name": "skypilot-vpc"})
     plan = plan_vpc(snap, Policy(), AutoScope.all())

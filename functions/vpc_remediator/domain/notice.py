@@ -165,12 +165,14 @@ def render_notice(report: Report, *, intent_tag_key: str) -> Notice:
         f"  {_trigger_line(report.trigger)}",
         *(f"  {line}" for line in detail_lines(report)),
     ]
-    not_ready = [e for e in report.readiness if not e.ready and e.advice]
-    if not_ready:
-        lines += [
-            "  Launchers in full:",
-            *(f"    {line}" for line in readiness_lines(report.readiness) if "not ready" in line),
-        ]
+    # In full, each launcher line the summary points at: not ready, or ready with a "but".
+    pointed = [
+        line
+        for line in readiness_lines(report.readiness)
+        if "not ready" in line or "; but " in line
+    ]
+    if pointed:
+        lines += ["  Launchers in full:", *(f"    {line}" for line in pointed)]
     lines += ["", _opt_out(intent_tag_key)]
     subject = _subject(report)
     return Notice(
