@@ -194,6 +194,24 @@ def test_every_setting_flag_names_its_variable_in_help(emulator: Emulator) -> No
         assert f"${variable}" in text, variable
 
 
+def test_every_flag_of_every_command_has_help() -> None:
+    import argparse
+
+    from vpc_remediator.cli.args import parser
+    from vpc_remediator.service.settings import Settings
+
+    top = parser(Settings.from_env({}, require_topic=False))
+    (commands,) = [a for a in top._actions if isinstance(a, argparse._SubParsersAction)]
+    bare = [
+        f"{name} {action.dest}"
+        for name, command in [("vpc-remediator", top), *commands.choices.items()]
+        for action in command._actions
+        if not action.help or action.help == argparse.SUPPRESS
+    ]
+    assert bare == []
+    assert set(commands.choices) == {"audit", "fix", "release", "adopt"}
+
+
 def test_ctrl_c_without_the_stacks_record_says_how_to_keep_the_table_it_made(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

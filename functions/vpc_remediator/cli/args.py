@@ -212,7 +212,9 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         action="store_true",
         help="on an unexpected failure, print the traceback too (else one line, exit 2)",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="what to do (each has --help)"
+    )
     commands.add_parser(
         "audit", parents=[common], help="read only: findings, what fix would do, readiness"
     )
