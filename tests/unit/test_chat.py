@@ -99,7 +99,8 @@ def test_what_needs_a_person_is_the_next_steps_and_one_vpc_is_one_thread() -> No
         account="123456789012",
     )
     chat = card(report)
-    assert chat["content"]["nextSteps"] == ["the main table sends 0.0.0.0/0 to eni-1"]
+    # The message does not name its subnet: the step does.
+    assert chat["content"]["nextSteps"] == [f"{S1}: the main table sends 0.0.0.0/0 to eni-1"]
     assert chat["metadata"]["threadId"] == card(fixed())["metadata"]["threadId"]
     other = Report(
         "eu-south-1", Mode.REMEDIATE, "vpc-00000000000000002", (), account="123456789012"

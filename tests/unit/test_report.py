@@ -9,7 +9,7 @@ from typing import Any
 from tests.builders import region_of, subnet, vpc_snapshot
 from tests.conftest import load_event
 from vpc_remediator.domain.document import NOTICE_SCHEMA
-from vpc_remediator.domain.findings import Finding, FindingCode, Severity
+from vpc_remediator.domain.findings import Finding, FindingCode, Severity, finding_line
 from vpc_remediator.domain.launchers import readiness
 from vpc_remediator.domain.notice import render_digest, render_notice
 from vpc_remediator.domain.outcomes import ActionOutcome, ActionStatus, Outcome, Report
@@ -197,7 +197,11 @@ def test_nothing_is_sent_for_a_compliant_vpc_or_a_normal_state_on_the_way() -> N
     assert report.outcome is Outcome.NEEDS_ATTENTION and report.should_notify
     notice = render_notice(report, intent_tag_key=KEY)
     assert notice.subject.endswith("vpc-1 in eu-south-1 needs you: route-conflict")
-    assert notice.text.splitlines()[2:4] == ["Needs you:", "  - conflict"]
+    # A finding is told about its resource: named first where its message does not name it.
+    assert notice.text.splitlines()[2:4] == ["Needs you:", f"  - {S1}: conflict"]
+    assert f"[warning] {S1}: conflict" in notice.text
+    named = Finding(FindingCode.ROUTE_CONFLICT, S1, f"{S1} has a conflict", Severity.WARNING)
+    assert finding_line(named) == f"{S1} has a conflict"  # said once, not twice
 
 
 def test_subjects_fit_sns_limits() -> None:

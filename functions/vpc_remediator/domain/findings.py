@@ -75,6 +75,15 @@ class Finding:
     needs_person: bool = False
 
 
+def finding_line(finding: Finding) -> str:
+    """A finding as a person reads it: about its resource, named first where the message does
+    not name it already."""
+    resource = finding.resource_id
+    if not resource or resource in finding.message:
+        return finding.message
+    return f"{resource}: {finding.message}"
+
+
 def held_finding(resource_id: str, note: str, tool: str = "") -> Finding:
     """A resource on hold, in the same words whether the hold is placed now or read from the
     record, so that it is said once. The advice follows the tool CloudTrail's fields named,

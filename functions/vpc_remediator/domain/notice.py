@@ -11,7 +11,7 @@ from typing import Any
 
 from . import chat, telling
 from .document import DIGEST_SCHEMA, DIGEST_VERSION, notice_document
-from .findings import Severity
+from .findings import Severity, finding_line
 from .launchers import lines as readiness_lines
 from .outcomes import ActionStatus, Outcome, Report
 from .plan import names_of
@@ -123,7 +123,7 @@ def report_lines(report: Report) -> list[str]:
         lines += [f"Error: {report.error}"]
     if report.findings:
         lines += ["Findings:"]
-        lines += [f"  [{f.severity}] {f.message}" for f in report.findings]
+        lines += [f"  [{f.severity}] {finding_line(f)}" for f in report.findings]
     return lines
 
 
@@ -340,7 +340,7 @@ def render_digest(region: str, mode: Mode, reports: list[Report], *, intent_tag_
     ordered = sorted(noted, key=lambda r: _WORST_FIRST.index(r.outcome))
     told: list[Report] = []
     for report in ordered[:DIGEST_SECTIONS]:
-        said = summary_lines(report) or [f"- {f.message}" for f in report.findings]
+        said = summary_lines(report) or [f"- {finding_line(f)}" for f in report.findings]
         section = ["", _section_head(report), *(f"  {x}" for x in said)]
         if told and len(lines) + len(section) > DIGEST_SUMMARY_LINES:
             break

@@ -39,6 +39,7 @@ from .actions import (
     TagResources,
     UpdateCopiedRoute,
 )
+from .findings import finding_line
 from .launchers import LAUNCHERS
 from .launchers.view import LaunchMode, Readiness
 from .model import IPV4_DEFAULT, IPV6_DEFAULT, VpcSnapshot
@@ -262,7 +263,7 @@ def needs(report: Report) -> list[str]:
         f"{o.action.resolved(ids).summary} failed: {o.detail or 'see the details'}"
         for o in report.failures
     ]
-    lines += [f.message for f in report.findings if f.needs_person]
+    lines += [finding_line(f) for f in report.findings if f.needs_person]
     return lines
 
 
