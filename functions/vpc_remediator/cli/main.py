@@ -38,7 +38,16 @@ from .args import (
     policy_from,
     regions,
 )
-from .output import account_of, choices, plan_text, print_text, run_document
+from .output import (
+    EACH,
+    YES,
+    account_of,
+    ask_line,
+    choices,
+    plan_text,
+    print_text,
+    run_document,
+)
 
 
 def _vpcs_named(args: argparse.Namespace, where: list[str]) -> dict[str, frozenset[str]]:
@@ -147,8 +156,7 @@ class Asker:
         self.declined = 0
 
     def _ask(self, question: str) -> str:
-        print(question, end="", file=sys.stderr, flush=True)
-        return self.stdin.readline().strip().lower()
+        return ask_line(self.stdin, sys.stderr, question)
 
     def confirm(self, plan: str) -> bool:
         """Yes or no to the whole plan."""
@@ -161,26 +169,23 @@ class Asker:
         if self.yes:
             return every
         if len(choices) < 2:
-            if self._ask("Apply these changes? [y/N] ") in _YES:
+            if self._ask("Apply these changes? [y/N] ") in YES:
                 return every
         else:
             answer = self._ask(
                 f"Apply these changes? [y] all {len(choices)} VPCs, [e] each VPC in turn, "
                 "[N] none: "
             )
-            if answer in _YES:
+            if answer in YES:
                 return every
-            if answer in {"e", "each"}:
+            if answer in EACH:
                 chosen = frozenset(
-                    scope for scope, label in choices if self._ask(f"  {label}? [y/N] ") in _YES
+                    scope for scope, label in choices if self._ask(f"  {label}? [y/N] ") in YES
                 )
                 if chosen:
                     return chosen
         self.declined += 1
         return frozenset()
-
-
-_YES = frozenset({"y", "yes"})
 
 
 def main(

@@ -33,7 +33,7 @@ from ..domain.policy import AutoScope, Policy
 from ..service.fleet import Approve, Job, OrganizationRun, Sweep
 from ..service.makers import MakerBook
 from .args import CliError, known
-from .output import choices, plan_text, print_text, run_document
+from .output import EACH, YES, ask_line, choices, plan_text, print_text, run_document
 
 Key = tuple[str, str]  # (account, region)
 CHANGED_SINCE_SHOWN = "not applied: the plan changed after it was shown; run fix again"
@@ -136,7 +136,7 @@ class ShownPlans:
             self.approved[key] = frozenset(
                 scope
                 for scope, label in labels.items()
-                if ask is None or ask(f"  {job.account} {job.region} {label}? [y/N] ") in _YES
+                if ask is None or ask(f"  {job.account} {job.region} {label}? [y/N] ") in YES
             )
 
 
@@ -170,11 +170,11 @@ def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdi
         told = sys.stderr  # the terminal: stdout stays the report
         for job in pending:
             print("\n".join(plans.texts[(job.account, job.region)]), file=told)
-        answer = "y" if args.yes else _ask(stdin, told, _question(plans, pending))
-        if answer in _YES:
+        answer = "y" if args.yes else ask_line(stdin, told, _question(plans, pending))
+        if answer in YES:
             plans.choose(pending, None)
-        elif answer in {"e", "each"}:
-            plans.choose(pending, lambda question: _ask(stdin, told, question))
+        elif answer in EACH:
+            plans.choose(pending, lambda question: ask_line(stdin, told, question))
         go = [j for j in pending if plans.approved.get((j.account, j.region))]
         if go:
             applied = _pass(run, run.refreshed(go), sweep, plans.holding_to, progress)
@@ -208,14 +208,6 @@ def _question(plans: ShownPlans, pending: list[Job]) -> str:
         f"Apply these changes in {len(pending)} account-region(s)? [y] all {vpcs} VPC plan(s), "
         "[e] each in turn, [N] none: "
     )
-
-
-def _ask(stdin: TextIO, shown: TextIO, question: str) -> str:
-    print(question, end="", file=shown, flush=True)
-    return stdin.readline().strip().lower()
-
-
-_YES = frozenset({"y", "yes"})
 
 
 def _print(args: argparse.Namespace, results: list[PairResult], out: TextIO) -> None:

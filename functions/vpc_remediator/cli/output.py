@@ -74,6 +74,17 @@ def plan_text(
     return "\n".join(lines)
 
 
+YES = frozenset({"y", "yes"})
+EACH = frozenset({"e", "each"})
+
+
+def ask_line(stdin: TextIO, shown: TextIO, question: str) -> str:
+    """Ask on the terminal (`shown`), and the answer, trimmed and lower-case ("" at the end of
+    input: the default, no)."""
+    print(question, end="", file=shown, flush=True)
+    return stdin.readline().strip().lower()
+
+
 def choices(plans: Sequence[Plan]) -> list[tuple[str, str]]:
     """What a person can approve one by one: each plan that changes something, named."""
     return [

@@ -279,8 +279,9 @@ class _Tally:
         if self.fixed:
             parts.append(f"fixed {_plural(self.fixed, 'VPC')}")
         if self.would:
-            verb = "would fix" if mode is Mode.AUDIT else "to approve:"
-            parts.append(f"{verb} {_plural(self.would, 'VPC')} (`vpc-remediator fix` does it)")
+            vpcs = _plural(self.would, "VPC")
+            told = f"would fix {vpcs}" if mode is Mode.AUDIT else f"{vpcs} left to fix"
+            parts.append(f"{told} (`vpc-remediator fix` does it)")
         if self.people:
             parts.append(f"{self.people} need{'s' * (self.people == 1)} you")
         if self.look:
