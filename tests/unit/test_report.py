@@ -258,3 +258,21 @@ def test_ids_are_told_with_their_names_and_never_inside_a_longer_word() -> None:
     )
     assert named("vpcr-public-vpc-0123456789abcdef0", names) == "vpcr-public-vpc-0123456789abcdef0"
     assert named("rtb-0123456789abcdef0", names) == "rtb-0123456789abcdef0"
+
+
+def test_a_digest_says_the_sweep_in_its_first_sentence_and_names_each_vpc() -> None:
+    audit = _report(Mode.AUDIT, ActionStatus.WOULD_APPLY)
+    fixed = dataclasses.replace(_report(), scope="vpc-00000000000000002")
+    digest = render_digest("eu-south-1", Mode.AUDIT, [audit, fixed], intent_tag_key=KEY)
+    first, *rest = digest.text.splitlines()
+    assert first == (
+        "Sweep of eu-south-1 (audit mode), 2 VPCs checked: fixed 1 VPC; would fix 1 VPC "
+        "(`vpc-remediator fix` does it); 0 compliant."
+    )
+    assert digest.subject == "[vpc-remediator] sweep of eu-south-1: fixed 1 VPC, would fix 1 VPC"
+    heads = [line for line in rest if line.startswith("vpc-")]
+    assert heads == [
+        "vpc-00000000000000001: would fix: 1 subnet public",
+        "vpc-00000000000000002: fixed: 1 subnet public",
+    ]
+    assert "Will it launch?" in rest and "Details" in rest
