@@ -162,6 +162,27 @@ def test_an_unexpected_reply_is_one_line_and_exit_2_and_debug_shows_where(
     assert debug.returncode == 2 and "Traceback" in debug.stderr
 
 
+def test_a_malformed_answer_is_one_line_and_exit_2(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply botocore parses but that lacks what EC2 always sends (a subnet without its id
+    and VPC, as a broken endpoint or emulator might answer)."""
+    seed_story(emulator)
+    call = BaseClient._make_api_call  # type: ignore[attr-defined]
+
+    def malformed(self: Any, name: str, params: dict[str, Any]) -> Any:
+        if name == "DescribeSubnets":
+            return {"Subnets": [{"CidrBlock": "10.0.1.0/24"}]}
+        return call(self, name, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", malformed)
+    result = emulator.run("audit")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("vpc-remediator: unexpected failure: ")
+    assert result.stdout == ""
+
+
 def test_version_and_the_default_vpc_absent_by_policy_as_a_flag(emulator: Emulator) -> None:
     version = emulator.run("--version")
     assert version.returncode == 0 and version.stdout.startswith("vpc-remediator ")
