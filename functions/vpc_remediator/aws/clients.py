@@ -114,6 +114,10 @@ class AwsClients:
         from their context instead, so only the command line pays for this call."""
         return self.sts.get_caller_identity()["Account"]
 
+    def caller_arn(self) -> str:
+        """Who the caller is (the command line's journal says who made a change)."""
+        return self.sts.get_caller_identity()["Arn"]
+
 
 @cache
 def clients_for(region: str) -> AwsClients:

@@ -246,6 +246,19 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     adopt.add_argument("route_table", help="the route table (rtb-...)")
     adopt.add_argument("--yes", action="store_true", help="record it without asking")
+    history = commands.add_parser(
+        "history",
+        parents=[one],
+        help="what the remediator changed (from the stack's record), newest first, and whether "
+        "each change still stands",
+    )
+    history.add_argument("--vpc-id", help="only this VPC")
+    history.add_argument(
+        "--since", default="", help="only changes from this date or time (2026-12-01, ISO 8601)"
+    )
+    history.add_argument(
+        "--json", action="store_true", help="print the vpc-remediator/history document"
+    )
     return parser
 
 

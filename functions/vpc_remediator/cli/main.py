@@ -92,13 +92,15 @@ def _run_region(
 
     # It prints; it does not notify. Who made a subnet is looked up where auto intent would
     # change it; one whose maker is not known is in the plan, for the person to approve.
+    clients = clients_for(region)
     remediator = remediator_for(
         policy,
-        clients_for(region),
+        clients,
         record_table=_record_table(args, region),
         look_up_makers=not args.explicit_only,
         ask_unknown=True,
         approve=approve,
+        actor=clients.caller_arn,  # the journal says who ran it
     )
     return remediator.sweep(vpc_ids if args.vpc_id else None, auto)
 
@@ -218,6 +220,10 @@ def main(
             return _release(args, out)
         if args.command == "adopt":
             return _adopt(args, out, Asker(stdin, yes=args.yes))
+        if args.command == "history":
+            from .journal import show_history
+
+            return show_history(args, out, _one_region(args), _record_table)
         try:
             args.shown = families(args.launchers)
         except ValueError as exc:
@@ -309,7 +315,7 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
 
     if not _HELD.match(args.resource):
         raise CliError(f"{shown(args.resource)} is not a subnet, route table or VPC id")
-    (region,) = regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    region = _one_region(args)
     hands = hands_in(region, _record_table(args, region))
     if not hands.reader.existing({args.resource}):
         raise CliError(f"no {args.resource} in {region}: nothing was released")
@@ -328,6 +334,13 @@ def _release(args: argparse.Namespace, out: TextIO) -> int:
             file=out,
         )
     return EXIT_COMPLIANT
+
+
+def _one_region(args: argparse.Namespace) -> str:
+    """The one region a command on the record works in (the first --region, else the
+    default)."""
+    (region,) = regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    return region
 
 
 def _record_table(args: argparse.Namespace, region: str) -> str | None:
@@ -350,7 +363,7 @@ def _adopt(args: argparse.Namespace, out: TextIO, ask: Asker) -> int:
 
     if not re.match(r"^rtb-[0-9a-f]{8,17}$", args.route_table):
         raise CliError(f"{shown(args.route_table)} is not a route table id")
-    (region,) = regions(argparse.Namespace(all_regions=False, region=args.region[:1]))
+    region = _one_region(args)
     hands = hands_in(region, _record_table(args, region))
     if hands.record is None:
         raise CliError("adopt writes the stack's record: name it with --record-table or --stack")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..domain import ownership
+from ..domain import journal, ownership
 from ..domain.actions import Action, ReleaseHold
 from ..domain.memory import Memory
 from ..domain.model import RegionSnapshot
@@ -97,3 +97,40 @@ def adopt(adoption: Adoption, region: str, record: Memory) -> None:
     prefix = ownership.vpc_prefix(region, adoption.vpc_id)
     for entry, value in adoption.change.put.items():
         record.remember(ownership.KIND, prefix + entry, value, days=None)
+
+
+@dataclass(frozen=True)
+class History:
+    """The journal's changes (newest first), each with whether it still stands, and the live
+    read they were checked against (for Names)."""
+
+    changes: tuple[dict[str, object], ...]
+    region: RegionSnapshot
+
+
+def history(
+    reader: HandReader, record: Memory, vpc_id: str | None = None, since: str = ""
+) -> History:
+    """What the remediator changed in the region (or one VPC), from `since` (an ISO date or
+    time), each change checked against one read of the VPCs it touched."""
+    prefix = journal.vpc_prefix(reader.region, vpc_id) if vpc_id else f"{reader.region}:"
+    found = [
+        c
+        for c in journal.changes_of(record.recall_all(journal.KIND, prefix=prefix))
+        if str(c.get("at", "")) >= since
+    ]
+    vpcs = sorted({str(c.get("vpc_id")) for c in found})
+    existing = reader.existing(vpcs) if vpcs else frozenset()
+    region = reader.read(sorted(existing))
+    undone = {str(c.get("undoes")) for c in found if c.get("undoes")}
+    changes = tuple(
+        dict(c)
+        | {
+            "stands": False
+            if c.get("id") in undone
+            else journal.stands(c, region.details.get(str(c.get("vpc_id")))),
+            "undone": c.get("id") in undone,
+        }
+        for c in found
+    )
+    return History(changes, region)

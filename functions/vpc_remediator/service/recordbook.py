@@ -13,13 +13,15 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from ..domain import ownership
+from ..domain import journal, ownership
 from ..domain.actions import CreateRouteTable
 from ..domain.memory import Memory
-from ..domain.model import RegionSnapshot
+from ..domain.model import RegionSnapshot, VpcSnapshot
+from ..domain.outcomes import ActionOutcome
 from ..domain.plan import Plan
 from ..observability import logger
 
@@ -46,6 +48,7 @@ class RecordBook:
         # vpc -> what reading found to confirm or drop, not yet written
         self._tidied: dict[str, list[ownership.Change]] = {}
         self._read: RegionSnapshot | None = None
+        self._journaled = 0  # the journal's entries this reconcile wrote (ids are per run)
 
     def attach(self, region: RegionSnapshot) -> RegionSnapshot:
         """The region with each VPC's ownership: what the record proves, once the pending
@@ -101,6 +104,35 @@ class RecordBook:
             self._write(plan.scope, change)
             self._entries[plan.scope] = change.applied_to(entries)
         return plan
+
+    def journal(
+        self,
+        snapshot: VpcSnapshot,
+        outcomes: tuple[ActionOutcome, ...],
+        *,
+        run: str,
+        trigger: journal.Trigger,
+        intents: Mapping[str, str],
+    ) -> None:
+        """Every change applied to the VPC, with what it was before (`snapshot`, as read before
+        applying), when, why and what triggered it: kept until the VPC is gone. One item per
+        apply (a few for a large one), so that the journal costs a write, not one per change."""
+        if self._memory is None:
+            return
+        at = datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        changes = journal.entries(
+            snapshot,
+            outcomes,
+            run=run,
+            at=at,
+            trigger=trigger,
+            intents=intents,
+            region=self._region,
+            first=self._journaled,
+        )
+        for key, item in journal.items(changes, self._region, snapshot.vpc.id, at, run).items():
+            self._memory.remember(journal.KIND, key, item, days=None)
+        self._journaled += len(changes)
 
     def flush(self) -> None:
         """Write what the last reads confirmed or dropped (after a reconcile that changed

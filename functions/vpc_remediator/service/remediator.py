@@ -12,13 +12,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from ..domain import journal
 from ..domain.actions import Action, CreateDefaultVpc
 from ..domain.decision import Decision, Past, asks_makers, decide, once, subjects
 from ..domain.launchers import Readiness, readiness
 from ..domain.memory import Memory
-from ..domain.model import RegionSnapshot
+from ..domain.model import RegionSnapshot, Vpc, VpcSnapshot
 from ..domain.notice import Notice, digest_wanted, render_digest, render_notice
-from ..domain.outcomes import ActionOutcome, ActionStatus, Report
+from ..domain.outcomes import ActionOutcome, ActionStatus, Interrupted, Report
 from ..domain.plan import Plan
 from ..domain.planner import plan_for_vpc, plan_region
 from ..domain.policy import AutoScope, Mode, Policy
@@ -96,6 +97,9 @@ class Remediator:
     # or removed on a tag's claim).
     record: Memory | None = None
     record_durable: bool = True  # False: a memory of this run only (the command line)
+    # Who runs it, where no event says it: the command line's caller (its ARN, asked only
+    # when something is applied); None for the sweep.
+    actor: Callable[[], str] | None = None
     holds: HoldBook = field(init=False)
     run: str = field(init=False)
     records: RecordBook = field(init=False)
@@ -168,9 +172,40 @@ class Remediator:
     def _out_of_time(self) -> bool:
         return self.time_left is not None and self.time_left() < STOP_MARGIN_SECONDS
 
-    def _apply(self, writer: Writer, plan: Plan) -> tuple[ActionOutcome, ...]:
-        """The plan's writes, recorded ahead of the calls."""
-        return writer.apply(self.records.ahead(plan).writes, stop=self._out_of_time)
+    def _apply(
+        self, writer: Writer, plan: Plan, region: RegionSnapshot, call: ApiCall | None
+    ) -> tuple[ActionOutcome, ...]:
+        """The plan's writes, recorded ahead of the calls; then the journal of what was applied
+        (against `region`, the read the plan was made from)."""
+        try:
+            applied = writer.apply(self.records.ahead(plan).writes, stop=self._out_of_time)
+        except Interrupted as stop:
+            self._journal(plan, region, stop.done, call)
+            raise
+        self._journal(plan, region, applied, call)
+        return applied
+
+    def _journal(
+        self,
+        plan: Plan,
+        region: RegionSnapshot,
+        outcomes: tuple[ActionOutcome, ...],
+        call: ApiCall | None,
+    ) -> None:
+        snapshot = region.details.get(plan.scope)
+        if not any(o.status is ActionStatus.APPLIED for o in outcomes):
+            return
+        if snapshot is None:  # the default VPC, recreated: no VPC read before it
+            vpc = next((o.resource_id for o in outcomes if o.resource_id), None) or plan.scope
+            snapshot = VpcSnapshot(vpc=Vpc(vpc), subnets=(), route_tables=())
+        if call is not None:
+            trigger = journal.Trigger("event", call.actor_arn, call.event_name, call.event_id)
+        elif self.actor is not None:
+            trigger = journal.Trigger("command-line", self.actor())
+        else:
+            trigger = journal.Trigger("sweep")
+        intents = {i.subnet_id: f"{i.intent} ({i.reason})" for i in plan.intents}
+        self.records.journal(snapshot, outcomes, run=self.run, trigger=trigger, intents=intents)
 
     @property
     def _writing(self) -> Writer | None:
@@ -265,7 +300,7 @@ class Remediator:
             if not todo:
                 break
             for v in todo:
-                applied = self._apply(writer, current[v])
+                applied = self._apply(writer, current[v], after, call)
                 self.holds.applied(v, applied, call.caller if call else None)
                 outcomes[v] += applied
             after = self._read(vpc_ids)
@@ -295,7 +330,7 @@ class Remediator:
         writer = self._writing
         if writer is None or not plan.writes:
             return self._report(REGION_SCOPE, (plan,), _would_apply(plan.actions), region, call)
-        outcomes = self._apply(writer, plan)
+        outcomes = self._apply(writer, plan, region, call)
         region = self._read(frozenset())
         plans: tuple[Plan, ...] = (plan,)
         default = region.default_vpc
@@ -311,7 +346,7 @@ class Remediator:
             )
             _log_plan(vpc_plan)
             plans += (vpc_plan,)
-            outcomes += self._apply(writer, vpc_plan)
+            outcomes += self._apply(writer, vpc_plan, region, call)
             region = self._read(frozenset())
             verified = (
                 plan_region(region, self.policy),

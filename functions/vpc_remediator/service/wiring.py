@@ -74,6 +74,7 @@ def remediator_for(
     look_up_makers: bool = False,
     ask_unknown: bool = False,
     approve: Approval | None = None,
+    actor: Callable[[], str] | None = None,
 ) -> Remediator:
     """A Remediator on these clients; in audit mode it gets no writer at all.
 
@@ -121,6 +122,7 @@ def remediator_for(
         record_durable=memory is not None or record_table is not None,
         makers=makers,
         approve=approve,
+        actor=actor,
     )
 
 
@@ -135,13 +137,15 @@ def remediator_in(
     approve: Approval | None,
 ) -> Remediator:
     """A Remediator in a member account of an organisation (its role's session)."""
+    clients = AwsClients(region, session.session)
     return remediator_for(
         policy,
-        AwsClients(region, session.session),
+        clients,
         account=account,
         look_up_makers=look_up_makers,
         ask_unknown=ask_unknown,
         approve=approve,
+        actor=clients.caller_arn,
     )
 
 

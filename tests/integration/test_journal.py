@@ -1,0 +1,140 @@
+"""The journal (issue 21): every change the Lambdas and the command line make is recorded in
+the stack's record with what it was before, when, why and what triggered it, and `vpc-remediator
+history` lists it, newest first, with Names, saying whether each change still stands."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Aws
+from tests.integration.test_story import replay_story
+from vpc_remediator.cli import main as cli
+
+pytestmark = pytest.mark.usefixtures("logger_as_it_was")
+
+
+def history(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = cli.main(["history", "--record-table", os.environ["VPCR_MEMORY_TABLE"], *args], out=out)
+    return code, out.getvalue()
+
+
+def changes(*args: str) -> list[dict[str, Any]]:
+    code, out = history("--json", *args)
+    assert code == 0, out
+    document = json.loads(out)
+    assert (document["schema"], document["version"]) == ("vpc-remediator/history", 1)
+    listed: list[dict[str, Any]] = document["changes"]
+    return listed
+
+
+def test_the_seed_storys_fix_is_in_the_journal_with_what_was_before(aws: Aws) -> None:
+    ids = replay_story(aws)
+    found = changes()
+    # Newest first: the mapping, the association, the route, the table (our own tags are
+    # bookkeeping, not changes).
+    assert [c["change"] for c in found] == [
+        "addressing-set",
+        "subnet-moved",
+        "route-added",
+        "route-table-created",
+    ]
+    mapping, moved, route, table = found
+    assert mapping["resource"] == ids["subnet"]
+    assert mapping["before"] == {"attribute": "MapPublicIpOnLaunch", "enabled": False}
+    assert mapping["after"] == {"attribute": "MapPublicIpOnLaunch", "enabled": True}
+    main = aws.ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [ids["vpc"]]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]["RouteTableId"]
+    assert moved["before"] == {"route_table": main, "main": True}
+    assert moved["after"]["route_table"] == table["resource"] == route["resource"]
+    assert route["after"] == {"destination": "0.0.0.0/0", "target": ids["igw"]}
+    for change in found:
+        assert change["stands"] is True and change["undone"] is False
+        assert change["vpc_id"] == ids["vpc"] and change["id"].startswith("c-")
+        assert change["trigger"]["by"] == "event"
+        assert change["trigger"]["event"] == "AttachInternetGateway"
+        assert change["trigger"]["who"].endswith("assumed-role/PlatformAdmin/alice")
+        assert change["why"]
+    assert "public (" in moved["intent"]
+    assert len({c["id"] for c in found}) == 4
+
+
+def test_a_change_a_person_made_since_is_said_not_to_stand(aws: Aws) -> None:
+    ids = replay_story(aws)
+    aws.ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": False})
+    found = {c["change"]: c for c in changes("--vpc-id", ids["vpc"])}
+    assert found["addressing-set"]["stands"] is False
+    assert found["subnet-moved"]["stands"] is True
+
+
+def test_history_reads_as_text_with_names_newest_first(aws: Aws) -> None:
+    ids = replay_story(aws)
+    code, out = history()
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "eu-south-1: 4 changes, newest first"
+    assert lines[1] == f'  "skypilot-vpc" ({ids["vpc"]})'
+    assert "[stands]" in lines[2] and "MapPublicIpOnLaunch=true" in lines[2]
+    assert "(it was false)" in lines[2]
+    assert "(it was on the main table (rtb-" in lines[4]
+    assert "by AttachInternetGateway by arn:aws:sts::123456789012:assumed-role/" in lines[3]
+
+
+def test_since_narrows_and_a_future_date_lists_nothing(aws: Aws) -> None:
+    replay_story(aws)
+    assert len(changes("--since", "2000-01-01")) == 4
+    code, out = history("--since", "2999-01-01")
+    assert (code, out) == (0, "eu-south-1: no change recorded\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--since", "yesterday"], "give a date or time"),
+        (["--vpc-id", "my-vpc"], "is not a VPC id"),
+    ],
+)
+def test_bad_history_options_are_one_line_and_exit_2(
+    aws: Aws, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    code, out = history(*argv)
+    err = capsys.readouterr().err
+    assert code == 2 and out == "" and says in err and err.count("\n") == 1
+
+
+def test_history_without_the_record_says_where_the_journal_is(
+    aws: Aws, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VPCR_MEMORY_TABLE")
+    code = cli.main(["history"], out=io.StringIO())
+    err = capsys.readouterr().err
+    assert code == 2 and "--stack or --record-table" in err
+
+
+def test_a_fix_at_the_command_line_is_journaled_as_the_persons(aws: Aws) -> None:
+    from tests.integration.test_story import new_gateway, new_subnet, new_vpc
+
+    vpc = new_vpc(aws, "cli-vpc")
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = new_subnet(aws, vpc)
+    aws.ec2.create_tags(
+        Resources=[subnet], Tags=[{"Key": "vpc-remediator:intent", "Value": "public"}]
+    )
+    code = cli.main(
+        ["fix", "--yes", "--vpc-id", vpc, "--record-table", os.environ["VPCR_MEMORY_TABLE"]],
+        out=io.StringIO(),
+    )
+    assert code in (0, 1)
+    found = changes("--vpc-id", vpc)
+    assert found and all(c["trigger"]["by"] == "command-line" for c in found)
+    assert all(c["trigger"]["who"].startswith("arn:aws:") for c in found)
