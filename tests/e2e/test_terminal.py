@@ -230,7 +230,7 @@ def test_every_flag_of_every_command_has_help() -> None:
         if not action.help or action.help == argparse.SUPPRESS
     ]
     assert bare == []
-    assert set(commands.choices) == {"audit", "fix", "release", "adopt", "history"}
+    assert set(commands.choices) == {"audit", "fix", "release", "adopt", "history", "undo"}
 
 
 def test_ctrl_c_without_the_stacks_record_says_how_to_keep_the_table_it_made(

@@ -138,3 +138,108 @@ def test_a_fix_at_the_command_line_is_journaled_as_the_persons(aws: Aws) -> None
     found = changes("--vpc-id", vpc)
     assert found and all(c["trigger"]["by"] == "command-line" for c in found)
     assert all(c["trigger"]["who"].startswith("arn:aws:") for c in found)
+
+
+def network_of(aws: Aws, vpc: str) -> dict[str, Any]:
+    """What a VPC's routing is: each table's associations and routes, each subnet's mapping."""
+    tables = aws.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    return {
+        "tables": sorted(
+            (
+                t["RouteTableId"],
+                sorted(
+                    (a.get("SubnetId", ""), a.get("Main", False)) for a in t.get("Associations", ())
+                ),
+                sorted(
+                    (r.get("DestinationCidrBlock", ""), r.get("GatewayId", "")) for r in t["Routes"]
+                ),
+            )
+            for t in tables["RouteTables"]
+        ),
+        "mapping": sorted((s["SubnetId"], s["MapPublicIpOnLaunch"]) for s in subnets["Subnets"]),
+    }
+
+
+def story_before_its_fix(aws: Aws) -> tuple[dict[str, str], dict[str, Any]]:
+    """The seed story, its network as it was before the remediator fixed it, then fixed."""
+    from tests.integration.test_story import delete_default_vpc, new_gateway, new_subnet, new_vpc
+    from vpc_remediator.lambdas.handlers import vpc_changes
+
+    delete_default_vpc(aws)
+    ids = {"vpc": new_vpc(aws)}
+    ids["subnet"] = new_subnet(aws, ids["vpc"])
+    ids["igw"] = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=ids["vpc"])
+    before = network_of(aws, ids["vpc"])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    assert aws.skypilot_says_public(ids["subnet"])
+    return ids, before
+
+
+def undo(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    table = os.environ["VPCR_MEMORY_TABLE"]
+    code = cli.main(["undo", "--record-table", table, "--yes", *args], out=out)
+    return code, out.getvalue()
+
+
+def test_undo_puts_the_vpc_back_exactly_as_it_was_and_history_says_so(aws: Aws) -> None:
+    ids, before = story_before_its_fix(aws)
+    code, out = undo("--vpc-id", ids["vpc"])
+    assert code == 0, out
+    assert network_of(aws, ids["vpc"]) == before
+    assert out.count("put back: ") == 3  # mapping off, back to the main table, table deleted
+    found = changes("--vpc-id", ids["vpc"])
+    fixes = [c for c in found if not c["undoes"]]
+    assert all(c["undone"] and c["stands"] is False for c in fixes)
+    undoing = [c for c in found if c["undoes"]]
+    assert {u for c in undoing for u in c["undoes"]} == {c["id"] for c in fixes}
+    assert all(c["trigger"]["by"] == "command-line" for c in undoing)
+
+
+def test_an_undo_is_not_redone_by_events_or_the_sweep_until_released(aws: Aws) -> None:
+    from vpc_remediator.lambdas.handlers import sweep, vpc_changes
+
+    ids, before = story_before_its_fix(aws)
+    undo("--vpc-id", ids["vpc"])
+    aws.notices()
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    aws.invoke(sweep, "ScheduledEvent")
+    assert network_of(aws, ids["vpc"]) == before
+    code = cli.main(
+        ["release", ids["subnet"], "--record-table", os.environ["VPCR_MEMORY_TABLE"]],
+        out=io.StringIO(),
+    )
+    assert code == 0
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"], event_id="again")
+    assert aws.skypilot_says_public(ids["subnet"])
+
+
+def test_an_undo_keeps_what_a_person_changed_since(aws: Aws) -> None:
+    ids, _ = story_before_its_fix(aws)
+    # A person turns the mapping off by hand after the fix: theirs, and kept.
+    aws.ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": False})
+    code, out = undo("--vpc-id", ids["vpc"])
+    assert code == 0, out
+    assert "kept " not in out  # the report is what was put back; the plan said what is kept
+    assert not aws.skypilot_says_public(ids["subnet"])
+    assert not aws.maps_public_ip(ids["subnet"])
+    mapping = next(c for c in changes("--vpc-id", ids["vpc"]) if c["change"] == "addressing-set")
+    assert mapping["undone"] is False  # not put back by the undo: the person's change stands
+
+
+def test_undo_by_change_id_and_bad_ids_are_one_line_errors(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids, _ = story_before_its_fix(aws)
+    mapping = next(c for c in changes() if c["change"] == "addressing-set")
+    code, out = undo(mapping["id"])
+    assert code == 0 and out.startswith("put back: set MapPublicIpOnLaunch=false")
+    assert not aws.maps_public_ip(ids["subnet"]) and aws.skypilot_says_public(ids["subnet"])
+    capsys.readouterr()
+    assert undo("c-0000000000")[0] == 2
+    assert "no change c-0000000000 in the journal" in capsys.readouterr().err
+    assert undo("nope")[0] == 2
+    assert undo()[0] == 2 and "change ids" in capsys.readouterr().err

@@ -29,13 +29,16 @@ from ..domain.actions import (
     CreateRoute,
     CreateRouteTable,
     DeleteCopiedRoute,
+    DeleteRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
+    DisassociateRouteTable,
     EnableRoutePropagation,
     Pending,
     PlaceHold,
     Ref,
     ReleaseHold,
+    RemoveRouteTable,
     ReplaceRoute,
     ReplaceRouteTableAssociation,
     SetAssignIpv6AddressOnCreation,
@@ -115,6 +118,9 @@ class ActionWriter:
             AssociateRouteTable: self._associate,
             ReplaceRouteTableAssociation: self._reassociate,
             DeleteRouteTable: self._delete_route_table,
+            RemoveRouteTable: self._delete_route_table,
+            DisassociateRouteTable: self._disassociate,
+            DeleteRoute: self._delete_route,
             SetMapPublicIpOnLaunch: self._map_public_ip,
             SetAssignIpv6AddressOnCreation: self._assign_ipv6,
             CreateInternetGateway: self._create_internet_gateway,
@@ -307,6 +313,14 @@ class ActionWriter:
         self._ec2.replace_route_table_association(
             AssociationId=action.association_id, RouteTableId=self._id(action.route_table)
         )
+        return ""
+
+    def _disassociate(self, action: DisassociateRouteTable) -> str:
+        self._ec2.disassociate_route_table(AssociationId=action.association_id)
+        return ""
+
+    def _delete_route(self, action: DeleteRoute) -> str:
+        self._ec2.delete_route(RouteTableId=action.route_table, **_destination(action.destination))
         return ""
 
     def _delete_route_table(self, action: DeleteRouteTable) -> str:

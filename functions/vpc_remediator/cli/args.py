@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from typing import Any
 
 from ..domain.launchers import FAMILIES
 from ..domain.organization import DEFAULT_MAX_PARALLEL, DEFAULT_ROLE_NAME
@@ -246,6 +247,12 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     )
     adopt.add_argument("route_table", help="the route table (rtb-...)")
     adopt.add_argument("--yes", action="store_true", help="record it without asking")
+    _journal_commands(commands, one)
+    return parser
+
+
+def _journal_commands(commands: Any, one: argparse.ArgumentParser) -> None:
+    """`history` and `undo`: the journal in the stack's record."""
     history = commands.add_parser(
         "history",
         parents=[one],
@@ -259,7 +266,18 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     history.add_argument(
         "--json", action="store_true", help="print the vpc-remediator/history document"
     )
-    return parser
+    undo = commands.add_parser(
+        "undo",
+        parents=[one],
+        help="put back what the remediator changed (from its journal, see history): shows "
+        "what it would put back and asks",
+    )
+    undo.add_argument(
+        "change_ids", nargs="*", metavar="CHANGE-ID", help="changes to undo (ids from history)"
+    )
+    undo.add_argument("--vpc-id", help="every change the remediator made to this VPC")
+    undo.add_argument("--subnet-id", help="every change the remediator made to this subnet")
+    undo.add_argument("--yes", action="store_true", help="put it back without asking")
 
 
 def _version() -> str:

@@ -1,19 +1,26 @@
-"""`vpc-remediator history`: what the remediator changed, from the journal in the stack's
-record (domain/journal.py), newest first, Names beside ids, and whether each change still
-stands as the remediator left it."""
+"""`vpc-remediator history` and `undo`: what the remediator changed, from the journal in the
+stack's record (domain/journal.py), newest first, Names beside ids, and whether each change
+still stands as the remediator left it; and putting it back (domain/undo.py), shown and asked
+first, as `fix` does."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..domain import journal
+from ..domain.outcomes import ActionStatus
 from ..domain.plan import names_of
 from ..domain.text import ident, named, shown
-from .args import EXIT_COMPLIANT, CliError
+from .args import EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, CliError
+
+if TYPE_CHECKING:
+    from ..service.hands import Undoing
+    from ..service.settings import Settings
 
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?Z?$")
@@ -136,3 +143,87 @@ def _by(trigger: Mapping[str, Any]) -> str:
                 f"vpc-remediator at a terminal, by {ident(str(trigger.get('who') or 'a person'))}"
             )
     return "the scheduled sweep"
+
+
+_CHANGE = re.compile(r"^c-[0-9a-f]{10}$")
+_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
+def undo(
+    args: argparse.Namespace,
+    out: TextIO,
+    region: str,
+    record_table: Callable[[argparse.Namespace, str], str | None],
+    *,
+    confirm: Callable[[str], bool],
+    defaults: Settings,
+) -> int:
+    """Show what would be put back, ask, put it back, and say what was and was not."""
+    from ..service.hands import NotDone, apply_undo, undo_plans
+    from ..service.wiring import clients_for, hands_in
+
+    chosen = [bool(args.change_ids), bool(args.vpc_id), bool(args.subnet_id)]
+    if sum(chosen) != 1:
+        raise CliError("undo takes change ids (from history), or --vpc-id, or --subnet-id")
+    bad = [c for c in args.change_ids if not _CHANGE.match(c)]
+    if bad:
+        raise CliError(f"{shown(bad[0])} is not a change id (history lists them: c-...)")
+    if args.vpc_id and not _VPC.match(args.vpc_id):
+        raise CliError(f"{shown(args.vpc_id)} is not a VPC id")
+    if args.subnet_id and not _SUBNET.match(args.subnet_id):
+        raise CliError(f"{shown(args.subnet_id)} is not a subnet id")
+    hands = hands_in(region, record_table(args, region))
+    if hands.record is None:
+        raise CliError(
+            "undo reads the journal in the stack's record: name it with --stack or --record-table"
+        )
+    try:
+        plans = undo_plans(
+            hands.reader,
+            hands.record,
+            ids=args.change_ids,
+            vpc_id=args.vpc_id or "",
+            subnet_id=args.subnet_id or "",
+            intent_tag_key=defaults.policy.intent_tag_key,
+        )
+    except NotDone as exc:
+        raise CliError(str(exc)) from None
+    names: dict[str, str] = {}
+    for undoing in plans:
+        names |= names_of(undoing.snapshot)
+    if not any(u.plan.actions for u in plans):
+        print("\n".join(plan_lines(region, plans, names)), file=out)
+        print(f"nothing to put back in {region}", file=out)
+        return EXIT_NOT_COMPLIANT
+    if not confirm("\n".join(plan_lines(region, plans, names))):
+        print(f"vpc-remediator: nothing changed in {region}", file=sys.stderr)
+        return EXIT_NOT_COMPLIANT
+    actor = clients_for(region).caller_arn()
+    failed = 0
+    for undoing in plans:
+        outcomes = apply_undo(undoing, hands.writer, hands.record, region, actor=actor)
+        for outcome in outcomes:
+            done = outcome.status is ActionStatus.APPLIED
+            failed += not done
+            state = "put back" if done else f"NOT put back ({outcome.status}: {outcome.detail})"
+            print(f"{state}: {named(outcome.action.summary, names)}", file=out)
+    return EXIT_COMPLIANT if not failed else EXIT_NOT_COMPLIANT
+
+
+def plan_lines(region: str, plans: list[Undoing], names: Mapping[str, str]) -> list[str]:
+    """What the undo would put back, per VPC, each step with the changes it undoes; then what
+    it keeps, and why."""
+    lines = [f"{region}: the undo"]
+    for undoing in plans:
+        plan = undoing.plan
+        lines.append(f"  {named(plan.vpc_id, names)}: {len(plan.actions)} step(s)")
+        for action, undoes in zip(plan.actions, plan.undoes, strict=True):
+            lines.append(f"    - {named(action.summary, names)} (undoes {', '.join(undoes)})")
+        for change, why in plan.kept:
+            lines.append(f"    kept {change}: {why}")
+        lines += [f"    ! {named(w, names)}" for w in plan.warnings]
+    lines.append(
+        "  The remediator leaves the subnets put back alone from now on (auto intent); "
+        "`vpc-remediator release SUBNET` lets it finish them again."
+    )
+    return lines

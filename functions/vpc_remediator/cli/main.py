@@ -207,7 +207,7 @@ def main(
         print(f"vpc-remediator: {exc}", file=sys.stderr)
         return EXIT_ERROR
     args = parser(defaults).parse_args(argv)
-    if args.command in ("fix", "adopt") and not args.yes and not stdin.isatty():
+    if args.command in ("fix", "adopt", "undo") and not args.yes and not stdin.isatty():
         print(
             f"vpc-remediator: {args.command} changes your network: not a terminal to ask on, "
             "so nothing is changed; run it at a terminal, or pass --yes",
@@ -224,6 +224,13 @@ def main(
             from .journal import show_history
 
             return show_history(args, out, _one_region(args), _record_table)
+        if args.command == "undo":
+            from .journal import undo
+
+            ask = Asker(stdin, yes=args.yes)
+            return undo(
+                args, out, _one_region(args), _record_table, confirm=ask.confirm, defaults=defaults
+            )
         try:
             args.shown = families(args.launchers)
         except ValueError as exc:

@@ -487,6 +487,55 @@ class TagResources(Action):
         return frozenset(self.resource_ids)
 
 
+# What a person's `vpc-remediator undo` applies with their own credentials (never the
+# Lambdas': the stack is not granted them).
+
+
+@dataclass(frozen=True, kw_only=True)
+class DisassociateRouteTable(OnSubnet, OnTable):
+    """Puts a subnet back on its VPC's main table (it was there before it was moved)."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DisassociateRouteTable",)
+    association_id: str
+    route_table: str
+
+    @property
+    def summary(self) -> str:
+        return f"move {self.subnet_id} from {self.route_table} back to the main table"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteRoute(OnRoute):
+    """Removes a route the remediator added."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteRoute",)
+    route_table: str
+    target: str
+
+    @property
+    def summary(self) -> str:
+        return f"delete route {self.destination} -> {self.target} from {self.route_table}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveRouteTable(DeleteRouteTable):
+    """Deletes a route table the remediator created, once no subnet is on it."""
+
+    @property
+    def summary(self) -> str:
+        return f"delete route table {self.route_table} (the remediator made it; nothing uses it)"
+
+
+UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
+    DisassociateRouteTable,
+    DeleteRoute,
+    RemoveRouteTable,
+    ReplaceRouteTableAssociation,
+    SetMapPublicIpOnLaunch,
+    SetAssignIpv6AddressOnCreation,
+)
+
+
 ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     CreateRouteTable,
     CreateRoute,

@@ -110,6 +110,8 @@ def decide(
 ) -> Decision:
     """The scope auto intent may act on, and what is held instead of changed again."""
     auto = once(auto, past.applied, run=run)
+    if snapshot is not None and snapshot.ownership.undone:
+        auto = replace(auto, undone=auto.undone | snapshot.ownership.undone)
     if past.makers is not None and snapshot is not None and asks_makers(auto):
         asked = subjects(snapshot, policy, auto)
         auto = creators.vouched(

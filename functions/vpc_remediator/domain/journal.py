@@ -29,8 +29,10 @@ from .actions import (
     CreateRoute,
     CreateRouteTable,
     DeleteCopiedRoute,
+    DeleteRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
+    DisassociateRouteTable,
     EnableRoutePropagation,
     Pending,
     PlaceHold,
@@ -55,6 +57,7 @@ TABLE_CREATED = "route-table-created"
 SUBNET_MOVED = "subnet-moved"
 ROUTE_ADDED = "route-added"
 ROUTE_REPLACED = "route-replaced"
+ROUTE_DELETED = "route-deleted"  # by an undo
 ADDRESSING_SET = "addressing-set"
 COPY_KEPT = "copy-kept"  # a route, propagation or endpoint kept in step on its own table
 TABLE_DELETED = "route-table-deleted"
@@ -118,6 +121,7 @@ def entries(
     trigger: Trigger,
     intents: Mapping[str, str] | None = None,
     first: int = 0,
+    undoes: Sequence[tuple[str, ...]] = (),
 ) -> list[dict[str, Any]]:
     """The journal's entries for what was applied to one VPC, in order, from the snapshot
     read before it was applied (`intents`: each subnet's intent, in words). Our own label tags
@@ -129,7 +133,7 @@ def entries(
     }
     out: list[dict[str, Any]] = []
     n = first
-    for outcome in outcomes:
+    for position, outcome in enumerate(outcomes):
         action = outcome.action
         if outcome.status is not ActionStatus.APPLIED or isinstance(action, TagResources):
             continue
@@ -154,6 +158,7 @@ def entries(
                 "trigger": trigger.as_dict(),
                 "run": run,
                 "seq": n,
+                "undoes": list(undoes[position]) if position < len(undoes) else [],
             }
         )
     return out
@@ -166,6 +171,17 @@ def _described(
     match action:
         case CreateRouteTable():
             return TABLE_CREATED, made or "", {}, {"route_table": made or ""}
+        case DisassociateRouteTable(subnet_id=subnet, route_table=table):
+            main = snapshot.main_route_table
+            back = {"route_table": main.id if main else "", "main": True}
+            return SUBNET_MOVED, subnet, {"route_table": table, "main": False}, back
+        case DeleteRoute(route_table=table, destination=destination, target=target):
+            return (
+                ROUTE_DELETED,
+                table,
+                {"destination": destination, "target": target},
+                {"destination": destination, "target": None},
+            )
         case AssociateRouteTable(subnet_id=subnet) | ReplaceRouteTableAssociation(subnet_id=subnet):
             was = snapshot.governing_route_table(subnet)
             before = (
@@ -249,6 +265,8 @@ def stands(entry: Mapping[str, Any], snapshot: VpcSnapshot | None) -> bool | Non
             return any(t.id == resource for t in snapshot.route_tables)
         case "subnet-moved":
             table = snapshot.explicit_route_table(resource)
+            if after.get("main"):
+                return table is None
             return table is not None and table.id == after.get("route_table")
         case "route-added" | "route-replaced":
             return _route(snapshot, resource, str(after.get("destination"))) == after.get("target")

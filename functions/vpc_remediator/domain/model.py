@@ -338,6 +338,8 @@ class Ownership:
         default_factory=lambda: MappingProxyType({})
     )  # subnet -> the owner's own public table it associated the subnet with
     holds: Mapping[str, Hold] = field(default_factory=lambda: MappingProxyType({}))
+    # Subnets a person put back with `vpc-remediator undo`: auto intent leaves them alone.
+    undone: frozenset[str] = frozenset()
 
     def owns(self, table_id: str) -> bool:
         return table_id in self.tables

@@ -19,7 +19,9 @@ One record entry per fact, under the VPC's key (`<region>:<vpc-id>:<entry>`):
 - `moved|subnet-...`: a subnet it associated with one of its tables, or with the owner's own
   public table (it joined), and the table it left;
 - `mapped|subnet-...`: public addresses it turned on, and how they were before;
-- `hold|<resource>`: a resource it stopped changing because someone kept undoing it.
+- `hold|<resource>`: a resource it stopped changing because someone kept undoing it;
+- `undone|subnet-...`: a subnet a person put back with `vpc-remediator undo` (auto intent
+  leaves it alone; explicit intent still rules; `release` lifts it).
 
 Pure: `ownership()` reads entries against a snapshot, `tidy()` confirms what a read shows and
 drops what never happened, `ahead()` says what to write before a plan is applied.
@@ -132,6 +134,7 @@ def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
     moved: dict[str, str] = {}
     joined: dict[str, str] = {}
     holds: dict[str, Hold] = {}
+    undone: set[str] = set()
     for key, value in entries.items():
         kind, _, name = key.partition("|")
         if kind == "copies" and name in tables:
@@ -152,6 +155,8 @@ def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
                 joined[name] = to.id
         elif kind == "hold":
             holds[name] = Hold(str(value.get("note", "")), str(value.get("tool", "")))
+        elif kind == "undone":
+            undone.add(name)
     return Ownership(
         known=True,
         tables=frozenset(t.id for t in tables.values()),
@@ -159,6 +164,7 @@ def ownership(entries: Entries, snapshot: VpcSnapshot) -> Ownership:
         moved=MappingProxyType(moved),
         joined=MappingProxyType(joined),
         holds=MappingProxyType(holds),
+        undone=frozenset(undone),
     )
 
 
@@ -199,7 +205,7 @@ def tidy(entries: Entries, snapshot: VpcSnapshot, now: float) -> Change:
                 delete.add(key)
             elif to != value.get("to"):
                 put[key] = {**value, "to": to}
-        elif kind in ("mapped", "hold") and not _exists(snapshot, name):
+        elif kind in ("mapped", "hold", "undone") and not _exists(snapshot, name):
             delete.add(key)
     return Change(MappingProxyType(put), frozenset(delete))
 

@@ -123,12 +123,14 @@ class AutoScope:
     # The infrastructure-as-code tool that made the change, whatever the scope: it may still
     # be building the VPC, and is not raced (docs/design.md section 8).
     iac_building: str = ""
+    # Subnets a person put back with `vpc-remediator undo`: theirs to keep.
+    undone: frozenset[str] = frozenset()
 
     def covers(self, subnet_id: str) -> bool:
         return (
             not self.withheld_for(subnet_id)
             and self.would_cover(subnet_id)
-            and subnet_id not in self.done | self.maker_unknown
+            and subnet_id not in self.done | self.maker_unknown | self.undone
         )
 
     def withheld_for(self, subnet_id: str) -> str:

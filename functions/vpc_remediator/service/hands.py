@@ -5,16 +5,19 @@ version made). Both go through the ports the wiring gives them; the command line
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
-from ..domain import journal, ownership
+from ..domain import holds, journal, ownership, undo
 from ..domain.actions import Action, ReleaseHold
 from ..domain.memory import Memory
-from ..domain.model import RegionSnapshot
+from ..domain.model import RegionSnapshot, VpcSnapshot
 from ..domain.outcomes import ActionOutcome, ActionStatus
 from ..domain.policy import HOLD_TAG_KEY
+from ..domain.undo import UndoPlan
 
 
 class HandReader(Protocol):
@@ -46,15 +49,16 @@ class Released:
 def release(
     resource: str, reader: HandReader, writer: HandWriter, record: Memory | None
 ) -> Released | None:
-    """Take a resource off hold: the record's hold is forgotten and its tag (a label) removed.
-    None: it is not on hold."""
+    """Take a resource off hold: the record's hold is forgotten and its tag (a label) removed;
+    a subnet a person put back with `undo` is the remediator's to finish again. None: it is
+    neither on hold nor undone."""
     tag = reader.tag(resource, HOLD_TAG_KEY)
     held = {}
     if record is not None:
         held = {
             key: value
             for key, value in record.recall_all(ownership.KIND, prefix=f"{reader.region}:").items()
-            if key.endswith(f":hold|{resource}")
+            if key.endswith((f":hold|{resource}", f":undone|{resource}"))
         }
     if tag is None and not held:
         return None
@@ -66,8 +70,24 @@ def release(
     for key in held:
         assert record is not None  # noqa: S101 - held is empty without a record
         record.forget(ownership.KIND, key)
-    note = next((str(v.get("note", "")) for v in held.values()), tag or "")
+        if key.endswith(f":undone|{resource}"):
+            _finish_again(record, reader.region, key.split(":")[1], resource)
+    note = next((str(v.get("note", "")) for v in held.values() if "note" in v), "") or (
+        tag
+        or f"put back by {next((str(v.get('by')) for v in held.values()), 'a person')} "
+        "with vpc-remediator undo"
+    )
     return Released(resource, note)
+
+
+def _finish_again(record: Memory, region: str, vpc_id: str, subnet: str) -> None:
+    """Auto intent may finish the subnet again: what it finished before is forgotten."""
+    key = f"{region}:{vpc_id}"
+    stored = record.recall(holds.APPLIED, key)
+    if not stored:
+        return
+    changes = {k: v for k, v in stored.get("changes", {}).items() if k.split("|")[0] != subnet}
+    record.remember(holds.APPLIED, key, {"changes": changes}, days=holds.APPLIED_DAYS)
 
 
 @dataclass(frozen=True)
@@ -122,7 +142,7 @@ def history(
     vpcs = sorted({str(c.get("vpc_id")) for c in found})
     existing = reader.existing(vpcs) if vpcs else frozenset()
     region = reader.read(sorted(existing))
-    undone = {str(c.get("undoes")) for c in found if c.get("undoes")}
+    undone = {str(u) for c in found for u in c.get("undoes") or ()}
     changes = tuple(
         dict(c)
         | {
@@ -134,3 +154,87 @@ def history(
         for c in found
     )
     return History(changes, region)
+
+
+@dataclass(frozen=True)
+class Undoing:
+    """What an undo would put back in one VPC, and the read it was planned against."""
+
+    plan: UndoPlan
+    snapshot: VpcSnapshot
+
+
+def undo_plans(
+    reader: HandReader,
+    record: Memory,
+    *,
+    ids: Iterable[str] = (),
+    vpc_id: str = "",
+    subnet_id: str = "",
+    intent_tag_key: str,
+) -> list[Undoing]:
+    """Per VPC, what puts the chosen changes back (NotDone: none of them is in the journal)."""
+    wanted = frozenset(ids)
+    prefix = journal.vpc_prefix(reader.region, vpc_id) if vpc_id else f"{reader.region}:"
+    every = journal.changes_of(record.recall_all(journal.KIND, prefix=prefix))
+    chosen = undo.chosen_changes(every, ids=wanted, vpc_id=vpc_id, subnet_id=subnet_id)
+    missing = sorted(wanted - {str(c.get("id")) for c in chosen})
+    if missing:
+        raise NotDone(f"no change {', '.join(missing)} in the journal of {reader.region}")
+    if not chosen:
+        what = vpc_id or subnet_id or "the region"
+        raise NotDone(f"the journal of {reader.region} has no change to {what}")
+    vpcs = sorted({str(c.get("vpc_id")) for c in chosen})
+    region = reader.read(sorted(reader.existing(vpcs)))
+    plans = []
+    for vpc in vpcs:
+        snapshot = region.details.get(vpc)
+        if snapshot is None:
+            raise NotDone(f"{vpc} is gone: nothing of it to put back")
+        of_vpc = [c for c in every if c.get("vpc_id") == vpc]
+        mine = [c for c in chosen if c.get("vpc_id") == vpc]
+        plan = undo.plan_undo(mine, snapshot, journal_of_vpc=of_vpc, intent_tag_key=intent_tag_key)
+        plans.append(Undoing(plan, snapshot))
+    return plans
+
+
+def apply_undo(
+    undoing: Undoing,
+    writer: HandWriter,
+    record: Memory,
+    region: str,
+    *,
+    actor: str,
+    now: float | None = None,
+) -> tuple[ActionOutcome, ...]:
+    """Put back what the plan says; journal it (each change says what it undoes), and mark the
+    subnets put back as a person's, so that auto intent leaves them alone."""
+    plan = undoing.plan
+    outcomes = writer.apply(plan.actions)
+    when = time.time() if now is None else now
+    at = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    run = uuid.uuid4().hex
+    changes = journal.entries(
+        undoing.snapshot,
+        outcomes,
+        region=region,
+        run=run,
+        at=at,
+        trigger=journal.Trigger("command-line", actor),
+        undoes=plan.undoes,
+    )
+    for key, item in journal.items(changes, region, plan.vpc_id, at, run).items():
+        record.remember(journal.KIND, key, item, days=None)
+    put_back = {
+        a.subnet
+        for a, o in zip(plan.actions, outcomes, strict=True)
+        if a.subnet and o.status is ActionStatus.APPLIED
+    }
+    prefix = ownership.vpc_prefix(region, plan.vpc_id)
+    for subnet in sorted(put_back):
+        record.remember(
+            ownership.KIND, f"{prefix}undone|{subnet}", {"at": when, "by": actor}, days=None
+        )
+        for entry in (f"moved|{subnet}", f"mapped|{subnet}"):
+            record.forget(ownership.KIND, prefix + entry)
+    return outcomes

@@ -140,6 +140,16 @@ def report_gaps(b: Draft, subnet: Subnet, gaps: list[str], owner: str, auto: Aut
     advice = FINISH_ADVICE[CallerKind.IAC].format(key=b.policy.intent_tag_key)
     if owner:
         message = f"{lacks}; it is owned by {owner}, so only explicit intent changes it: {advice}"
+    elif subnet.id in auto.undone and auto.would_cover(subnet.id):
+        b.find(
+            FindingCode.AUTO_INTENT_NOT_ENFORCED,
+            subnet.id,
+            f"{lacks}; a person put it back with `vpc-remediator undo`, so auto intent leaves "
+            f"it alone (tag it {b.policy.intent_tag_key}=public to have it made public, or "
+            f"`vpc-remediator release {subnet.id}`)",
+            person=False,
+        )
+        return
     elif subnet.id in auto.done and auto.would_cover(subnet.id):
         b.find(
             FindingCode.AUTO_INTENT_NOT_ENFORCED,
