@@ -17,8 +17,10 @@ from vpc_remediator.domain.actions import (
     CreateRoute,
     CreateRouteTable,
     DeleteCopiedRoute,
+    DeleteRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
+    DisassociateRouteTable,
     EnableRoutePropagation,
     Pending,
     PlaceHold,
@@ -253,6 +255,24 @@ def apply_to_ec2(
                     return replace(t, associations=(*t.associations, (f"rtbassoc-m-{sid}", sid)))
 
                 update_table(rid(rt), reassoc)
+            case DisassociateRouteTable(association_id=association):
+                if not any(
+                    a[0] == association for t in snapshot.route_tables for a in t.associations
+                ):
+                    raise FakeEc2Error(f"InvalidAssociationID.NotFound {association}")
+                tables = tuple(
+                    replace(t, associations=tuple(a for a in t.associations if a[0] != association))
+                    for t in snapshot.route_tables
+                )
+                snapshot = replace(snapshot, route_tables=tables)
+            case DeleteRoute(route_table=rt, destination=dest):
+
+                def unroute(t: RouteTable, dest: str = dest) -> RouteTable:
+                    if not routes_of(t, dest):
+                        raise FakeEc2Error(f"InvalidRoute.NotFound {dest}")
+                    return replace(t, routes=tuple(r for r in t.routes if r.destination != dest))
+
+                update_table(rt, unroute)
             case DeleteRouteTable(route_table=rt):
                 if any(t.associations for t in snapshot.route_tables if t.id == rt):
                     raise FakeEc2Error(f"DependencyViolation {rt}")

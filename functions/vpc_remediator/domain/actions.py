@@ -533,6 +533,7 @@ UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
     ReplaceRouteTableAssociation,
     SetMapPublicIpOnLaunch,
     SetAssignIpv6AddressOnCreation,
+    SetEndpointRouteTable,
 )
 
 

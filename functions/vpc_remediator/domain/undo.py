@@ -23,6 +23,7 @@ from .actions import (
     RemoveRouteTable,
     ReplaceRouteTableAssociation,
     SetAssignIpv6AddressOnCreation,
+    SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
 )
 from .model import VpcSnapshot
@@ -133,6 +134,22 @@ class _Undoing:
                 for c in [*self.routes, *journal_of_vpc]
                 if c.get("change") == journal.ROUTE_ADDED and c.get("resource") == table_id
             )
+            # A gateway endpoint's route exists through its association: undone first, so
+            # that nothing of the table is left behind in the endpoint.
+            removed += [
+                (
+                    SetEndpointRouteTable(
+                        route_table=table_id,
+                        endpoint_id=e.id,
+                        associate=False,
+                        source_table=table_id,
+                        reason=WHY,
+                    ),
+                    (ident,),
+                )
+                for e in self.snapshot.gateway_endpoints
+                if table_id in e.route_table_ids
+            ]
             step = RemoveRouteTable(route_table=table_id, reason=WHY)
             removed.append((step, tuple(dict.fromkeys((ident, *on_it)))))
         return removed
