@@ -276,3 +276,39 @@ def private_with_endpoints(ec2: Any, *, zones: int = 2) -> dict[str, str]:
     ids["s3"] = _s3_endpoint(ec2, ids["vpc"], [ids["rtb"]], {"Name": "isolated-s3"})
     ids["main"] = main_table(ec2, ids["vpc"])
     return ids
+
+
+def network_of(ec2: Any, vpc: str) -> dict[str, Any]:
+    """What a VPC's routing is, to compare before and after: each table's associations and
+    routes, each gateway endpoint's tables, each subnet's public addressing."""
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    return {
+        "tables": sorted(
+            (
+                t["RouteTableId"],
+                sorted(
+                    (a.get("SubnetId", ""), a.get("Main", False)) for a in t.get("Associations", ())
+                ),
+                sorted(
+                    (
+                        r.get("DestinationCidrBlock")
+                        or r.get("DestinationIpv6CidrBlock")
+                        or r.get("DestinationPrefixListId", ""),
+                        r.get("GatewayId") or r.get("NatGatewayId") or "",
+                    )
+                    for r in t["Routes"]
+                ),
+            )
+            for t in tables["RouteTables"]
+        ),
+        "endpoints": sorted(
+            (e["VpcEndpointId"], sorted(e.get("RouteTableIds", ())))
+            for e in endpoints["VpcEndpoints"]
+        ),
+        "addressing": sorted(
+            (s["SubnetId"], s["MapPublicIpOnLaunch"], s.get("AssignIpv6AddressOnCreation"))
+            for s in subnets["Subnets"]
+        ),
+    }

@@ -11,6 +11,7 @@ would carry the refused request out as well."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from local_aws.throttle import TokenBucket
 from tests.conftest import ACCOUNT, REGION
 from tests.e2e.conftest import Deployment
 from tests.faults import VirtualClock, mutating_rate_limit, round_trips
+from tests.layouts import network_of
 from vpc_remediator.lambdas.handlers import vpc_changes
 from vpc_remediator.service.remediator import STOP_MARGIN_SECONDS, RemediationInProgress
 
@@ -131,6 +133,7 @@ def test_200_subnets_are_fixed_within_the_templates_timeout_under_the_rate_limit
     rate_limited: dict[str, Any],
 ) -> None:
     timeout = float(load_template()["Globals"]["Function"]["Timeout"])
+    before = network_of(rate_limited["ec2"], rate_limited["vpc"])
     runs = invoke_until_done(rate_limited, timeout)
     assert [r["done"] for r in runs] == [True]  # one invocation is enough at this timeout
     assert all_fixed(rate_limited)
@@ -147,6 +150,14 @@ def test_200_subnets_are_fixed_within_the_templates_timeout_under_the_rate_limit
         f"\n200 subnets: {writes} writes, {bucket.refused} refused by the bucket, "
         f"{runs[0]['seconds']:.0f} s of virtual time (floor {floor:.0f} s, timeout {timeout:.0f} s)"
     )
+    # A person undoes it all at the command line, from the journal the Lambda wrote: the VPC
+    # is as it was before, to the last association and mapping.
+    table = os.environ["VPCR_MEMORY_TABLE"]
+    emulator = rate_limited["deployment"].emulator
+    undone = emulator.run("undo", "--vpc-id", rate_limited["vpc"], "--yes", "--record-table", table)
+    assert undone.returncode == 0, undone.stderr
+    assert undone.stdout.count("put back: ") == 2 * SUBNETS + 1  # mappings, moves, its table
+    assert network_of(rate_limited["ec2"], rate_limited["vpc"]) == before
 
 
 def test_an_invocation_short_of_time_stops_in_time_says_so_and_its_retry_finishes(

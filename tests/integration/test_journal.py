@@ -141,24 +141,9 @@ def test_a_fix_at_the_command_line_is_journaled_as_the_persons(aws: Aws) -> None
 
 
 def network_of(aws: Aws, vpc: str) -> dict[str, Any]:
-    """What a VPC's routing is: each table's associations and routes, each subnet's mapping."""
-    tables = aws.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
-    subnets = aws.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
-    return {
-        "tables": sorted(
-            (
-                t["RouteTableId"],
-                sorted(
-                    (a.get("SubnetId", ""), a.get("Main", False)) for a in t.get("Associations", ())
-                ),
-                sorted(
-                    (r.get("DestinationCidrBlock", ""), r.get("GatewayId", "")) for r in t["Routes"]
-                ),
-            )
-            for t in tables["RouteTables"]
-        ),
-        "mapping": sorted((s["SubnetId"], s["MapPublicIpOnLaunch"]) for s in subnets["Subnets"]),
-    }
+    from tests.layouts import network_of as of
+
+    return of(aws.ec2, vpc)
 
 
 def story_before_its_fix(aws: Aws) -> tuple[dict[str, str], dict[str, Any]]:
