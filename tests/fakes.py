@@ -324,6 +324,9 @@ class FakeMemory:
             k: v for (kind_, k), v in self.records.items() if kind_ == kind and k.startswith(prefix)
         }
 
+    def keys(self, kind: str, prefix: str = "") -> list[str]:
+        return sorted(self.recall_all(kind, prefix))
+
 
 def public_subnets(snapshot: VpcSnapshot) -> tuple[str, ...]:
     """Ids of the subnets EC2 routes to an internet gateway (an active route in the table that

@@ -228,3 +228,29 @@ def test_undo_by_change_id_and_bad_ids_are_one_line_errors(
     assert "no change c-0000000000 in the journal" in capsys.readouterr().err
     assert undo("nope")[0] == 2
     assert undo()[0] == 2 and "change ids" in capsys.readouterr().err
+
+
+def test_the_sweep_forgets_the_journal_of_a_vpc_that_is_gone(aws: Aws) -> None:
+    import boto3
+
+    from vpc_remediator.lambdas.handlers import sweep
+
+    ids = replay_story(aws)
+    dynamodb = boto3.client("dynamodb", region_name="eu-south-1")
+    table = os.environ["VPCR_MEMORY_TABLE"]
+    gone = "eu-south-1:vpc-0000000000000dead:2026-01-01T00:00:00.000000Z:run:0"
+    dynamodb.put_item(
+        TableName=table,
+        Item={"pk": {"S": "journal"}, "sk": {"S": gone}, "value": {"S": '{"changes": []}'}},
+    )
+    aws.invoke(sweep, "ScheduledEvent")
+    keys = [
+        i["sk"]["S"]
+        for i in dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="pk = :k",
+            ExpressionAttributeValues={":k": {"S": "journal"}},
+        )["Items"]
+    ]
+    assert gone not in keys
+    assert keys and all(k.startswith(f"eu-south-1:{ids['vpc']}:") for k in keys)

@@ -75,6 +75,28 @@ class DynamoMemory:
                     records[item["sk"]["S"]] = json.loads(item["value"]["S"])
         return records
 
+    def keys(self, kind: str, prefix: str = "") -> list[str]:
+        """The keys alone (a projection: the values are not read or paid for)."""
+        paginator = self._clients.dynamodb.get_paginator("query")
+        condition, values = (
+            "pk = :kind AND begins_with(sk, :prefix)",
+            {
+                ":kind": {"S": kind},
+                ":prefix": {"S": prefix},
+            },
+        )
+        return [
+            item["sk"]["S"]
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ProjectionExpression="sk",
+                ConsistentRead=True,
+            )
+            for item in page.get("Items", ())
+        ]
+
 
 def _expired(item: Mapping[str, Any]) -> bool:
     # DynamoDB deletes expired items within days, not at once: an expired one is not read.

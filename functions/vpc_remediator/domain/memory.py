@@ -27,6 +27,10 @@ class Memory(Protocol):
         """Every record of a kind whose key starts with `prefix`."""
         ...
 
+    def keys(self, kind: str, prefix: str = "") -> list[str]:
+        """The keys of those records (their values are not read)."""
+        ...
+
 
 class RunMemory:
     """A memory that lasts one run (the command line without the stack's record): what the run
@@ -46,3 +50,6 @@ class RunMemory:
 
     def recall_all(self, kind: str, prefix: str = "") -> dict[str, Mapping[str, Any]]:
         return {k: v for (c, k), v in self._records.items() if c == kind and k.startswith(prefix)}
+
+    def keys(self, kind: str, prefix: str = "") -> list[str]:
+        return sorted(self.recall_all(kind, prefix))

@@ -134,6 +134,16 @@ class RecordBook:
             self._memory.remember(journal.KIND, key, item, days=None)
         self._journaled += len(changes)
 
+    def forget_journals_of_gone_vpcs(self, region: RegionSnapshot) -> None:
+        """The journal lives as long as the VPC it describes: the sweep forgets the journals of
+        VPCs that are gone (their keys alone are read)."""
+        if self._memory is None or not self._durable:
+            return
+        listed = {v.id for v in region.vpcs}
+        for key in self._memory.keys(journal.KIND, prefix=f"{self._region}:"):
+            if key[len(self._region) + 1 :].partition(":")[0] not in listed:
+                self._memory.forget(journal.KIND, key)
+
     def flush(self) -> None:
         """Write what the last reads confirmed or dropped (after a reconcile that changed
         something: its verifying read confirms what was written ahead)."""

@@ -252,6 +252,8 @@ class Remediator:
         Used by the scheduled sweep and by the command line.
         """
         region = self._read(vpc_ids)
+        if vpc_ids is None and self.actor is None:  # the scheduled sweep of the whole region
+            self.records.forget_journals_of_gone_vpcs(region)
         region_plan = plan_region(region, self.policy)
         if region_plan.writes and (
             self.approve is None or region_plan.scope in self.approve([region_plan])
