@@ -8,3 +8,10 @@ from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger(service="vpc-remediator")
 metrics = Metrics()
+
+
+def count(name: str) -> None:
+    """One more of `name` (a count metric of this invocation, flushed by the handler)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

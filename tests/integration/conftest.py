@@ -164,6 +164,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             clients.dynamodb,
             clients.sqs,
             clients.cloudtrail,
+            clients.events,
         ):
             client.meta.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
@@ -226,6 +227,15 @@ def assert_calls_allowed(
             checks = [(f"dynamodb:{operation}", "MemoryTable.Arn", {})]
         elif service == "cloudtrail":
             checks = [(f"cloudtrail:{operation}", "*", {})]
+        elif service == "events":
+            checks = [
+                (
+                    f"events:{operation}",
+                    f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{e['EventBusName']}",
+                    {},
+                )
+                for e in params["Entries"]
+            ]
         elif service == "sqs":
             queue = "ChangesQueue" if "changes" in params["QueueUrl"] else "DeadLetterQueue"
             checks = [(f"sqs:{operation}", f"{queue}.Arn", {})]

@@ -555,6 +555,28 @@ def test_every_function_may_publish_to_the_central_topic_only_when_it_is_set(
         assert published == ({"NoticeTopic", CENTRAL_TOPIC} if topic else {"NoticeTopic"})
 
 
+@pytest.mark.parametrize(
+    ("parameters", "bus"),
+    [({}, "default"), ({"EventBusName": "platform"}, "platform"), ({"EventBusName": "none"}, None)],
+)
+def test_events_are_put_only_on_the_bus_named_and_not_at_all_with_none(
+    template: dict[str, Any], parameters: dict[str, str], bus: str | None
+) -> None:
+    resolver = Resolver(template, parameters, REGION, ACCOUNT)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["VPCR_EVENT_BUS"] == {"Ref": "EventBusName"}
+    for function in functions(template):
+        statements = function_statements(resolver, function)
+        put_on = {
+            r
+            for s in statements
+            if "events:PutEvents" in as_list(s["Action"])
+            for r in as_list(s["Resource"])
+        }
+        expected = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}"
+        assert put_on == ({expected} if bus else set()), function
+
+
 def test_the_changes_function_reads_and_deletes_only_its_own_queue(
     template: dict[str, Any],
 ) -> None:

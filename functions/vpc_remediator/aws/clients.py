@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudtrail import CloudTrailClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_securityhub import SecurityHubClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sts import STSClient
@@ -101,6 +103,18 @@ class AwsClients:
         with _BUILDING:
             return self._session.client(
                 "cloudformation", region_name=self.region, config=CLIENT_CONFIG
+            )
+
+    @cached_property
+    def events(self) -> EventBridgeClient:
+        with _BUILDING:
+            return self._session.client("events", region_name=self.region, config=CLIENT_CONFIG)
+
+    @cached_property
+    def securityhub(self) -> SecurityHubClient:
+        with _BUILDING:
+            return self._session.client(
+                "securityhub", region_name=self.region, config=CLIENT_CONFIG
             )
 
     @cached_property

@@ -33,6 +33,7 @@ WITHOUT_A_FLAG = {
     "NotificationEmail": "the command line prints instead of notifying",
     "CentralNoticeTopicArn": "the command line prints instead of notifying",
     "ChatTopicArn": "the command line prints instead of notifying",
+    "EventBusName": "the command line prints instead of notifying",
     "CentralNoticeKeyArn": "the command line prints instead of notifying",
     "RecordWriters": "who else may write the stack's record: a grant of the stack's",
     "LogRetentionDays": "the Lambdas' logs",

@@ -46,6 +46,7 @@ def build_remediator(
         topic_arn=config.topic_arn,
         central_topic_arn=config.central_topic_arn,
         chat_topic_arn=config.chat_topic_arn,
+        event_bus=config.event_bus,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
         look_up_makers=look_up_makers,

@@ -4,19 +4,28 @@ adapters; tests/ports.py gives it fakes). The memory is the domain's `Memory`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
-from typing import Protocol
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from ..domain.actions import Action
 from ..domain.model import RegionSnapshot
 from ..domain.notice import Notice
-from ..domain.outcomes import ActionOutcome
+from ..domain.outcomes import ActionOutcome, Report
 from ..domain.plan import Plan
 from ..domain.triggers import Target
 
 # Asked before anything is applied, with the plans: the scopes (VPC ids, or the region, for
 # its default VPC) a person approved. What is not approved is reported as not applied.
 Approval = Callable[[list[Plan]], Collection[str]]
+
+
+class Outlet(Protocol):
+    """Somewhere changes and findings go besides the notice (an EventBridge bus, Security
+    Hub). `name` names its failure metric (`<name>Failed`)."""
+
+    name: str
+
+    def send(self, changes: Sequence[Mapping[str, Any]], reports: Sequence[Report]) -> int: ...
 
 
 class Reader(Protocol):

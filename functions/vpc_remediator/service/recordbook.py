@@ -113,12 +113,12 @@ class RecordBook:
         run: str,
         trigger: journal.Trigger,
         intents: Mapping[str, str],
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """Every change applied to the VPC, with what it was before (`snapshot`, as read before
         applying), when, why and what triggered it: kept until the VPC is gone. One item per
         apply (a few for a large one), so that the journal costs a write, not one per change."""
         if self._memory is None:
-            return
+            return []
         at = datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         changes = journal.entries(
             snapshot,
@@ -133,6 +133,7 @@ class RecordBook:
         for key, item in journal.items(changes, self._region, snapshot.vpc.id, at, run).items():
             self._memory.remember(journal.KIND, key, item, days=None)
         self._journaled += len(changes)
+        return changes
 
     def forget_journals_of_gone_vpcs(self, region: RegionSnapshot) -> None:
         """The journal lives as long as the VPC it describes: the sweep forgets the journals of

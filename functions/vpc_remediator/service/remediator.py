@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ..domain import journal
 from ..domain.actions import Action, CreateDefaultVpc
@@ -25,10 +26,10 @@ from ..domain.planner import plan_for_vpc, plan_region
 from ..domain.policy import AutoScope, Mode, Policy
 from ..domain.said import Recollection
 from ..domain.triggers import ApiCall, RegionTarget, Trigger
-from ..observability import logger
+from ..observability import count, logger
 from .holdbook import HoldBook
 from .makers import MakerBook
-from .ports import Approval, Notifier, Reader, Writer
+from .ports import Approval, Notifier, Outlet, Reader, Writer
 from .recordbook import RecordBook
 
 REGION_SCOPE = "default VPC"
@@ -100,6 +101,8 @@ class Remediator:
     # Who runs it, where no event says it: the command line's caller (its ARN, asked only
     # when something is applied); None for the sweep.
     actor: Callable[[], str] | None = None
+    # Where changes and findings go besides the notice (EventBridge, Security Hub).
+    outlets: tuple[Outlet, ...] = ()
     holds: HoldBook = field(init=False)
     run: str = field(init=False)
     records: RecordBook = field(init=False)
@@ -107,6 +110,8 @@ class Remediator:
     _readiness: tuple[RegionSnapshot, frozenset[str], tuple[Readiness, ...]] | None = field(
         default=None, init=False, repr=False
     )
+
+    _changes: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -205,7 +210,9 @@ class Remediator:
         else:
             trigger = journal.Trigger("sweep")
         intents = {i.subnet_id: f"{i.intent} ({i.reason})" for i in plan.intents}
-        self.records.journal(snapshot, outcomes, run=self.run, trigger=trigger, intents=intents)
+        self._changes += self.records.journal(
+            snapshot, outcomes, run=self.run, trigger=trigger, intents=intents
+        )
 
     @property
     def _writing(self) -> Writer | None:
@@ -361,13 +368,16 @@ class Remediator:
         """Notify what is news; then fail if anything is left undone (after notifying)."""
         recollection = Recollection(self.memory, reports)
         notices = []
+        news = []
         for report in reports:
             if recollection.news(report):
+                news.append(report)
                 notices.append(render_notice(report, intent_tag_key=self.policy.intent_tag_key))
             elif report.should_notify:
                 logger.info("said before; no notice", extra={"scope": report.scope})
             else:
                 logger.info("compliant; no notice", extra={"scope": report.scope})
+        self._tell_outlets(news)
         return self._send(notices, reports, recollection)
 
     def finish_sweep(self, reports: list[Report]) -> list[Report]:
@@ -390,6 +400,7 @@ class Remediator:
             )
         else:
             logger.info("sweep: nothing new; no digest", extra={"vpcs": len(reports) - 1})
+        self._tell_outlets([r for r in reports if recollection.news(r)] if news else [])
         # A digest that could not be sent is parked (the dead-letter alarm tells a person) and
         # remembered as said: the next sweep has nothing new, instead of failing the same way.
         return self._send(notices, reports, recollection, remember_unsent=True)
@@ -423,6 +434,21 @@ class Remediator:
         if unsent:
             raise NotificationFailed(f"not published: {'; '.join(unsent)}", reports)
         return reports
+
+    def _tell_outlets(self, news: list[Report]) -> None:
+        """The changes this invocation made and the findings that are news, to each outlet;
+        a failure is logged and counted, and the invocation goes on."""
+        changes, self._changes = self._changes, []
+        if not self.outlets or not (changes or news):
+            return
+        for outlet in self.outlets:
+            try:
+                sent = outlet.send(changes, news)
+            except Exception:  # noqa: BLE001 - the notice says it; this is a copy for machines
+                logger.exception(f"{outlet.name} not told", extra={"changes": len(changes)})
+                count(f"{outlet.name}Failed")
+                continue
+            logger.info(f"{outlet.name} told", extra={"entries": sent})
 
     def _park(self, notice: Notice) -> None:
         if self.fallback is None:

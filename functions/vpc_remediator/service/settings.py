@@ -42,6 +42,7 @@ ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 # a stack updated half way does not silently lose its setting.
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
+ENV_EVENT_BUS = "VPCR_EVENT_BUS"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
 ENV_CENTRAL_TOPIC_ARN = "VPCR_CENTRAL_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
@@ -84,6 +85,8 @@ class Settings:
     # A topic a chat channel (Slack, Teams) is configured with in Amazon Q Developer in chat
     # applications: every notice is also published there as a custom notification.
     chat_topic_arn: str | None = None
+    # The EventBridge bus every change and finding is put on (None: none).
+    event_bus: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -126,6 +129,7 @@ class Settings:
             settle_queue_url=_queue_url(env, ENV_SETTLE_QUEUE_URL),
             central_topic_arn=_central_topic(env, topic_arn),
             chat_topic_arn=_chat_topic(env, topic_arn),
+            event_bus=_event_bus(env),
         )
 
     def settling(self) -> tuple[int, str, str] | None:
@@ -279,6 +283,21 @@ def _chat_topic(env: Mapping[str, str], topic_arn: str | None) -> str | None:
             f"{ENV_CHAT_TOPIC_ARN}={raw!r} is the stack's own topic ({ENV_TOPIC_ARN}): its "
             "e-mail and queue subscribers would get the chat cards too"
         )
+    return raw
+
+
+# A bus name, or a bus ARN (another account's); "none" turns the events off.
+_BUS = re.compile(
+    r"^([A-Za-z0-9._-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256})$"
+)
+
+
+def _event_bus(env: Mapping[str, str]) -> str | None:
+    raw = _raw(env, ENV_EVENT_BUS)
+    if raw is None or raw == "none":
+        return None
+    if not _BUS.match(raw) or raw.startswith("aws."):
+        raise SettingsError(f"{ENV_EVENT_BUS}={raw!r}: not an EventBridge bus name (or none)")
     return raw
 
 

@@ -28,12 +28,13 @@ from ..aws.history import CloudTrailHistory
 from ..aws.memory import DynamoMemory
 from ..aws.notifier import ChatNotifier, CopiesNotifier, Copy, DeadLetterNotifier, SnsNotifier
 from ..aws.organization import AccountSession, Organization
+from ..aws.outlets import EventBridgeOutlet
 from ..aws.reader import SnapshotReader
 from ..aws.writer import ActionWriter
 from ..domain.memory import Memory, RunMemory
 from ..domain.policy import Mode, Policy
 from .makers import MakerBook
-from .ports import Approval
+from .ports import Approval, Outlet
 from .remediator import Remediator
 from .settling import Settler
 
@@ -67,6 +68,7 @@ def remediator_for(
     topic_arn: str | None = None,
     central_topic_arn: str | None = None,
     chat_topic_arn: str | None = None,
+    event_bus: str | None = None,
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
@@ -110,9 +112,13 @@ def remediator_for(
             )
         if copies:
             notifier = CopiesNotifier(notifier, copies, fallback)
+    account = account or clients.account
+    outlets: tuple[Outlet, ...] = ()
+    if event_bus:
+        outlets += (EventBridgeOutlet(clients, event_bus, account),)
     return Remediator(
         policy=policy,
-        reader=SnapshotReader(clients.ec2, clients.region, account or clients.account),
+        reader=SnapshotReader(clients.ec2, clients.region, account),
         writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
         notifier=notifier,
         fallback=fallback,
@@ -123,6 +129,7 @@ def remediator_for(
         makers=makers,
         approve=approve,
         actor=actor,
+        outlets=outlets,
     )
 
 
