@@ -165,6 +165,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             clients.sqs,
             clients.cloudtrail,
             clients.events,
+            clients.securityhub,
         ):
             client.meta.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
@@ -227,6 +228,9 @@ def assert_calls_allowed(
             checks = [(f"dynamodb:{operation}", "MemoryTable.Arn", {})]
         elif service == "cloudtrail":
             checks = [(f"cloudtrail:{operation}", "*", {})]
+        elif service == "securityhub":
+            product = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
+            checks = [(f"securityhub:{operation}", product, {})]
         elif service == "events":
             checks = [
                 (

@@ -577,6 +577,23 @@ def test_events_are_put_only_on_the_bus_named_and_not_at_all_with_none(
         assert put_on == ({expected} if bus else set()), function
 
 
+@pytest.mark.parametrize("on", [True, False])
+def test_findings_are_imported_into_security_hub_only_when_asked(
+    template: dict[str, Any], on: bool
+) -> None:
+    resolver = Resolver(template, {"SecurityHubFindings": str(on).lower()}, REGION, ACCOUNT)
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["VPCR_SECURITY_HUB_FINDINGS"] == {"Ref": "SecurityHubFindings"}
+    product = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
+    for function in functions(template):
+        statements = function_statements(resolver, function)
+        assert is_allowed(statements, "securityhub:BatchImportFindings", product) is on
+        granted = {
+            a for s in statements for a in as_list(s["Action"]) if a.startswith("securityhub:")
+        }
+        assert granted == ({"securityhub:BatchImportFindings"} if on else set()), function
+
+
 def test_the_changes_function_reads_and_deletes_only_its_own_queue(
     template: dict[str, Any],
 ) -> None:

@@ -6,9 +6,11 @@ would say it again)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..domain import events
+from ..domain import asff, events
+from ..domain.memory import Memory
 from ..domain.outcomes import Report
 
 if TYPE_CHECKING:
@@ -23,10 +25,17 @@ class EventBridgeOutlet:
         self.bus = bus
         self._account = account
 
-    def send(self, changes: Sequence[Mapping[str, Any]], reports: Sequence[Report]) -> int:
-        """Every change and finding on the bus; the number put. Raises if EventBridge refused
-        any entry (with why)."""
-        entries = events.change_events(changes, self._account) + events.finding_events(reports)
+    def send(
+        self,
+        changes: Sequence[Mapping[str, Any]],
+        news: Sequence[Report],
+        reports: Sequence[Report],
+    ) -> int:
+        """Every change and the findings that are news on the bus; the number put. Raises if
+        EventBridge refused any entry (with why)."""
+        entries = events.change_events(changes, self._account) + events.finding_events(news)
+        if not entries:
+            return 0
         refused: list[str] = []
         for batch in events.batches([e | {"EventBusName": self.bus} for e in entries]):
             answer = self._clients.events.put_events(Entries=batch)  # type: ignore[arg-type]  # dicts built in the domain
@@ -38,3 +47,46 @@ class EventBridgeOutlet:
         if refused:
             raise RuntimeError(f"EventBridge refused {len(refused)} event(s): {refused[0]}")
         return len(entries)
+
+
+class SecurityHubOutlet:
+    """Findings that need a person, and changes made, in Security Hub CSPM (domain/asff.py);
+    what was imported is remembered, so that each reconcile imports only what moved."""
+
+    name = "SecurityHub"
+
+    def __init__(self, clients: AwsClients, account: str, memory: Memory) -> None:
+        self._clients = clients
+        self._account = account
+        self._memory = memory
+
+    def send(
+        self,
+        changes: Sequence[Mapping[str, Any]],
+        news: Sequence[Report],
+        reports: Sequence[Report],
+    ) -> int:
+        region = self._clients.region
+        prefix = f"{region}:"
+        before = {
+            key[len(prefix) :]: value.get("ids", {})
+            for key, value in self._memory.recall_all(asff.KIND, prefix=prefix).items()
+        }
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        planned = asff.imports(
+            reports, changes, before, account=self._account, region=region, now=now
+        )
+        for batch in asff.batches(planned.findings):
+            answer = self._clients.securityhub.batch_import_findings(Findings=batch)  # type: ignore[arg-type]  # built in the domain
+            if answer.get("FailedCount"):
+                failed = answer.get("FailedFindings", [{}])[0]
+                raise RuntimeError(
+                    f"Security Hub refused {answer['FailedCount']} finding(s): "
+                    f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}"
+                )
+        for vpc, ids in planned.remembered.items():
+            if ids:
+                self._memory.remember(asff.KIND, f"{prefix}{vpc}", {"ids": ids}, days=None)
+            else:
+                self._memory.forget(asff.KIND, f"{prefix}{vpc}")
+        return len(planned.findings)

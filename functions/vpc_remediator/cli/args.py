@@ -194,6 +194,13 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         f"($VPCR_ASSIGN_IPV6_ON_CREATION; {_now(policy.assign_ipv6_on_creation)})",
     )
     how.add_argument(
+        "--security-hub",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.security_hub_findings,
+        help="import the findings that need a person, and the changes made, into Security Hub "
+        f"($VPCR_SECURITY_HUB_FINDINGS; {_now(defaults.security_hub_findings)})",
+    )
+    how.add_argument(
         "--explicit-only",
         action="store_true",
         help="enforce tagged intent only (by default a person running it asks for auto intent too)",

@@ -101,6 +101,7 @@ def _run_region(
         ask_unknown=True,
         approve=approve,
         actor=clients.caller_arn,  # the journal says who ran it
+        security_hub=args.security_hub,
     )
     return remediator.sweep(vpc_ids if args.vpc_id else None, auto)
 

@@ -47,6 +47,7 @@ def build_remediator(
         central_topic_arn=config.central_topic_arn,
         chat_topic_arn=config.chat_topic_arn,
         event_bus=config.event_bus,
+        security_hub=config.security_hub_findings,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
         look_up_makers=look_up_makers,

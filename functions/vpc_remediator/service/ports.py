@@ -25,7 +25,14 @@ class Outlet(Protocol):
 
     name: str
 
-    def send(self, changes: Sequence[Mapping[str, Any]], reports: Sequence[Report]) -> int: ...
+    def send(
+        self,
+        changes: Sequence[Mapping[str, Any]],
+        news: Sequence[Report],
+        reports: Sequence[Report],
+    ) -> int:
+        """`news`: the reports whose notice is news; `reports`: all of this reconcile's."""
+        ...
 
 
 class Reader(Protocol):

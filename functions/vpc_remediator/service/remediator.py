@@ -377,7 +377,7 @@ class Remediator:
                 logger.info("said before; no notice", extra={"scope": report.scope})
             else:
                 logger.info("compliant; no notice", extra={"scope": report.scope})
-        self._tell_outlets(news)
+        self._tell_outlets(news, reports)
         return self._send(notices, reports, recollection)
 
     def finish_sweep(self, reports: list[Report]) -> list[Report]:
@@ -400,7 +400,7 @@ class Remediator:
             )
         else:
             logger.info("sweep: nothing new; no digest", extra={"vpcs": len(reports) - 1})
-        self._tell_outlets([r for r in reports if recollection.news(r)] if news else [])
+        self._tell_outlets([r for r in reports if recollection.news(r)] if news else [], reports)
         # A digest that could not be sent is parked (the dead-letter alarm tells a person) and
         # remembered as said: the next sweep has nothing new, instead of failing the same way.
         return self._send(notices, reports, recollection, remember_unsent=True)
@@ -435,15 +435,15 @@ class Remediator:
             raise NotificationFailed(f"not published: {'; '.join(unsent)}", reports)
         return reports
 
-    def _tell_outlets(self, news: list[Report]) -> None:
+    def _tell_outlets(self, news: list[Report], reports: list[Report]) -> None:
         """The changes this invocation made and the findings that are news, to each outlet;
         a failure is logged and counted, and the invocation goes on."""
         changes, self._changes = self._changes, []
-        if not self.outlets or not (changes or news):
+        if not self.outlets:
             return
         for outlet in self.outlets:
             try:
-                sent = outlet.send(changes, news)
+                sent = outlet.send(changes, news, reports)
             except Exception:  # noqa: BLE001 - the notice says it; this is a copy for machines
                 logger.exception(f"{outlet.name} not told", extra={"changes": len(changes)})
                 count(f"{outlet.name}Failed")

@@ -43,6 +43,7 @@ ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_EVENT_BUS = "VPCR_EVENT_BUS"
+ENV_SECURITY_HUB_FINDINGS = "VPCR_SECURITY_HUB_FINDINGS"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
 ENV_CENTRAL_TOPIC_ARN = "VPCR_CENTRAL_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
@@ -87,6 +88,8 @@ class Settings:
     chat_topic_arn: str | None = None
     # The EventBridge bus every change and finding is put on (None: none).
     event_bus: str | None = None
+    # Findings that need a person, and changes made, imported into Security Hub CSPM.
+    security_hub_findings: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -130,6 +133,7 @@ class Settings:
             central_topic_arn=_central_topic(env, topic_arn),
             chat_topic_arn=_chat_topic(env, topic_arn),
             event_bus=_event_bus(env),
+            security_hub_findings=_bool(env, ENV_SECURITY_HUB_FINDINGS, default=False),
         )
 
     def settling(self) -> tuple[int, str, str] | None:

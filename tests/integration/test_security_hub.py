@@ -1,0 +1,133 @@
+"""Findings where security teams look (issue 21): with SecurityHubFindings=true each finding
+that needs a person, and each change made, is imported into Security Hub (on moto's), with a
+stable id per resource and finding; imported once while it stands, PASSED when resolved,
+ARCHIVED when its resource is gone. botocore's model validates every finding as it is sent
+(the ASFF shape and its required attributes); a test validates them against it directly too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.validate import ParamValidator
+
+from tests.conftest import REGION
+from tests.integration.conftest import Aws, configure
+from tests.integration.test_story import new_gateway, new_subnet, new_vpc, replay_story
+from vpc_remediator.lambdas.handlers import vpc_changes
+
+KEY = "vpc-remediator:intent"
+
+
+@pytest.fixture
+def hub(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> Any:
+    client = boto3.client("securityhub", region_name=REGION)
+    client.enable_security_hub()
+    configure(monkeypatch, VPCR_SECURITY_HUB_FINDINGS="true")
+
+    def findings() -> dict[str, dict[str, Any]]:
+        return {f["Id"]: dict(f) for f in client.get_findings()["Findings"]}
+
+    return findings
+
+
+def imports(aws: Aws) -> int:
+    return sum(1 for service, name, _ in aws.log.calls if name == "BatchImportFindings")
+
+
+def tagged_public_without_gateway(aws: Aws) -> tuple[str, str]:
+    vpc = new_vpc(aws, "no-gateway")
+    subnet = new_subnet(aws, vpc, name="web-a")
+    aws.ec2.create_tags(Resources=[subnet], Tags=[{"Key": KEY, "Value": "public"}])
+    return vpc, subnet
+
+
+def test_the_changes_made_are_imported_as_passed_findings(aws: Aws, hub: Any) -> None:
+    ids = replay_story(aws)
+    found = hub()
+    changes = [f for f in found.values() if "/change/" in f["Id"]]
+    assert len(changes) == 4
+    for finding in changes:
+        assert finding["Compliance"]["Status"] == "PASSED"
+        assert finding["Severity"]["Label"] == "INFORMATIONAL"
+        assert finding["ProductArn"] == (
+            f"arn:aws:securityhub:{REGION}:123456789012:product/123456789012/default"
+        )
+        assert finding["AwsAccountId"] == "123456789012"
+    subnet_arn = f"arn:aws:ec2:{REGION}:123456789012:subnet/{ids['subnet']}"
+    assert any(r["Id"] == subnet_arn for f in changes for r in f["Resources"])
+
+
+def test_a_finding_is_imported_once_then_passed_when_resolved(aws: Aws, hub: Any) -> None:
+    vpc, subnet = tagged_public_without_gateway(aws)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet)
+    (finding,) = [f for f in hub().values() if "/change/" not in f["Id"]]
+    # No gateway for an explicitly public subnet: the VPC's finding, for a person.
+    assert finding["Id"] == f"vpc-remediator/{REGION}/{vpc}/no-internet-gateway"
+    assert finding["Compliance"]["Status"] == "FAILED" and finding["RecordState"] == "ACTIVE"
+    assert finding["Severity"]["Label"] in ("MEDIUM", "HIGH")
+    created = finding["CreatedAt"]
+    # The same finding again: not imported again.
+    aws.log.clear()
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet, event_id="again")
+    assert imports(aws) == 0
+    # A person attaches a gateway: the remediator finishes the subnet, and the finding passes.
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
+    resolved = hub()[finding["Id"]]
+    assert resolved["Compliance"]["Status"] == "PASSED"
+    assert resolved["RecordState"] == "ACTIVE" and resolved["CreatedAt"] == created
+    aws.notices()
+
+
+def test_a_finding_whose_resource_is_gone_is_archived(
+    aws: Aws, hub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subnet a tool made (its tag says so) is the tool's to finish: a finding on the subnet,
+    for a person; the subnet deleted, the finding is archived."""
+    configure(monkeypatch, VPCR_IAC_TAG_KEYS="terraform-managed")
+    vpc = new_vpc(aws, "tool-vpc")
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    subnet = new_subnet(aws, vpc, name="web-a")
+    other = new_subnet(aws, vpc, "10.0.2.0/24", name="db-a")
+    aws.ec2.create_tags(Resources=[subnet], Tags=[{"Key": "terraform-managed", "Value": "yes"}])
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
+    (finding,) = [f for f in hub().values() if "/change/" not in f["Id"]]
+    assert finding["Id"] == f"vpc-remediator/{REGION}/{subnet}/owned-by-tool"
+    aws.ec2.delete_subnet(SubnetId=subnet)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=other, event_id="later")
+    archived = hub()[finding["Id"]]
+    assert archived["RecordState"] == "ARCHIVED"
+    assert archived["Compliance"]["Status"] == "PASSED"
+    aws.notices()
+
+
+def test_every_finding_sent_is_valid_against_the_service_model(
+    aws: Aws, hub: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vpc_remediator.aws.clients import clients_for
+    from vpc_remediator.lambdas.handlers import sweep
+
+    sent: list[dict[str, Any]] = []
+
+    def keep(params: dict[str, Any], **_: Any) -> None:
+        sent.extend(params["Findings"])
+
+    clients_for(REGION).securityhub.meta.events.register(
+        "before-parameter-build.securityhub.BatchImportFindings", keep
+    )
+    vpc, subnet = tagged_public_without_gateway(aws)
+    replay_story(aws)
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=subnet, event_id="again")
+    aws.invoke(sweep, "ScheduledEvent")
+    model = botocore.session.get_session().get_service_model("securityhub")
+    shape = model.operation_model("BatchImportFindings").input_shape
+    assert shape is not None and sent
+    report = ParamValidator().validate({"Findings": sent}, shape)
+    assert not report.has_errors(), report.generate_report()
+    assert all(len(f["Title"]) <= 256 and len(f["Description"]) <= 1024 for f in sent)
+    aws.notices()
