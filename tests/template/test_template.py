@@ -594,6 +594,42 @@ def test_findings_are_imported_into_security_hub_only_when_asked(
         assert granted == ({"securityhub:BatchImportFindings"} if on else set()), function
 
 
+def test_the_dashboard_shows_what_the_code_counts(template: dict[str, Any]) -> None:
+    """Reconciles, changes, holds, failures, notices and the dead-letter queue, each a metric
+    the code emits (under the namespace the functions publish to) or the queue's own."""
+    import re
+    from pathlib import Path
+
+    dashboard = template["Resources"]["Dashboard"]["Properties"]
+    body, values = dashboard["DashboardBody"]["Fn::Sub"]
+    namespace = template["Globals"]["Function"]["Environment"]["Variables"][
+        "POWERTOOLS_METRICS_NAMESPACE"
+    ]
+    assert values["Namespace"] == namespace
+    text = body.replace("${Namespace}", namespace)
+    text = re.sub(r"\$\{[^}]+\}", "x", text)
+    widgets = json.loads(text)["widgets"]
+    shown = {m[1] for w in widgets for m in w["properties"]["metrics"]}
+    source = "\n".join(
+        p.read_text() for p in (Path(__file__).resolve().parents[2] / "functions").rglob("*.py")
+    )
+    emitted = set(re.findall(r'name="([A-Za-z]+)"', source)) | set(
+        re.findall(r'count\("([A-Za-z]+)"\)', source)
+    )
+    emitted |= {f"{k}CopiesFailed" for k in ("Central", "Chat")}
+    emitted |= {f"{o}Failed" for o in ("Events", "SecurityHub")}
+    for needed in (
+        "Reconciles",
+        "ActionsApplied",
+        "HoldsPlaced",
+        "ReconcilesFailed",
+        "NoticesSent",
+    ):
+        assert needed in shown, needed
+    assert "ApproximateNumberOfMessagesVisible" in shown  # the dead-letter queue
+    assert shown - {"ApproximateNumberOfMessagesVisible"} <= emitted, shown - emitted
+
+
 def test_the_changes_function_reads_and_deletes_only_its_own_queue(
     template: dict[str, Any],
 ) -> None:

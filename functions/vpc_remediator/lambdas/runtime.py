@@ -146,11 +146,14 @@ def counted(work: Callable[[], list[Report]]) -> list[Report]:
 
 
 def _count(reports: list[Report]) -> None:
+    from ..domain.actions import PlaceHold
     from ..domain.outcomes import ActionStatus
 
     metrics.add_metric(name="Reconciles", unit=MetricUnit.Count, value=len(reports))
-    applied = sum(o.status is ActionStatus.APPLIED for r in reports for o in r.outcomes)
-    metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=applied)
+    made = [o for r in reports for o in r.outcomes if o.status is ActionStatus.APPLIED]
+    metrics.add_metric(name="ActionsApplied", unit=MetricUnit.Count, value=len(made))
+    held = sum(isinstance(o.action, PlaceHold) for o in made)
+    metrics.add_metric(name="HoldsPlaced", unit=MetricUnit.Count, value=held)
     metrics.add_metric(
         name="FindingsNeedingPerson",
         unit=MetricUnit.Count,

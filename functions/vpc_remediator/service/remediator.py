@@ -425,6 +425,7 @@ class Remediator:
                 self._park(notice)
                 continue
             logger.info("notice published", extra={"subject": notice.subject, "id": message_id})
+            count("NoticesSent")
         if not unsent or remember_unsent:
             recollection.commit()  # what could not be said is news the next time
         if any(r.failed for r in reports):
