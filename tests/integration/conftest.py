@@ -230,7 +230,9 @@ def assert_calls_allowed(
             checks = [(f"cloudtrail:{operation}", "*", {})]
         elif service == "securityhub":
             product = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
-            checks = [(f"securityhub:{operation}", product, {})]
+            hub = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default"
+            on = product if operation == "BatchImportFindings" else hub
+            checks = [(f"securityhub:{operation}", on, {})]
         elif service == "events":
             checks = [
                 (

@@ -131,3 +131,89 @@ def test_every_finding_sent_is_valid_against_the_service_model(
     assert not report.has_errors(), report.generate_report()
     assert all(len(f["Title"]) <= 256 and len(f["Description"]) <= 1024 for f in sent)
     aws.notices()
+
+
+class Ec2_15:
+    """Security Hub's EC2.15 findings as AWS keeps them, where moto cannot: GetFindings honours
+    its filters (ResourceId, ComplianceSecurityControlId, WorkflowStatus, RecordState; moto's
+    ignores them) and BatchUpdateFindings sets the workflow and the note (moto has none). Each
+    hook answers the call as AWS would."""
+
+    def __init__(self, *subnets: str) -> None:
+        product = f"arn:aws:securityhub:{REGION}:123456789012:product/aws/securityhub"
+        self.findings: dict[str, dict[str, Any]] = {
+            f"ec2.15/{s}": {
+                "Id": f"ec2.15/{s}",
+                "ProductArn": product,
+                "Compliance": {"SecurityControlId": "EC2.15", "Status": "FAILED"},
+                "Resources": [{"Id": f"arn:aws:ec2:{REGION}:123456789012:subnet/{s}"}],
+                "Workflow": {"Status": "NEW"},
+                "RecordState": "ACTIVE",
+            }
+            for s in subnets
+        }
+        self.updates = 0
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-call.securityhub.GetFindings", self.get)
+        client.meta.events.register("before-call.securityhub.BatchUpdateFindings", self.update)
+
+    def get(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        import json
+
+        from tests.aws_behaviour import _answer
+
+        filters = json.loads(params["body"])["Filters"]
+
+        def matches(finding: dict[str, Any]) -> bool:
+            resources = {f["Value"] for f in filters["ResourceId"]}
+            statuses = {f["Value"] for f in filters["WorkflowStatus"]}
+            return (
+                finding["Compliance"]["SecurityControlId"]
+                == filters["ComplianceSecurityControlId"][0]["Value"]
+                and any(r["Id"] in resources for r in finding["Resources"])
+                and finding["Workflow"]["Status"] in statuses
+                and finding["RecordState"] == filters["RecordState"][0]["Value"]
+            )
+
+        return _answer({"Findings": [f for f in self.findings.values() if matches(f)]})
+
+    def update(self, params: dict[str, Any], **_: Any) -> tuple[Any, dict[str, Any]]:
+        import json
+
+        from tests.aws_behaviour import _answer
+
+        body = json.loads(params["body"])
+        for ident in body["FindingIdentifiers"]:
+            finding = self.findings[ident["Id"]]
+            finding["Workflow"] = body["Workflow"]
+            finding["Note"] = body["Note"]
+        self.updates += 1
+        return _answer({"ProcessedFindings": body["FindingIdentifiers"], "UnprocessedFindings": []})
+
+
+def test_the_ec2_15_finding_of_a_subnet_public_on_purpose_is_suppressed_with_why(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vpc_remediator.aws.clients import clients_for
+
+    configure(monkeypatch, VPCR_COORDINATE_WITH_SECURITY_HUB="true")
+    vpc = new_vpc(aws, "coordinated")
+    igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    tagged = new_subnet(aws, vpc, name="web-a")
+    untagged = new_subnet(aws, vpc, "10.0.2.0/24", name="web-b")
+    aws.ec2.create_tags(Resources=[tagged], Tags=[{"Key": KEY, "Value": "public"}])
+    hub = Ec2_15(tagged, untagged)
+    hub.attach(clients_for(REGION).securityhub)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
+    suppressed = hub.findings[f"ec2.15/{tagged}"]
+    assert suppressed["Workflow"] == {"Status": "SUPPRESSED"}
+    assert f"{KEY}=public" in suppressed["Note"]["Text"] and tagged in suppressed["Note"]["Text"]
+    assert suppressed["Note"]["UpdatedBy"] == "vpc-remediator"
+    # Auto intent is not a person's say: its finding is Security Hub's to judge.
+    assert hub.findings[f"ec2.15/{untagged}"]["Workflow"] == {"Status": "NEW"}
+    # Suppressed once.
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=tagged, event_id="again")
+    assert hub.updates == 1
+    aws.notices()

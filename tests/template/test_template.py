@@ -594,6 +594,19 @@ def test_findings_are_imported_into_security_hub_only_when_asked(
         assert granted == ({"securityhub:BatchImportFindings"} if on else set()), function
 
 
+@pytest.mark.parametrize("on", [True, False])
+def test_security_hub_findings_are_suppressed_only_when_asked(
+    template: dict[str, Any], on: bool
+) -> None:
+    parameters = {"CoordinateWithSecurityHub": str(on).lower()}
+    resolver = Resolver(template, parameters, REGION, ACCOUNT)
+    hub = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hub/default"
+    for function in functions(template):
+        statements = function_statements(resolver, function)
+        for action in ("securityhub:GetFindings", "securityhub:BatchUpdateFindings"):
+            assert is_allowed(statements, action, hub) is on, (function, action)
+
+
 def test_the_dashboard_shows_what_the_code_counts(template: dict[str, Any]) -> None:
     """Reconciles, changes, holds, failures, notices and the dead-letter queue, each a metric
     the code emits (under the namespace the functions publish to) or the queue's own."""

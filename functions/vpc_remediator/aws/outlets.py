@@ -90,3 +90,65 @@ class SecurityHubOutlet:
             else:
                 self._memory.forget(asff.KIND, f"{prefix}{vpc}")
         return len(planned.findings)
+
+
+class SecurityHubCoordination:
+    """With CoordinateWithSecurityHub=true: the EC2.15 finding of a subnet whose public intent is
+    explicit is suppressed, with a note saying why (Automated Security Response skips suppressed
+    findings), so that the two tools agree instead of one undoing the other. Each finding is
+    suppressed once (remembered)."""
+
+    name = "SecurityHubCoordination"
+
+    def __init__(self, clients: AwsClients, account: str, memory: Memory) -> None:
+        self._clients = clients
+        self._account = account
+        self._memory = memory
+
+    def send(
+        self,
+        changes: Sequence[Mapping[str, Any]],
+        news: Sequence[Report],
+        reports: Sequence[Report],
+    ) -> int:
+        region = self._clients.region
+        public = asff.explicitly_public(reports)
+        prefix = f"{region}:"
+        done = set(self._memory.keys(asff.SUPPRESSED_KIND, prefix=prefix))
+        wanted = {
+            asff.subnet_arn(s, region, self._account): (s, why)
+            for s, why in public.items()
+            if f"{prefix}{s}" not in done
+        }
+        if not wanted:
+            return 0
+        hub = self._clients.securityhub
+        found = [
+            f
+            for page in hub.get_paginator("get_findings").paginate(
+                Filters=asff.ec2_15_filters(wanted)  # type: ignore[arg-type]  # built in the domain
+            )
+            for f in page["Findings"]
+        ]
+        suppressed = 0
+        for finding in found:
+            arns = [r["Id"] for r in finding["Resources"] if r["Id"] in wanted]
+            if not arns:
+                continue
+            subnet, why = wanted[arns[0]]
+            answer = hub.batch_update_findings(
+                FindingIdentifiers=[{"Id": finding["Id"], "ProductArn": finding["ProductArn"]}],
+                Workflow={"Status": "SUPPRESSED"},
+                Note={"Text": asff.suppression_note(subnet, why), "UpdatedBy": "vpc-remediator"},
+            )
+            if answer.get("UnprocessedFindings"):
+                failed = answer["UnprocessedFindings"][0]
+                raise RuntimeError(
+                    f"Security Hub did not suppress {finding['Id']}: "
+                    f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}"
+                )
+            self._memory.remember(
+                asff.SUPPRESSED_KIND, f"{prefix}{subnet}", {"finding": finding["Id"]}, days=None
+            )
+            suppressed += 1
+        return suppressed

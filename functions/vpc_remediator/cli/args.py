@@ -34,6 +34,8 @@ WITHOUT_A_FLAG = {
     "CentralNoticeTopicArn": "the command line prints instead of notifying",
     "ChatTopicArn": "the command line prints instead of notifying",
     "EventBusName": "the command line prints instead of notifying",
+    "CoordinateWithSecurityHub": "the stack's standing agreement with Security Hub's automated "
+    "response, kept by its Lambdas",
     "CentralNoticeKeyArn": "the command line prints instead of notifying",
     "RecordWriters": "who else may write the stack's record: a grant of the stack's",
     "LogRetentionDays": "the Lambdas' logs",

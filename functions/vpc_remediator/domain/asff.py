@@ -236,3 +236,50 @@ def batches(findings: tuple[dict[str, Any], ...]) -> list[list[dict[str, Any]]]:
         list(findings[n : n + FINDINGS_PER_CALL])
         for n in range(0, len(findings), FINDINGS_PER_CALL)
     ]
+
+
+# Security Hub's own control on the subnet's mapping: "EC2 subnets should not automatically
+# assign public IP addresses". Automated Security Response remediates its findings unless
+# they are suppressed.
+EC2_15 = "EC2.15"
+SUPPRESSED_KIND = "securityhub-suppressed"  # the memory's kind: EC2.15 findings it suppressed
+
+
+def explicitly_public(reports: Iterable[Report]) -> dict[str, str]:
+    """Subnet -> the tag that makes it public on purpose, for the reports' VPCs."""
+    from .intent import Intent
+
+    return {
+        i.subnet_id: i.reason
+        for r in reports
+        for p in r.plans
+        for i in p.intents
+        if i.is_explicit and i.intent is Intent.PUBLIC
+    }
+
+
+def subnet_arn(subnet: str, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:ec2:{region}:{account}:subnet/{subnet}"
+
+
+def ec2_15_filters(arns: Iterable[str]) -> dict[str, Any]:
+    """GetFindings' filters: the active EC2.15 findings of these subnets not yet suppressed."""
+    return {
+        "ComplianceSecurityControlId": [{"Value": EC2_15, "Comparison": "EQUALS"}],
+        "ResourceId": [{"Value": a, "Comparison": "EQUALS"} for a in sorted(arns)],
+        "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+        "WorkflowStatus": [
+            {"Value": "NEW", "Comparison": "EQUALS"},
+            {"Value": "NOTIFIED", "Comparison": "EQUALS"},
+        ],
+    }
+
+
+def suppression_note(subnet: str, why: str) -> str:
+    """Why the finding is suppressed, for the security team reading it (≤ 512 characters)."""
+    return ascii_line(
+        f"vpc-remediator: {subnet} is public on purpose ({why}); it maps public IPs because a "
+        "person said so, and vpc-remediator keeps it so. Remove the intent tag to have it "
+        "private again; this suppression is then lifted by hand.",
+        512,
+    )

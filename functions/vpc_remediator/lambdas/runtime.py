@@ -48,6 +48,7 @@ def build_remediator(
         chat_topic_arn=config.chat_topic_arn,
         event_bus=config.event_bus,
         security_hub=config.security_hub_findings,
+        coordinate_with_security_hub=config.coordinate_with_security_hub,
         dead_letter_queue_url=config.dead_letter_queue_url,
         memory_table=config.memory_table,
         look_up_makers=look_up_makers,

@@ -44,6 +44,7 @@ ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_EVENT_BUS = "VPCR_EVENT_BUS"
 ENV_SECURITY_HUB_FINDINGS = "VPCR_SECURITY_HUB_FINDINGS"
+ENV_COORDINATE_WITH_SECURITY_HUB = "VPCR_COORDINATE_WITH_SECURITY_HUB"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
 ENV_CENTRAL_TOPIC_ARN = "VPCR_CENTRAL_TOPIC_ARN"
 ENV_OWN_ROLE_ARNS = "VPCR_OWN_ROLE_ARNS"
@@ -90,6 +91,8 @@ class Settings:
     event_bus: str | None = None
     # Findings that need a person, and changes made, imported into Security Hub CSPM.
     security_hub_findings: bool = False
+    # The EC2.15 finding of a subnet public by explicit intent suppressed, with why.
+    coordinate_with_security_hub: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, require_topic: bool = True) -> Settings:
@@ -134,6 +137,9 @@ class Settings:
             chat_topic_arn=_chat_topic(env, topic_arn),
             event_bus=_event_bus(env),
             security_hub_findings=_bool(env, ENV_SECURITY_HUB_FINDINGS, default=False),
+            coordinate_with_security_hub=_bool(
+                env, ENV_COORDINATE_WITH_SECURITY_HUB, default=False
+            ),
         )
 
     def settling(self) -> tuple[int, str, str] | None:

@@ -28,7 +28,7 @@ from ..aws.history import CloudTrailHistory
 from ..aws.memory import DynamoMemory
 from ..aws.notifier import ChatNotifier, CopiesNotifier, Copy, DeadLetterNotifier, SnsNotifier
 from ..aws.organization import AccountSession, Organization
-from ..aws.outlets import EventBridgeOutlet, SecurityHubOutlet
+from ..aws.outlets import EventBridgeOutlet, SecurityHubCoordination, SecurityHubOutlet
 from ..aws.reader import SnapshotReader
 from ..aws.writer import ActionWriter
 from ..domain.memory import Memory, RunMemory
@@ -70,6 +70,7 @@ def remediator_for(
     chat_topic_arn: str | None = None,
     event_bus: str | None = None,
     security_hub: bool = False,
+    coordinate_with_security_hub: bool = False,
     dead_letter_queue_url: str | None = None,
     time_left: Callable[[], float] | None = None,
     memory_table: str | None = None,
@@ -119,6 +120,8 @@ def remediator_for(
         outlets += (EventBridgeOutlet(clients, event_bus, account),)
     if security_hub:
         outlets += (SecurityHubOutlet(clients, account, record),)
+    if coordinate_with_security_hub:
+        outlets += (SecurityHubCoordination(clients, account, record),)
     return Remediator(
         policy=policy,
         reader=SnapshotReader(clients.ec2, clients.region, account),
