@@ -370,3 +370,75 @@ def test_an_account_outside_an_organization_gets_one_line(
     assert code == 2
     assert "AWS refused ListAccounts: AWSOrganizationsNotInUseException" in err
     assert err.count("\n") == 1
+
+
+RECORD_STACK = {
+    "Resources": {
+        "MemoryTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+            },
+        }
+    },
+    "Outputs": {"MemoryTableName": {"Value": {"Ref": "MemoryTable"}}},
+}
+
+
+def test_fix_across_the_organisation_is_journaled_in_each_accounts_record_and_undone_there(
+    world: World,
+) -> None:
+    """`fix --organization --stack S` writes each account's journal in that account's own
+    stack's record; `history` and `undo` with `--account` read and put back there, through
+    the same role."""
+    first, second = sorted(world.seeded)
+    for account in (first, second):
+        cloudformation = world.org.session(account).client(
+            "cloudformation", endpoint_url=world.org.url
+        )
+        cloudformation.create_stack(
+            StackName="vpc-remediator", TemplateBody=json.dumps(RECORD_STACK)
+        )
+    accounts = ["--account", first, "--account", second]
+    code, out = run(
+        "fix",
+        "--organization",
+        "--region",
+        "eu-south-1",
+        *accounts,
+        "--stack",
+        "vpc-remediator",
+        stdin=Terminal("y"),
+    )
+    assert code == 0, out
+    code, out = run("history", "--account", second, "--stack", "vpc-remediator", "--json")
+    assert code == 0, out
+    changes = json.loads(out)["changes"]
+    assert {c["vpc_id"] for c in changes} == {world.seeded[second]["vpc"]}
+    assert all(c["trigger"]["by"] == "command-line" for c in changes)
+    assert all(f":{second}:" in c["trigger"]["who"] for c in changes)  # the role's session
+    code, out = run(
+        "undo",
+        "--account",
+        second,
+        "--stack",
+        "vpc-remediator",
+        "--vpc-id",
+        world.seeded[second]["vpc"],
+        "--yes",
+    )
+    assert code == 0, out
+    ids = world.seeded[second]
+    subnet = world.org.ec2(second).describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"][0]
+    assert subnet["MapPublicIpOnLaunch"] is False
+    kept = world.seeded[first]
+    subnet = world.org.ec2(first).describe_subnets(SubnetIds=[kept["subnet"]])["Subnets"][0]
+    assert subnet["MapPublicIpOnLaunch"] is True  # the other account's fix stands

@@ -262,10 +262,20 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
 
 
 def _journal_commands(commands: Any, one: argparse.ArgumentParser) -> None:
-    """`history` and `undo`: the journal in the stack's record."""
+    """`history` and `undo`: the journal in the stack's record (of a member account too)."""
+    member = argparse.ArgumentParser(add_help=False)
+    member.add_argument(
+        "--account",
+        help="a member account of the organisation (its stack's record, read with --stack, "
+        "through --role-name)",
+    )
+    member.add_argument(
+        "--role-name",
+        help="the role assumed in that account (default OrganizationAccountAccessRole)",
+    )
     history = commands.add_parser(
         "history",
-        parents=[one],
+        parents=[one, member],
         help="what the remediator changed (from the stack's record), newest first, and whether "
         "each change still stands",
     )
@@ -278,7 +288,7 @@ def _journal_commands(commands: Any, one: argparse.ArgumentParser) -> None:
     )
     undo = commands.add_parser(
         "undo",
-        parents=[one],
+        parents=[one, member],
         help="put back what the remediator changed (from its journal, see history): shows "
         "what it would put back and asks",
     )

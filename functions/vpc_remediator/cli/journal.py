@@ -21,6 +21,7 @@ from .args import EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, CliError
 if TYPE_CHECKING:
     from ..service.hands import Undoing
     from ..service.settings import Settings
+    from ..service.wiring import Hands
 
 _VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?Z?$")
@@ -35,13 +36,12 @@ def show_history(
     record_table: Callable[[argparse.Namespace, str], str | None],
 ) -> int:
     from ..service.hands import history
-    from ..service.wiring import hands_in
 
     if args.vpc_id and not _VPC.match(args.vpc_id):
         raise CliError(f"{shown(args.vpc_id)} is not a VPC id")
     if args.since and not _SINCE.match(args.since):
         raise CliError(f"--since {shown(args.since)}: give a date or time, like 2026-12-01")
-    hands = hands_in(region, record_table(args, region))
+    hands = _hands(args, region, record_table)
     if hands.record is None:
         raise CliError(
             "history reads the stack's record: name it with --stack or --record-table "
@@ -58,6 +58,34 @@ def show_history(
     for line in text(region, found.changes, names):
         print(line, file=out)
     return EXIT_COMPLIANT
+
+
+def _hands(
+    args: argparse.Namespace,
+    region: str,
+    record_table: Callable[[argparse.Namespace, str], str | None],
+) -> Hands:
+    """The hands in the caller's account, or (--account) in a member's through its role: that
+    account's stack's record, read with --stack."""
+    from ..domain.organization import DEFAULT_ROLE_NAME, OrganizationError, account_id, role_name
+    from ..service.wiring import hands_in, member_session, record_table_in
+
+    if not args.account:
+        if args.role_name:
+            raise CliError("--role-name needs --account")
+        return hands_in(region, record_table(args, region))
+    if not args.stack:
+        raise CliError("--account reads that account's own record: name its stack (--stack)")
+    try:
+        account, role = account_id(args.account), role_name(args.role_name or DEFAULT_ROLE_NAME)
+        session = member_session(region, account, role)
+    except (OrganizationError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    try:
+        table = record_table_in(region, args.stack, session)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return hands_in(region, table, session)
 
 
 def document(region: str, changes: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
@@ -160,7 +188,6 @@ def undo(
 ) -> int:
     """Show what would be put back, ask, put it back, and say what was and was not."""
     from ..service.hands import NotDone, apply_undo, undo_plans
-    from ..service.wiring import clients_for, hands_in
 
     chosen = [bool(args.change_ids), bool(args.vpc_id), bool(args.subnet_id)]
     if sum(chosen) != 1:
@@ -172,7 +199,7 @@ def undo(
         raise CliError(f"{shown(args.vpc_id)} is not a VPC id")
     if args.subnet_id and not _SUBNET.match(args.subnet_id):
         raise CliError(f"{shown(args.subnet_id)} is not a subnet id")
-    hands = hands_in(region, record_table(args, region))
+    hands = _hands(args, region, record_table)
     if hands.record is None:
         raise CliError(
             "undo reads the journal in the stack's record: name it with --stack or --record-table"
@@ -198,7 +225,7 @@ def undo(
     if not confirm("\n".join(plan_lines(region, plans, names))):
         print(f"vpc-remediator: nothing changed in {region}", file=sys.stderr)
         return EXIT_NOT_COMPLIANT
-    actor = clients_for(region).caller_arn()
+    actor = hands.caller()
     failed = 0
     for undoing in plans:
         outcomes = apply_undo(undoing, hands.writer, hands.record, region, actor=actor)

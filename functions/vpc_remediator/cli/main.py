@@ -355,10 +355,10 @@ def _record_table(args: argparse.Namespace, region: str) -> str | None:
     """The record of what the remediator owns: named, or the stack's (its output)."""
     if not getattr(args, "stack", None):
         return str(args.record_table) if args.record_table else None
-    from ..service.wiring import record_table
+    from ..service.wiring import record_table_in
 
     try:
-        return record_table(region, args.stack)
+        return record_table_in(region, args.stack)
     except ValueError as exc:
         raise CliError(str(exc)) from None
 

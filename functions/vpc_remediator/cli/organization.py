@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,15 @@ def options(args: argparse.Namespace) -> Options:
 
     if not args.organization:
         raise CliError("--account, --role-name and --max-parallel need --organization")
+    if (
+        args.record_table
+        and args.record_table != os.environ.get("VPCR_MEMORY_TABLE")
+        and not args.stack
+    ):
+        raise CliError(
+            "with --organization, name the stack (--stack): each account's record is its own "
+            "stack's table"
+        )
     try:
         accounts = [account_id(a) for a in args.account]
         role = role_name(args.role_name or DEFAULT_ROLE_NAME)
@@ -160,6 +170,8 @@ def run_organization(args: argparse.Namespace, policy: Policy, out: TextIO, stdi
         frozenset(args.vpc_id) if args.vpc_id else None,
         AutoScope.none() if args.explicit_only else AutoScope.all(),
         look_up_makers=not args.explicit_only,
+        stack=args.stack,
+        security_hub=args.security_hub,
     )
     plans = ShownPlans()
     results = _pass(

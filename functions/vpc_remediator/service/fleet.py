@@ -52,6 +52,8 @@ class Sweep:
     vpc_ids: frozenset[str] | None
     auto: AutoScope
     look_up_makers: bool
+    stack: str | None = None  # each account's vpc-remediator stack: its record and journal
+    security_hub: bool = False
 
     def __call__(self, job: Job, approve: Approve | None) -> PairResult:
         if job.session is None:
@@ -67,6 +69,8 @@ class Sweep:
                 approve=None
                 if approve is None
                 else lambda plans: approve(plans, remediator.makers),
+                stack=self.stack,
+                security_hub=self.security_hub,
             )
             reports = remediator.sweep(self.vpc_ids, self.auto)
         except Exception as exc:  # noqa: BLE001 - one pair's failure is its result, not the run's

@@ -50,9 +50,10 @@ __all__ = [
     "existing_in",
     "hands_in",
     "known_regions",
+    "member_session",
     "once_per_event",
     "organization",
-    "record_table",
+    "record_table_in",
     "remediator_for",
     "remediator_in",
     "settler_for",
@@ -148,8 +149,11 @@ def remediator_in(
     look_up_makers: bool,
     ask_unknown: bool,
     approve: Approval | None,
+    stack: str | None = None,
+    security_hub: bool = False,
 ) -> Remediator:
-    """A Remediator in a member account of an organisation (its role's session)."""
+    """A Remediator in a member account of an organisation (its role's session); with `stack`,
+    that account's stack's record (what it owns, and the journal of what this run changes)."""
     clients = AwsClients(region, session.session)
     return remediator_for(
         policy,
@@ -159,6 +163,8 @@ def remediator_in(
         ask_unknown=ask_unknown,
         approve=approve,
         actor=clients.caller_arn,
+        record_table=record_table_of(clients, stack) if stack else None,
+        security_hub=security_hub,
     )
 
 
@@ -195,15 +201,18 @@ class Hands:
     reader: SnapshotReader
     writer: ActionWriter
     record: DynamoMemory | None
+    caller: Callable[[], str]  # who the person is (their ARN), asked when needed
 
 
-def hands_in(region: str, record_table: str | None) -> Hands:
-    clients = clients_for(region)
+def hands_in(region: str, record_table: str | None, session: AccountSession | None = None) -> Hands:
+    """A person's hands in the region: the caller's account, or (`session`) a member's."""
+    clients = clients_for(region) if session is None else AwsClients(region, session.session)
     return Hands(
         region,
         SnapshotReader(clients.ec2, region, clients.account),
         ActionWriter(clients.ec2),
         DynamoMemory(clients, record_table) if record_table else None,
+        clients.caller_arn,
     )
 
 
@@ -213,10 +222,16 @@ def existing_in(region: str, resource_ids: frozenset[str]) -> frozenset[str]:
     return SnapshotReader(clients.ec2, region, "").existing(resource_ids)
 
 
-def record_table(region: str, stack: str) -> str:
+def record_table_in(region: str, stack: str, session: AccountSession | None = None) -> str:
     """The memory table of a vpc-remediator stack in the region (its output); ValueError if
     the stack has none."""
-    return record_table_of(clients_for(region), stack)
+    clients = clients_for(region) if session is None else AwsClients(region, session.session)
+    return record_table_of(clients, stack)
+
+
+def member_session(home: str, account: str, role_name: str) -> AccountSession:
+    """A session in an account of the organisation (the caller's own, or the role's)."""
+    return organization(home).session_in(account, role_name)
 
 
 def organization(home: str) -> Organization:
