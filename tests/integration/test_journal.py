@@ -254,3 +254,46 @@ def test_the_sweep_forgets_the_journal_of_a_vpc_that_is_gone(aws: Aws) -> None:
     ]
     assert gone not in keys
     assert keys and all(k.startswith(f"eu-south-1:{ids['vpc']}:") for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["history", "--role-name", "Admin"], "--role-name needs --account"),
+        (["history", "--account", "111122223333"], "name its stack (--stack)"),
+        (["undo", "--vpc-id", "vpc-0123456789abcdef0", "--account", "12"], "name its stack"),
+        (["undo", "--subnet-id", "sub-1", "--yes"], "is not a subnet id"),
+    ],
+)
+def test_bad_member_and_target_options_are_one_line_and_exit_2(
+    aws: Aws, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+) -> None:
+    code = cli.main(argv, out=io.StringIO(), stdin=Terminal(""))
+    err = capsys.readouterr().err
+    assert code == 2 and says in err and err.count("\n") == 1
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_undo_declined_changes_nothing_and_a_second_undo_has_nothing_to_put_back(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids, before = story_before_its_fix(aws)
+    fixed = network_of(aws, ids["vpc"])
+    table = os.environ["VPCR_MEMORY_TABLE"]
+    argv = ["undo", "--vpc-id", ids["vpc"], "--record-table", table]
+    code = cli.main(argv, out=io.StringIO(), stdin=Terminal("n\n"))
+    err = capsys.readouterr().err
+    assert (
+        code == 1 and "the undo" in err and err.rstrip().endswith("nothing changed in eu-south-1")
+    )
+    assert network_of(aws, ids["vpc"]) == fixed
+    assert undo("--vpc-id", ids["vpc"])[0] == 0
+    out = io.StringIO()
+    code = cli.main([*argv, "--yes"], out=out)
+    assert code == 1 and "nothing to put back in eu-south-1" in out.getvalue()
+    assert "kept c-" in out.getvalue() and "already undone" in out.getvalue()
+    assert network_of(aws, ids["vpc"]) == before

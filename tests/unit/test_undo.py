@@ -236,3 +236,25 @@ def _all():
     from vpc_remediator.domain.policy import AutoScope
 
     return AutoScope.all()
+
+
+def test_an_undo_is_never_undone_by_a_later_one() -> None:
+    """Undoing the VPC twice must not redo the fix: the undo's own changes are the person's."""
+    snap = seed()
+    world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
+    plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
+    outcomes = FakeWriter(world).apply(plan.actions)
+    undoing = journal.entries(
+        world.vpcs[VPC],
+        outcomes,
+        region="eu-south-1",
+        run="undo",
+        at="2026-12-03T11:00:00Z",
+        trigger=journal.Trigger("command-line", "arn:aws:iam::123456789012:user/alice"),
+        undoes=plan.undoes,
+    )
+    everything = [*reversed(undoing), *changes]
+    assert chosen_changes(everything, vpc_id=VPC) == changes
+    by_id = [c for c in undoing if c["change"] == "addressing-set"][:1]
+    again = plan_undo(by_id, world.vpcs[VPC], journal_of_vpc=everything)
+    assert again.actions == () and "a person's decision" in again.kept[0][1]

@@ -65,7 +65,11 @@ class _Undoing:
 
     def take(self, change: Change) -> None:
         ident = str(change.get("id"))
-        if ident in self.undone:
+        if change.get("undoes"):
+            self.kept.append(
+                (ident, "an undo is a person's decision, not undone (release the subnet instead)")
+            )
+        elif ident in self.undone:
             self.kept.append((ident, "already undone"))
         elif journal.stands(change, self.snapshot) is False:
             self.kept.append((ident, "changed since, by someone else: kept as it is now"))
@@ -254,6 +258,9 @@ def chosen_changes(
     wanted = set(ids)
     if wanted:
         return [c for c in changes if c.get("id") in wanted]
+    # An undo's own changes are a person's decision: never undone by a later undo (that
+    # would redo the fix); `release` lets the remediator finish the subnet again.
+    changes = [c for c in changes if not c.get("undoes")]
     if vpc_id:
         return [c for c in changes if c.get("vpc_id") == vpc_id]
     mine = [c for c in changes if c.get("resource") == subnet_id]
