@@ -30,6 +30,8 @@ class EventBridgeOutlet:
         changes: Sequence[Mapping[str, Any]],
         news: Sequence[Report],
         reports: Sequence[Report],
+        *,
+        listed: frozenset[str] | None = None,
     ) -> int:
         """Every change and the findings that are news on the bus; the number put. Raises if
         EventBridge refused any entry (with why)."""
@@ -65,6 +67,8 @@ class SecurityHubOutlet:
         changes: Sequence[Mapping[str, Any]],
         news: Sequence[Report],
         reports: Sequence[Report],
+        *,
+        listed: frozenset[str] | None = None,
     ) -> int:
         region = self._clients.region
         prefix = f"{region}:"
@@ -74,7 +78,7 @@ class SecurityHubOutlet:
         }
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
         planned = asff.imports(
-            reports, changes, before, account=self._account, region=region, now=now
+            reports, changes, before, account=self._account, region=region, now=now, listed=listed
         )
         for batch in asff.batches(planned.findings):
             answer = self._clients.securityhub.batch_import_findings(Findings=batch)  # type: ignore[arg-type]  # built in the domain
@@ -110,6 +114,8 @@ class SecurityHubCoordination:
         changes: Sequence[Mapping[str, Any]],
         news: Sequence[Report],
         reports: Sequence[Report],
+        *,
+        listed: frozenset[str] | None = None,
     ) -> int:
         region = self._clients.region
         public = asff.explicitly_public(reports)

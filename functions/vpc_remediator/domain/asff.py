@@ -76,9 +76,11 @@ def imports(
     region: str,
     now: str,
     partition: str = "aws",
+    listed: frozenset[str] | None = None,
 ) -> Imports:
     """The findings to import for these reports and changes, given what was imported before
-    (vpc -> {finding id: {"fingerprint", "created", "resource"}})."""
+    (vpc -> {finding id: {"fingerprint", "created", "resource"}}). `listed`: the region's
+    VPCs where all were read; what was imported for a VPC not among them is archived."""
     out: list[dict[str, Any]] = []
     remembered: dict[str, dict[str, Any]] = {}
     base = {"account": account, "region": region, "now": now, "partition": partition}
@@ -109,6 +111,10 @@ def imports(
             out.append(_closed(ident, was, vpc, archived=gone, **base))
         if current or imported.get(vpc):
             remembered[vpc] = current
+    for vpc in sorted(set(imported) - set(listed)) if listed is not None else ():
+        # The VPC is gone, and with it every resource its findings were about.
+        out += [_closed(i, was, vpc, archived=True, **base) for i, was in imported[vpc].items()]
+        remembered[vpc] = {}
     for change in changes:
         out.append(_change(change, **base))
     return Imports(tuple(out), remembered)

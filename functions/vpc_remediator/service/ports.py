@@ -30,8 +30,11 @@ class Outlet(Protocol):
         changes: Sequence[Mapping[str, Any]],
         news: Sequence[Report],
         reports: Sequence[Report],
+        *,
+        listed: frozenset[str] | None = None,
     ) -> int:
-        """`news`: the reports whose notice is news; `reports`: all of this reconcile's."""
+        """`news`: the reports whose notice is news; `reports`: all of this reconcile's;
+        `listed`: the region's VPCs, where every one was read (None: not)."""
         ...
 
 

@@ -112,6 +112,9 @@ class Remediator:
     )
 
     _changes: list[dict[str, Any]] = field(default_factory=list, init=False, repr=False)
+    # The region's VPCs, where this invocation read them all (a sweep): the outlets archive
+    # what they said about the others.
+    _listed: frozenset[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.policy.mode is Mode.REMEDIATE and self.writer is None:
@@ -261,6 +264,8 @@ class Remediator:
         region = self._read(vpc_ids)
         if vpc_ids is None and self.actor is None:  # the scheduled sweep of the whole region
             self.records.forget_journals_of_gone_vpcs(region)
+        if vpc_ids is None:  # every VPC of the region is read: what is not listed is gone
+            self._listed = frozenset(v.id for v in region.vpcs)
         region_plan = plan_region(region, self.policy)
         if region_plan.writes and (
             self.approve is None or region_plan.scope in self.approve([region_plan])
@@ -444,7 +449,7 @@ class Remediator:
             return
         for outlet in self.outlets:
             try:
-                sent = outlet.send(changes, news, reports)
+                sent = outlet.send(changes, news, reports, listed=self._listed)
             except Exception:  # noqa: BLE001 - the notice says it; this is a copy for machines
                 logger.exception(f"{outlet.name} not told", extra={"changes": len(changes)})
                 count(f"{outlet.name}Failed")
