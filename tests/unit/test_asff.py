@@ -4,6 +4,7 @@ PASSED, or ARCHIVED with its resource or its VPC; a change is an informational P
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from tests.builders import VPC, subnet, vpc_snapshot
@@ -33,7 +34,9 @@ def owned(message: str = "owned by a stack") -> Finding:
     return Finding(FindingCode.OWNED_BY_TOOL, S1, message, Severity.WARNING, needs_person=True)
 
 
-def told(*reports: Report, before: dict[str, Any] | None = None, **kw: Any) -> asff.Imports:
+def told(
+    *reports: Report, before: Mapping[str, Mapping[str, Any]] | None = None, **kw: Any
+) -> asff.Imports:
     return asff.imports(
         reports, [], before or {}, account="123456789012", region="eu-south-1", now=NOW, **kw
     )
