@@ -96,3 +96,25 @@ def history_of(emulator: Emulator, table: str, vpc: str) -> list[dict[str, Any]]
     changes: list[dict[str, Any]] = json.loads(result.stdout)["changes"]
     assert not any(c["undone"] for c in changes)
     return changes
+
+
+def test_a_default_vpc_it_recreated_is_left_unless_asked_then_deleted(emulator: Emulator) -> None:
+    table = create_memory_table(emulator.client("dynamodb"))
+
+    def run(*args: str) -> Any:
+        return emulator.run(*args, "--record-table", table)
+
+    ec2 = emulator.client("ec2")
+    delete_default_vpc(ec2)
+    assert run("fix", "--yes", "--restore-default-vpc").returncode == 0
+    (default,) = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    vpc = default["VpcId"]
+    created = [c for c in history(run, vpc) if c["change"] == "default-vpc-created"]
+    assert len(created) == 1
+    kept = run("undo", created[0]["id"], "--yes")
+    assert kept.returncode == 1 and "--including-default-vpc" in kept.stdout
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+    gone = run("undo", "--vpc-id", vpc, "--including-default-vpc", "--yes")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "put back: delete the default VPC" in gone.stdout
+    assert not ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]

@@ -29,6 +29,7 @@ from ..domain.actions import (
     CreateRoute,
     CreateRouteTable,
     DeleteCopiedRoute,
+    DeleteDefaultVpc,
     DeleteRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
@@ -121,6 +122,7 @@ class ActionWriter:
             RemoveRouteTable: self._delete_route_table,
             DisassociateRouteTable: self._disassociate,
             DeleteRoute: self._delete_route,
+            DeleteDefaultVpc: self._delete_default_vpc,
             SetMapPublicIpOnLaunch: self._map_public_ip,
             SetAssignIpv6AddressOnCreation: self._assign_ipv6,
             CreateInternetGateway: self._create_internet_gateway,
@@ -321,6 +323,19 @@ class ActionWriter:
 
     def _delete_route(self, action: DeleteRoute) -> str:
         self._ec2.delete_route(RouteTableId=action.route_table, **_destination(action.destination))
+        return ""
+
+    def _delete_default_vpc(self, action: DeleteDefaultVpc) -> str:
+        for table, associations in action.route_tables:
+            for association in associations:
+                self._ec2.disassociate_route_table(AssociationId=association)
+            self._ec2.delete_route_table(RouteTableId=table)
+        for gateway in action.gateways:
+            self._ec2.detach_internet_gateway(InternetGatewayId=gateway, VpcId=action.vpc_id)
+            self._ec2.delete_internet_gateway(InternetGatewayId=gateway)
+        for subnet in action.subnets:
+            self._ec2.delete_subnet(SubnetId=subnet)
+        self._ec2.delete_vpc(VpcId=action.vpc_id)
         return ""
 
     def _delete_route_table(self, action: DeleteRouteTable) -> str:

@@ -298,6 +298,11 @@ def _journal_commands(commands: Any, one: argparse.ArgumentParser) -> None:
     undo.add_argument("--vpc-id", help="every change the remediator made to this VPC")
     undo.add_argument("--subnet-id", help="every change the remediator made to this subnet")
     undo.add_argument("--yes", action="store_true", help="put it back without asking")
+    undo.add_argument(
+        "--including-default-vpc",
+        action="store_true",
+        help="delete a default VPC the remediator recreated too (left in place otherwise)",
+    )
 
 
 def _version() -> str:

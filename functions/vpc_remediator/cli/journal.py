@@ -212,6 +212,7 @@ def undo(
             vpc_id=args.vpc_id or "",
             subnet_id=args.subnet_id or "",
             intent_tag_key=defaults.policy.intent_tag_key,
+            including_default_vpc=args.including_default_vpc,
         )
     except NotDone as exc:
         raise CliError(str(exc)) from None

@@ -526,6 +526,43 @@ class RemoveRouteTable(DeleteRouteTable):
         return f"delete route table {self.route_table} (the remediator made it; nothing uses it)"
 
 
+@dataclass(frozen=True, kw_only=True)
+class DeleteDefaultVpc(Action):
+    """Deletes a default VPC the remediator recreated (asked with --including-default-vpc):
+    its internet gateways detached and deleted, its subnets, then the VPC. EC2 refuses while
+    anything runs in it (DependencyViolation), and that is said."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = (
+        "ec2:DisassociateRouteTable",
+        "ec2:DeleteRouteTable",
+        "ec2:DetachInternetGateway",
+        "ec2:DeleteInternetGateway",
+        "ec2:DeleteSubnet",
+        "ec2:DeleteVpc",
+    )
+    vpc_id: str
+    gateways: tuple[str, ...] = ()
+    subnets: tuple[str, ...] = ()
+    # The route tables the remediator made in it, with their subnet associations.
+    route_tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"delete the default VPC {self.vpc_id} the remediator recreated (its "
+            f"{len(self.subnets)} subnet(s), {len(self.gateways)} gateway(s) and "
+            f"{len(self.route_tables)} route table(s) it made)"
+        )
+
+    @property
+    def resource(self) -> Ref:
+        return self.vpc_id
+
+    @property
+    def written(self) -> frozenset[str]:
+        return frozenset({self.vpc_id})
+
+
 UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
     DisassociateRouteTable,
     DeleteRoute,
@@ -534,6 +571,7 @@ UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
     SetMapPublicIpOnLaunch,
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
+    DeleteDefaultVpc,
 )
 
 

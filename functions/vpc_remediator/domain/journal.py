@@ -29,6 +29,7 @@ from .actions import (
     CreateRoute,
     CreateRouteTable,
     DeleteCopiedRoute,
+    DeleteDefaultVpc,
     DeleteRoute,
     DeleteRouteTable,
     DisableRoutePropagation,
@@ -64,6 +65,7 @@ TABLE_DELETED = "route-table-deleted"
 GATEWAY_CREATED = "internet-gateway-created"
 GATEWAY_ATTACHED = "internet-gateway-attached"
 DEFAULT_VPC_CREATED = "default-vpc-created"
+DEFAULT_VPC_DELETED = "default-vpc-deleted"  # by an undo, when asked
 HOLD_PLACED = "hold-placed"
 HOLD_RELEASED = "hold-released"
 
@@ -175,6 +177,8 @@ def _described(
             main = snapshot.main_route_table
             back = {"route_table": main.id if main else "", "main": True}
             return SUBNET_MOVED, subnet, {"route_table": table, "main": False}, back
+        case DeleteDefaultVpc(vpc_id=vpc):
+            return DEFAULT_VPC_DELETED, vpc, {"vpc": vpc}, {}
         case DeleteRoute(route_table=table, destination=destination, target=target):
             return (
                 ROUTE_DELETED,

@@ -18,6 +18,7 @@ from typing import Any
 from . import journal
 from .actions import (
     Action,
+    DeleteDefaultVpc,
     DeleteRoute,
     DisassociateRouteTable,
     RemoveRouteTable,
@@ -55,6 +56,9 @@ class _Undoing:
 
     snapshot: VpcSnapshot
     undone: set[str]
+    including_default_vpc: bool = False
+    made: frozenset[str] = frozenset()  # the route tables the journal says it created
+    vpc_deleted: list[Step] = field(default_factory=list)
     addressing: list[Step] = field(default_factory=list)
     moves: list[Step] = field(default_factory=list)
     routes: list[Change] = field(default_factory=list)
@@ -113,7 +117,31 @@ class _Undoing:
             case journal.COPY_KEPT:
                 return "a copy of the main table's: it goes with its table"
             case journal.DEFAULT_VPC_CREATED:
-                return "a default VPC it recreated is left in place"
+                snap = self.snapshot
+                if not self.including_default_vpc:
+                    return "a default VPC it recreated is left in place (--including-default-vpc)"
+                if not snap.vpc.is_default or snap.vpc.id != resource:
+                    return "the default VPC it recreated is not this VPC any more"
+                others = sorted(
+                    t.id for t in snap.route_tables if not t.is_main and t.id not in self.made
+                )
+                if others:
+                    return (
+                        f"the default VPC has route tables it did not make ({', '.join(others)}): "
+                        "someone uses it; left in place"
+                    )
+                step = DeleteDefaultVpc(
+                    vpc_id=resource,
+                    gateways=tuple(sorted(g.id for g in snap.internet_gateways)),
+                    subnets=tuple(sorted(s.id for s in snap.subnets)),
+                    route_tables=tuple(
+                        (t.id, tuple(a for a, _ in t.associations))
+                        for t in snap.route_tables
+                        if not t.is_main
+                    ),
+                    reason=WHY,
+                )
+                self.vpc_deleted.append((step, (ident,)))
             case journal.GATEWAY_CREATED | journal.GATEWAY_ATTACHED:
                 return "an internet gateway it created is left in place"
             case _:
@@ -180,12 +208,23 @@ def plan_undo(
     *,
     journal_of_vpc: Sequence[Change] = (),
     intent_tag_key: str = "",
+    including_default_vpc: bool = False,
 ) -> UndoPlan:
     """What puts `chosen` back (the journal's changes of one VPC), against the VPC as it is."""
     undone = {str(u) for c in journal_of_vpc for u in c.get("undoes") or ()}
-    sorting = _Undoing(snapshot, undone)
+    made = frozenset(
+        str(c.get("resource")) for c in journal_of_vpc if c.get("change") == journal.TABLE_CREATED
+    )
+    sorting = _Undoing(snapshot, undone, including_default_vpc, made)
     for change in chosen:
         sorting.take(change)
+    if sorting.vpc_deleted:
+        # The VPC goes, and with it everything else of it: the one step.
+        step, _ = sorting.vpc_deleted[0]
+        with_it = tuple(str(c.get("id")) for c in chosen if not c.get("undoes"))
+        return UndoPlan(
+            vpc_id=snapshot.vpc.id, actions=(step,), undoes=(with_it,), kept=(), subnets=frozenset()
+        )
     removed = sorting.removed_tables(journal_of_vpc)
     gone = {str(a.table) for a, _ in removed}
     # Addresses off first (no instance gets a public address where the route is going),

@@ -172,6 +172,7 @@ def undo_plans(
     vpc_id: str = "",
     subnet_id: str = "",
     intent_tag_key: str,
+    including_default_vpc: bool = False,
 ) -> list[Undoing]:
     """Per VPC, what puts the chosen changes back (NotDone: none of them is in the journal)."""
     wanted = frozenset(ids)
@@ -193,7 +194,13 @@ def undo_plans(
             raise NotDone(f"{vpc} is gone: nothing of it to put back")
         of_vpc = [c for c in every if c.get("vpc_id") == vpc]
         mine = [c for c in chosen if c.get("vpc_id") == vpc]
-        plan = undo.plan_undo(mine, snapshot, journal_of_vpc=of_vpc, intent_tag_key=intent_tag_key)
+        plan = undo.plan_undo(
+            mine,
+            snapshot,
+            journal_of_vpc=of_vpc,
+            intent_tag_key=intent_tag_key,
+            including_default_vpc=including_default_vpc,
+        )
         plans.append(Undoing(plan, snapshot))
     return plans
 
