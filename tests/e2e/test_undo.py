@@ -118,3 +118,29 @@ def test_a_default_vpc_it_recreated_is_left_unless_asked_then_deleted(emulator: 
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert "put back: delete the default VPC" in gone.stdout
     assert not ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+
+
+def test_an_undo_after_a_persons_later_change_keeps_that_change(ec2: Any, run: Any) -> None:
+    ids = layouts.named_tiers(ec2, "web-a", "web-b")
+    assert run("fix", "--yes").returncode == 0
+    # A person turns web-b's public IPs off by hand after the fix.
+    ec2.modify_subnet_attribute(SubnetId=ids["web-b"], MapPublicIpOnLaunch={"Value": False})
+    undone = run("undo", "--vpc-id", ids["vpc"], "--yes")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    subnets = {
+        s["SubnetId"]: s["MapPublicIpOnLaunch"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [ids["vpc"]]}])[
+            "Subnets"
+        ]
+    }
+    assert subnets == {ids["web-a"]: False, ids["web-b"]: False}
+    mapping_b = next(
+        c
+        for c in history(run, ids["vpc"])
+        if c["change"] == "addressing-set" and c["resource"] == ids["web-b"] and not c["undoes"]
+    )
+    assert mapping_b["undone"] is False and mapping_b["stands"] is False  # the person's
+    # Both subnets are back on the main table: the moves still stood, and were undone.
+    main = ids["main"]
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [ids["vpc"]]}])
+    assert [t["RouteTableId"] for t in tables["RouteTables"]] == [main]
