@@ -173,3 +173,25 @@ def organizations_like_aws() -> Iterator[None]:
         yield
     finally:
         OrganizationsBackend.list_accounts = original  # type: ignore[method-assign]  # as above
+
+
+# A stack with the record the command line finds by --stack (its MemoryTableName output).
+RECORD_STACK = {
+    "Resources": {
+        "MemoryTable": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "sk", "AttributeType": "S"},
+                ],
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+            },
+        }
+    },
+    "Outputs": {"MemoryTableName": {"Value": {"Ref": "MemoryTable"}}},
+}

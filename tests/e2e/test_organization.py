@@ -21,6 +21,7 @@ from local_aws.emulator import complete_default_vpc
 from tests.e2e.conftest import Emulator
 from tests.organization import (
     MANAGEMENT,
+    RECORD_STACK,
     Organization,
     build_organization,
     calls_made,
@@ -370,27 +371,6 @@ def test_an_account_outside_an_organization_gets_one_line(
     assert code == 2
     assert "AWS refused ListAccounts: AWSOrganizationsNotInUseException" in err
     assert err.count("\n") == 1
-
-
-RECORD_STACK = {
-    "Resources": {
-        "MemoryTable": {
-            "Type": "AWS::DynamoDB::Table",
-            "Properties": {
-                "BillingMode": "PAY_PER_REQUEST",
-                "AttributeDefinitions": [
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                ],
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-            },
-        }
-    },
-    "Outputs": {"MemoryTableName": {"Value": {"Ref": "MemoryTable"}}},
-}
 
 
 def test_fix_across_the_organisation_is_journaled_in_each_accounts_record_and_undone_there(

@@ -284,28 +284,10 @@ def test_the_command_line_finds_the_record_from_the_stack(aws: Aws) -> None:
     """`--stack NAME`: the memory table named by the stack's MemoryTableName output."""
     import io
 
+    from tests.organization import RECORD_STACK as template
     from vpc_remediator.cli import main as cli
     from vpc_remediator.domain import ownership
 
-    template = {
-        "Resources": {
-            "MemoryTable": {
-                "Type": "AWS::DynamoDB::Table",
-                "Properties": {
-                    "BillingMode": "PAY_PER_REQUEST",
-                    "AttributeDefinitions": [
-                        {"AttributeName": "pk", "AttributeType": "S"},
-                        {"AttributeName": "sk", "AttributeType": "S"},
-                    ],
-                    "KeySchema": [
-                        {"AttributeName": "pk", "KeyType": "HASH"},
-                        {"AttributeName": "sk", "KeyType": "RANGE"},
-                    ],
-                },
-            }
-        },
-        "Outputs": {"MemoryTableName": {"Value": {"Ref": "MemoryTable"}}},
-    }
     cloudformation = boto3.client("cloudformation", region_name=REGION)
     cloudformation.create_stack(StackName="vpc-remediator", TemplateBody=json.dumps(template))
     table = cloudformation.describe_stacks(StackName="vpc-remediator")["Stacks"][0]["Outputs"][0][

@@ -103,6 +103,19 @@ def test_what_a_plan_applied_an_undo_puts_back_exactly(snap, policy, auto) -> No
     assert routing(undone(world, changes)) == routing(World().add(snap).vpcs[VPC])
 
 
+def journaled_undo(world: World, outcomes: Any, plan: Any) -> list[dict[str, Any]]:
+    """The journal's entries of an undo a person ran at the command line."""
+    return journal.entries(
+        world.vpcs[VPC],
+        outcomes,
+        region="eu-south-1",
+        run="undo",
+        at="2026-12-03T11:00:00Z",
+        trigger=journal.Trigger("command-line", "arn:aws:iam::123456789012:user/alice"),
+        undoes=plan.undoes,
+    )
+
+
 def seed() -> VpcSnapshot:
     return vpc_snapshot(subnet(S1, name="web-a"), subnet(S2, name="web-b"))
 
@@ -189,15 +202,7 @@ def test_what_was_already_undone_is_said_and_not_undone_twice() -> None:
     world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
     plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
     outcomes = FakeWriter(world).apply(plan.actions)
-    undoing = journal.entries(
-        world.vpcs[VPC],
-        outcomes,
-        region="eu-south-1",
-        run="undo",
-        at="2026-12-03T11:00:00Z",
-        trigger=journal.Trigger("command-line", "arn:aws:iam::123456789012:user/alice"),
-        undoes=plan.undoes,
-    )
+    undoing = journaled_undo(world, outcomes, plan)
     everything = [*reversed(undoing), *changes]
     again = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=everything)
     assert again.actions == ()
@@ -244,15 +249,7 @@ def test_an_undo_is_never_undone_by_a_later_one() -> None:
     world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
     plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
     outcomes = FakeWriter(world).apply(plan.actions)
-    undoing = journal.entries(
-        world.vpcs[VPC],
-        outcomes,
-        region="eu-south-1",
-        run="undo",
-        at="2026-12-03T11:00:00Z",
-        trigger=journal.Trigger("command-line", "arn:aws:iam::123456789012:user/alice"),
-        undoes=plan.undoes,
-    )
+    undoing = journaled_undo(world, outcomes, plan)
     everything = [*reversed(undoing), *changes]
     assert chosen_changes(everything, vpc_id=VPC) == changes
     by_id = [c for c in undoing if c["change"] == "addressing-set"][:1]

@@ -51,16 +51,20 @@ class EventBridgeOutlet:
         return len(entries)
 
 
-class SecurityHubOutlet:
-    """Findings that need a person, and changes made, in Security Hub CSPM (domain/asff.py);
-    what was imported is remembered, so that each reconcile imports only what moved."""
-
-    name = "SecurityHub"
+class _InSecurityHub:
+    """An outlet to the account's Security Hub, with a memory of what it told it."""
 
     def __init__(self, clients: AwsClients, account: str, memory: Memory) -> None:
         self._clients = clients
         self._account = account
         self._memory = memory
+
+
+class SecurityHubOutlet(_InSecurityHub):
+    """Findings that need a person, and changes made, in Security Hub CSPM (domain/asff.py);
+    what was imported is remembered, so that each reconcile imports only what moved."""
+
+    name = "SecurityHub"
 
     def send(
         self,
@@ -96,18 +100,13 @@ class SecurityHubOutlet:
         return len(planned.findings)
 
 
-class SecurityHubCoordination:
+class SecurityHubCoordination(_InSecurityHub):
     """With CoordinateWithSecurityHub=true: the EC2.15 finding of a subnet whose public intent is
     explicit is suppressed, with a note saying why (Automated Security Response skips suppressed
     findings), so that the two tools agree instead of one undoing the other. Each finding is
     suppressed once (remembered)."""
 
     name = "SecurityHubCoordination"
-
-    def __init__(self, clients: AwsClients, account: str, memory: Memory) -> None:
-        self._clients = clients
-        self._account = account
-        self._memory = memory
 
     def send(
         self,
