@@ -144,3 +144,12 @@ def test_an_undo_after_a_persons_later_change_keeps_that_change(ec2: Any, run: A
     main = ids["main"]
     tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [ids["vpc"]]}])
     assert [t["RouteTableId"] for t in tables["RouteTables"]] == [main]
+
+
+def test_a_fix_without_the_record_says_its_changes_are_in_no_journal(
+    ec2: Any, emulator: Emulator
+) -> None:
+    layouts.named_tiers(ec2, "web-a")
+    fixed = emulator.run("fix", "--yes", VPCR_DEFAULT_VPC="absent-by-policy")
+    assert fixed.returncode == 0
+    assert fixed.stderr.strip().endswith("history and undo cannot see them")

@@ -253,6 +253,13 @@ def main(
     except Exception as exc:  # noqa: BLE001 - one line for a person; --debug for the rest
         return _failed(exc, debug=getattr(args, "debug", False))
     compliant = not declined and all(r.compliant for _, reports in results for r in reports)
+    made = any(r.changed for _, reports in results for r in reports)
+    if made and not (args.record_table or args.stack):
+        print(
+            "vpc-remediator: these changes are in no journal (no --stack or --record-table): "
+            "history and undo cannot see them",
+            file=sys.stderr,
+        )
     if args.json:
         pairs = [
             PairResult(account_of(reports), region, tuple(reports)) for region, reports in results
