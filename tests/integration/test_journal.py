@@ -104,8 +104,10 @@ def test_since_narrows_and_a_future_date_lists_nothing(aws: Aws) -> None:
     ],
 )
 def test_bad_history_options_are_one_line_and_exit_2(
-    aws: Aws, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str], says: str
 ) -> None:
+    """Refused before any AWS call (no emulator here)."""
+    monkeypatch.setenv("VPCR_MEMORY_TABLE", "vpc-remediator-memory")
     code, out = history(*argv)
     err = capsys.readouterr().err
     assert code == 2 and out == "" and says in err and err.count("\n") == 1
@@ -266,8 +268,9 @@ def test_the_sweep_forgets_the_journal_of_a_vpc_that_is_gone(aws: Aws) -> None:
     ],
 )
 def test_bad_member_and_target_options_are_one_line_and_exit_2(
-    aws: Aws, capsys: pytest.CaptureFixture[str], argv: list[str], says: str
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str
 ) -> None:
+    """Refused before any AWS call (no emulator here)."""
     code = cli.main(argv, out=io.StringIO(), stdin=Terminal(""))
     err = capsys.readouterr().err
     assert code == 2 and says in err and err.count("\n") == 1
