@@ -300,3 +300,32 @@ def test_an_undo_declined_changes_nothing_and_a_second_undo_has_nothing_to_put_b
     assert code == 1 and "nothing to put back in eu-south-1" in out.getvalue()
     assert "kept c-" in out.getvalue() and "already undone" in out.getvalue()
     assert network_of(aws, ids["vpc"]) == before
+
+
+def test_an_undo_by_someone_who_may_not_write_the_record_changes_nothing(
+    aws: Aws, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The memory table's resource policy refuses PutItem to anyone not in RecordWriters
+    (AccessDeniedException; moto has no resource policies: a hook answers as AWS does). The
+    undo marks the subnets first, so it stops before any EC2 change."""
+    from tests.aws_behaviour import _error
+    from tests.conftest import REGION
+    from vpc_remediator.aws.clients import clients_for
+
+    ids, _ = story_before_its_fix(aws)
+    fixed = network_of(aws, ids["vpc"])
+
+    def deny(**_: object) -> object:
+        return _error("AccessDeniedException", "explicit deny in a resource-based policy")
+
+    clients_for(REGION).dynamodb.meta.events.register_first(
+        "before-call.dynamodb.PutItem",
+        deny,  # type: ignore[arg-type] # a before-call handler's answer stands for the call's
+    )
+    aws.log.clear()
+    code, out = undo("--vpc-id", ids["vpc"])
+    err = capsys.readouterr().err
+    # The plan was shown (--yes shows it too); the refusal is its one last line.
+    assert code == 2 and "AccessDenied" in err.rstrip().splitlines()[-1]
+    assert aws.log.writes == []
+    assert network_of(aws, ids["vpc"]) == fixed

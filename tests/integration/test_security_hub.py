@@ -204,7 +204,13 @@ def test_the_ec2_15_finding_of_a_subnet_public_on_purpose_is_suppressed_with_why
     tagged = new_subnet(aws, vpc, name="web-a")
     untagged = new_subnet(aws, vpc, "10.0.2.0/24", name="web-b")
     aws.ec2.create_tags(Resources=[tagged], Tags=[{"Key": KEY, "Value": "public"}])
-    hub = Ec2_15(tagged, untagged)
+    # A VPC's tag speaks for many subnets: not reason enough to quiet a security control.
+    by_vpc = new_vpc(aws, "tagged-vpc")
+    aws.ec2.create_tags(Resources=[by_vpc], Tags=[{"Key": KEY, "Value": "public"}])
+    vpc_igw = new_gateway(aws)
+    aws.ec2.attach_internet_gateway(InternetGatewayId=vpc_igw, VpcId=by_vpc)
+    vpc_tagged = new_subnet(aws, by_vpc, name="any-a")
+    hub = Ec2_15(tagged, untagged, vpc_tagged)
     hub.attach(clients_for(REGION).securityhub)
     aws.invoke(vpc_changes, "AttachInternetGateway", vpc=vpc, igw=igw)
     suppressed = hub.findings[f"ec2.15/{tagged}"]
@@ -213,6 +219,9 @@ def test_the_ec2_15_finding_of_a_subnet_public_on_purpose_is_suppressed_with_why
     assert suppressed["Note"]["UpdatedBy"] == "vpc-remediator"
     # Auto intent is not a person's say: its finding is Security Hub's to judge.
     assert hub.findings[f"ec2.15/{untagged}"]["Workflow"] == {"Status": "NEW"}
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=by_vpc, igw=vpc_igw, event_id="vpc")
+    assert aws.maps_public_ip(vpc_tagged)  # made public, on the VPC's say
+    assert hub.findings[f"ec2.15/{vpc_tagged}"]["Workflow"] == {"Status": "NEW"}
     # Suppressed once.
     aws.invoke(vpc_changes, "CreateSubnet", vpc=vpc, subnet=tagged, event_id="again")
     assert hub.updates == 1

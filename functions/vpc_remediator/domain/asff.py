@@ -252,15 +252,17 @@ SUPPRESSED_KIND = "securityhub-suppressed"  # the memory's kind: EC2.15 findings
 
 
 def explicitly_public(reports: Iterable[Report]) -> dict[str, str]:
-    """Subnet -> the tag that makes it public on purpose, for the reports' VPCs."""
-    from .intent import Intent
+    """Subnet -> the tag that makes it public on purpose, for the reports' VPCs: the subnet's
+    own tag only. A tag on the VPC speaks for many subnets at once, and is not reason enough
+    to quiet a security control on each of them."""
+    from .intent import Intent, IntentSource
 
     return {
         i.subnet_id: i.reason
         for r in reports
         for p in r.plans
         for i in p.intents
-        if i.is_explicit and i.intent is Intent.PUBLIC
+        if i.source is IntentSource.SUBNET_TAG and i.intent is Intent.PUBLIC
     }
 
 

@@ -214,11 +214,17 @@ def apply_undo(
     actor: str,
     now: float | None = None,
 ) -> tuple[ActionOutcome, ...]:
-    """Put back what the plan says; journal it (each change says what it undoes), and mark the
-    subnets put back as a person's, so that auto intent leaves them alone."""
+    """Put back what the plan says, and journal it (each change says what it undoes). The
+    subnets put back are marked in the record first, as a person's, so that auto intent
+    leaves them alone: a record the person may not write stops the undo before any change."""
     plan = undoing.plan
-    outcomes = writer.apply(plan.actions)
     when = time.time() if now is None else now
+    prefix = ownership.vpc_prefix(region, plan.vpc_id)
+    for subnet in sorted(plan.subnets):
+        record.remember(
+            ownership.KIND, f"{prefix}undone|{subnet}", {"at": when, "by": actor}, days=None
+        )
+    outcomes = writer.apply(plan.actions)
     at = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     run = uuid.uuid4().hex
     changes = journal.entries(
@@ -237,11 +243,7 @@ def apply_undo(
         for a, o in zip(plan.actions, outcomes, strict=True)
         if a.subnet and o.status is ActionStatus.APPLIED
     }
-    prefix = ownership.vpc_prefix(region, plan.vpc_id)
     for subnet in sorted(put_back):
-        record.remember(
-            ownership.KIND, f"{prefix}undone|{subnet}", {"at": when, "by": actor}, days=None
-        )
         for entry in (f"moved|{subnet}", f"mapped|{subnet}"):
             record.forget(ownership.KIND, prefix + entry)
     return outcomes
