@@ -325,6 +325,7 @@ def test_an_undo_by_someone_who_may_not_write_the_record_changes_nothing(
     aws.log.clear()
     code, out = undo("--vpc-id", ids["vpc"])
     err = capsys.readouterr().err
+    assert "put back" not in out
     # The plan was shown (--yes shows it too); the refusal is its one last line.
     assert code == 2 and "AccessDenied" in err.rstrip().splitlines()[-1]
     assert aws.log.writes == []
