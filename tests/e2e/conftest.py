@@ -64,8 +64,15 @@ class Emulator:
         from vpc_remediator.aws.clients import clients_for
         from vpc_remediator.cli import main as cli
 
+        from vpc_remediator.observability import logger
+
         wanted = self.env(**env)
         saved = dict(os.environ)
+        # The command line quiets the service's logger for its terminal; put it back after,
+        # as a process would leave it, for the tests that read its INFO lines.
+        level = logger.log_level
+        handler = logger.registered_handler
+        stream = getattr(handler, "stream", None)
         out, err = io.StringIO(), io.StringIO()
         try:
             os.environ.clear()
@@ -84,6 +91,9 @@ class Emulator:
             os.environ.clear()
             os.environ.update(saved)
             clients_for.cache_clear()
+            logger.setLevel(level)
+            if handler is not None and stream is not None:
+                handler.stream = stream  # type: ignore[attr-defined]  # a StreamHandler's
         return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

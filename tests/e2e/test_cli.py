@@ -249,3 +249,23 @@ def test_the_json_says_each_fact_once_and_booleans_are_booleans(emulator: Emulat
     mapping = [p for p in parameters if "enabled" in p]
     assert mapping and all(p["enabled"] is True for p in mapping)
     assert '"True"' not in text and '"False"' not in text
+
+
+def test_a_multi_nic_subnet_is_routed_and_never_maps_public_ips(emulator: Emulator) -> None:
+    """--multi-nic-subnets (MultiNicSubnets): EFA instances cannot take public IPs, and
+    ParallelCluster refuses their subnet if it maps them."""
+    ids = seed_story(emulator)
+    fixed = emulator.run(
+        "fix", "--yes", "--multi-nic-subnets", ids["subnet"], "--default-vpc", "absent-by-policy"
+    )
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    ec2 = emulator.client("ec2")
+    (subnet,) = ec2.describe_subnets(SubnetIds=[ids["subnet"]])["Subnets"]
+    assert subnet["MapPublicIpOnLaunch"] is False
+    tables = ec2.describe_route_tables(
+        Filters=[{"Name": "association.subnet-id", "Values": [ids["subnet"]]}]
+    )["RouteTables"]
+    assert any(r.get("GatewayId", "").startswith("igw-") for t in tables for r in t["Routes"])
+    assert "several network interfaces (EFA)" in fixed.stdout
+    bad = emulator.run("audit", "--multi-nic-subnets", "rtb-1")
+    assert bad.returncode == 2 and "is not a subnet id" in bad.stderr

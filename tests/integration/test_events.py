@@ -20,6 +20,8 @@ from tests.integration.test_story import replay_story
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 BUS = "platform-events"
+# `changes()` reads the journal through the command line, which quiets the service's logger.
+pytestmark = pytest.mark.usefixtures("logger_as_it_was")
 
 
 @pytest.fixture

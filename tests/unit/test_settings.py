@@ -49,8 +49,14 @@ def test_every_setting_is_read() -> None:
         "VPCR_SETTLE_SECONDS": "30",
         "VPCR_SETTLE_QUEUE_URL": QUEUE,
         "VPCR_MEMORY_TABLE": "memory",
+        "VPCR_MULTI_NIC_SUBNETS": "subnet-0123456789abcdef0, subnet-0123456789abcdef1",
+        "VPCR_EVENT_BUS": "platform",
+        "VPCR_SECURITY_HUB_FINDINGS": "true",
+        "VPCR_COORDINATE_WITH_SECURITY_HUB": "true",
     }
     settings = Settings.from_env(env)
+    assert settings.event_bus == "platform"
+    assert settings.security_hub_findings and settings.coordinate_with_security_hub
     assert settings.settling() == (30, QUEUE, "memory")
     p = settings.policy
     assert (p.mode, p.route_strategy, p.map_public_ip) == (Mode.AUDIT, RouteStrategy.MAIN, False)
@@ -61,6 +67,7 @@ def test_every_setting_is_read() -> None:
     assert p.assign_ipv6_on_creation is False
     assert {str(k) for k in p.auto_intent_from} == {"console", "iac"}
     assert p.iac_tag_keys == {"ManagedBy", "terraform:workspace"}
+    assert p.multi_nic_subnets == {"subnet-0123456789abcdef0", "subnet-0123456789abcdef1"}
     assert settings.own_role_arns == {
         "arn:aws:iam::123456789012:role/a",
         "arn:aws:iam::123456789012:role/path/b",
@@ -92,6 +99,11 @@ def test_every_setting_is_read() -> None:
         ("VPCR_CENTRAL_TOPIC_ARN", "arn:aws:sqs:us-east-1:111122223333:notices"),
         ("VPCR_CENTRAL_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:notices.fifo"),
         ("VPCR_CENTRAL_TOPIC_ARN", TOPIC),
+        ("VPCR_MULTI_NIC_SUBNETS", "subnet-1,rtb-0123456789abcdef0"),
+        ("VPCR_EVENT_BUS", "aws.events"),
+        ("VPCR_EVENT_BUS", "my bus"),
+        ("VPCR_SECURITY_HUB_FINDINGS", "often"),
+        ("VPCR_COORDINATE_WITH_SECURITY_HUB", "2"),
     ],
 )
 def test_bad_values_fail_with_the_variable_name(name: str, value: str) -> None:

@@ -10,7 +10,14 @@ from typing import Any
 from ..domain.launchers import FAMILIES
 from ..domain.organization import DEFAULT_MAX_PARALLEL, DEFAULT_ROLE_NAME
 from ..domain.policy import HOLD_TAG_KEY, DefaultVpc, Mode, Policy, RouteStrategy
-from ..service.settings import Settings, SettingsError, parse_callers, parse_tag_keys, parse_words
+from ..service.settings import (
+    Settings,
+    SettingsError,
+    parse_callers,
+    parse_subnet_ids,
+    parse_tag_keys,
+    parse_words,
+)
 from .output import RUN_SCHEMA, RUN_VERSION
 
 EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, EXIT_ERROR = 0, 1, 2
@@ -184,6 +191,12 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
             "tag keys that say a tool owns a resource, besides aws:cloudformation:* "
             "($VPCR_IAC_TAG_KEYS)",
         ),
+        "--multi-nic-subnets": (
+            policy.multi_nic_subnets,
+            "comma-separated subnets used by instances with several network interfaces (EFA): "
+            "public IPs are never turned on for them; or tag a subnet "
+            "vpc-remediator:multi-nic=true ($VPCR_MULTI_NIC_SUBNETS)",
+        ),
     }
     for flag, (values, meaning) in listed.items():
         current = ",".join(sorted(values)) or "none"
@@ -331,6 +344,7 @@ def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
         )
         callers = parse_callers(args.auto_intent_from, "--auto-intent-from")
         iac_keys = parse_tag_keys(args.iac_tag_keys, "--iac-tag-keys")
+        multi_nic = parse_subnet_ids(args.multi_nic_subnets, "--multi-nic-subnets")
     except SettingsError as exc:
         raise CliError(str(exc)) from None
     if args.restore_default_vpc and args.default_vpc == DefaultVpc.ABSENT_BY_POLICY.value:
@@ -352,6 +366,7 @@ def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
         assign_ipv6_on_creation=args.assign_ipv6_on_creation,
         auto_intent_from=callers,
         iac_tag_keys=iac_keys,
+        multi_nic_subnets=multi_nic,
     )
 
 

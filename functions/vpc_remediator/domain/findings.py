@@ -56,6 +56,10 @@ class FindingCode(StrEnum):
     PUBLIC_WITHOUT_ROUTE = "public-without-route"
     # A public NAT gateway whose subnet has no way out: nothing behind it reaches the internet.
     NAT_WITHOUT_ROUTE = "nat-without-route"
+    # A public subnet used by instances with several network interfaces (EFA): AWS assigns
+    # public IPs only to single-interface instances, and ParallelCluster refuses such a subnet
+    # that maps them; its mapping is never turned on, and NAT is the way out for it.
+    MULTI_NIC_NO_PUBLIC_IPS = "multi-nic-no-public-ips"
 
 
 class Severity(StrEnum):

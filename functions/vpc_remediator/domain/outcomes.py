@@ -26,6 +26,7 @@ NORMAL_STATES = frozenset(
         FindingCode.NAME_CONTRADICTS_INTENT,
         FindingCode.DEFAULT_VPC_ABSENT_BY_POLICY,
         FindingCode.DUPLICATE_VPC_NAME,
+        FindingCode.MULTI_NIC_NO_PUBLIC_IPS,
         # Informational only where no record is at hand (the command line without it).
         FindingCode.CLAIMED_ROUTE_TABLE,
     }

@@ -50,6 +50,9 @@ ROLE_INTERNET_GATEWAY = "internet-gateway"
 # On a resource whose change by the remediator another principal undid (twice): hands off until
 # a person removes the tag (or runs `vpc-remediator release`). Its value says who and when.
 HOLD_TAG_KEY = "vpc-remediator:hold"
+# `true` on a subnet: it is used by instances with several network interfaces (EFA, HPC
+# queues). A tag that can only make the remediator do less: public IPs are never turned on.
+MULTI_NIC_TAG_KEY = "vpc-remediator:multi-nic"
 # On a route table the remediator creates: a one-time token of that creation. Its record
 # names the token before the call, so a reconcile that stopped before it read the new table's
 # id back still finds its table (and only its: the token is not known before the call).
@@ -91,13 +94,25 @@ class Policy:
     default_vpc: DefaultVpc = DefaultVpc.EXPECTED
     # Whose changes auto intent finishes (docs/design.md section 4): a person's, by default.
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
+    # Subnets used by instances with several network interfaces (EFA): never public IPs.
+    multi_nic_subnets: frozenset[str] = frozenset()
+
+    def multi_nic(self, subnet: Subnet) -> bool:
+        """Whether the subnet serves multi-NIC (EFA) instances: listed in the settings, or
+        tagged so (only less: the tag withholds public IPs)."""
+        tagged = subnet.tags.get(MULTI_NIC_TAG_KEY, "").strip().lower() == "true"
+        return tagged or subnet.id in self.multi_nic_subnets
 
     def lacks_public_addresses(self, subnet: Subnet) -> bool:
         """Whether a public subnet still lacks the addresses on launch this policy gives it:
-        public IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+        public IPv4 mapping, or an IPv6 address for an IPv6-only subnet. A multi-NIC subnet
+        never lacks IPv4 mapping: AWS would refuse it to its instances (and ParallelCluster
+        refuses the subnet)."""
         if subnet.ipv6_only:
             return self.assign_ipv6_on_creation and not subnet.assign_ipv6_address_on_creation
-        return self.map_public_ip and not subnet.map_public_ip_on_launch
+        return (
+            self.map_public_ip and not subnet.map_public_ip_on_launch and not self.multi_nic(subnet)
+        )
 
 
 @dataclass(frozen=True)

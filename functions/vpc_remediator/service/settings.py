@@ -43,6 +43,7 @@ ENV_IAC_TAG_KEYS = "VPCR_IAC_TAG_KEYS"
 ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_EVENT_BUS = "VPCR_EVENT_BUS"
+ENV_MULTI_NIC_SUBNETS = "VPCR_MULTI_NIC_SUBNETS"
 ENV_SECURITY_HUB_FINDINGS = "VPCR_SECURITY_HUB_FINDINGS"
 ENV_COORDINATE_WITH_SECURITY_HUB = "VPCR_COORDINATE_WITH_SECURITY_HUB"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
@@ -117,6 +118,9 @@ class Settings:
             iac_tag_keys=_tag_keys(env),
             auto_intent_from=_callers(env),
             default_vpc=_enum(env, ENV_DEFAULT_VPC, DefaultVpc, DefaultVpc.EXPECTED),
+            multi_nic_subnets=parse_subnet_ids(
+                _raw(env, ENV_MULTI_NIC_SUBNETS) or "none", ENV_MULTI_NIC_SUBNETS
+            ),
         )
         if policy.restore_default_vpc and policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:
             raise SettingsError(
@@ -235,6 +239,20 @@ def parse_tag_keys(raw: str, name: str) -> frozenset[str]:
     if bad:
         raise SettingsError(f"{name}: {bad[0]!r} is not a valid EC2 tag key")
     return keys
+
+
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+
+def parse_subnet_ids(raw: str, name: str) -> frozenset[str]:
+    """Comma-separated subnet ids; none for none."""
+    if raw.strip().lower() == "none":
+        return frozenset()
+    ids = frozenset(i.strip() for i in raw.split(",") if i.strip())
+    bad = sorted(i for i in ids if not _SUBNET_ID.match(i))
+    if bad:
+        raise SettingsError(f"{name}: {bad[0]!r} is not a subnet id")
+    return ids
 
 
 def _tag_keys(env: Mapping[str, str]) -> frozenset[str]:

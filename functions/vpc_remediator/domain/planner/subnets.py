@@ -119,6 +119,21 @@ def plan_subnet_routes(b: Draft, subnet: Subnet, *, enforce: bool) -> SubnetRout
 
 def plan_addresses(b: Draft, subnet: Subnet, *, enforce: bool) -> list[str]:
     """Public addresses on launch: IPv4 mapping, or an IPv6 address for an IPv6-only subnet."""
+    if (
+        not subnet.ipv6_only
+        and not subnet.map_public_ip_on_launch
+        and b.policy.map_public_ip
+        and b.policy.multi_nic(subnet)
+    ):
+        b.find(
+            FindingCode.MULTI_NIC_NO_PUBLIC_IPS,
+            subnet.id,
+            f"{subnet.id} serves instances with several network interfaces (EFA): public IPs "
+            "on launch are left off (AWS assigns them only to single-interface instances, and "
+            "ParallelCluster refuses a multi-NIC queue's subnet that maps them); give it "
+            "0.0.0.0/0 through a NAT gateway, as a private subnet",
+            person=False,
+        )
     if not b.policy.lacks_public_addresses(subnet):
         return []
     action: type[SetAssignIpv6AddressOnCreation | SetMapPublicIpOnLaunch]
