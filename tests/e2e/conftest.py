@@ -63,7 +63,6 @@ class Emulator:
 
         from vpc_remediator.aws.clients import clients_for
         from vpc_remediator.cli import main as cli
-
         from vpc_remediator.observability import logger
 
         wanted = self.env(**env)
