@@ -1,7 +1,8 @@
 """Where changes and findings go besides the notice: an EventBridge bus (`EventBusName`), for
-other automation to react to. Each outlet sends what the service gives it after the notices;
-a failure is logged and counted, never a failed invocation (the notice is out, and a retry
-would say it again)."""
+other automation to react to, and Security Hub (`SecurityHubFindings`, and
+`CoordinateWithSecurityHub` for its EC2.15 findings), where security teams look. Each outlet
+sends what the service gives it after the notices; a failure is logged and counted, never a
+failed invocation (the notice is out, and a retry would say it again)."""
 
 from __future__ import annotations
 
