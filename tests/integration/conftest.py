@@ -157,17 +157,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
             return {t["Key"]: t["Value"] for t in found["Tags"]}
 
         log = CallLog(tags_of=tags_of)
-        clients = clients_for(REGION)
-        for client in (
-            clients.ec2,
-            clients.sns,
-            clients.dynamodb,
-            clients.sqs,
-            clients.cloudtrail,
-            clients.events,
-            clients.securityhub,
-        ):
-            client.meta.events.register("before-parameter-build", log.record)
+        # Every client the handlers' session builds records its calls: registered on the
+        # session, so that no client is built before a handler asks for it.
+        clients_for(REGION)._session.events.register("before-parameter-build", log.record)
         logs = io.StringIO()
         handler = logging.StreamHandler(logs)
         handler.setFormatter(logger.registered_formatter)

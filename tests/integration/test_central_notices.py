@@ -48,11 +48,10 @@ def central_topic(aws: Aws) -> tuple[str, str, Any]:
 
 
 def central_sns(aws: Aws) -> Any:
-    """The handlers' client for the central region, recorded like the others (the IAM check
-    at the end of the test judges its Publish calls against template.yaml)."""
-    client = clients_for(REGION).in_region(CENTRAL_REGION).sns
-    client.meta.events.register("before-parameter-build", aws.log.record)
-    return client
+    """The handlers' client for the central region: built on the handlers' session, it is
+    recorded like the others (the IAM check at the end of the test judges its Publish calls
+    against template.yaml)."""
+    return clients_for(REGION).in_region(CENTRAL_REGION).sns
 
 
 def test_every_notice_reaches_the_central_topic_once_with_its_account(
