@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -194,10 +195,16 @@ def assert_no_secrets(outputs: list[str]) -> None:
         assert not secret or f'"{secret}"' not in text
 
 
+@functools.cache
+def _template() -> dict[str, Any]:
+    """template.yaml, parsed once per process (read, never changed, by the checks below)."""
+    return load_template()
+
+
 def assert_calls_allowed(
     calls: list[tuple[str, str, str, dict[str, Any], dict[str, dict[str, str]]]], topic_arn: str
 ) -> None:
-    template = load_template()
+    template = _template()
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     parameters = {
         value["Ref"]: os.environ[name]
