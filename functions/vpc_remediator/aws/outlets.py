@@ -102,8 +102,8 @@ class SecurityHubOutlet(_InSecurityHub):
 
 
 class SecurityHubCoordination(_InSecurityHub):
-    """With CoordinateWithSecurityHub=true: the EC2.15 finding of a subnet whose public intent is
-    explicit is suppressed, with a note saying why (Automated Security Response skips suppressed
+    """With CoordinateWithSecurityHub=true: the EC2.15 finding of a subnet whose own intent tag
+    says public is suppressed, with a note saying why (Automated Security Response skips suppressed
     findings), so that the two tools agree instead of one undoing the other. Each finding is
     suppressed once (remembered)."""
 
@@ -118,7 +118,7 @@ class SecurityHubCoordination(_InSecurityHub):
         listed: frozenset[str] | None = None,
     ) -> int:
         region = self._clients.region
-        public = asff.explicitly_public(reports)
+        public = asff.tagged_public(reports)
         prefix = f"{region}:"
         done = set(self._memory.keys(asff.SUPPRESSED_KIND, prefix=prefix))
         wanted = {

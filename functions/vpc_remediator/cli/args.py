@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 from typing import Any
 
 from ..domain.launchers import FAMILIES
@@ -26,6 +27,10 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 class CliError(Exception):
     """A one-line message for the person at the terminal; exit code 2."""
+
+
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
 
 # Template parameters that have no flag, and why: the command line neither runs in the stack

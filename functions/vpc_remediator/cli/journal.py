@@ -16,14 +16,14 @@ from ..domain import journal
 from ..domain.outcomes import ActionStatus
 from ..domain.plan import names_of
 from ..domain.text import ident, named, shown
-from .args import EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, CliError
+from .args import EXIT_COMPLIANT, EXIT_NOT_COMPLIANT, SUBNET_ID, VPC_ID, CliError
 
 if TYPE_CHECKING:
+    from ..domain.memory import Memory
     from ..service.hands import Undoing
     from ..service.settings import Settings
     from ..service.wiring import Hands
 
-_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?Z?$")
 
 STANDING = {True: "stands", False: "changed since", None: "-"}
@@ -37,17 +37,12 @@ def show_history(
 ) -> int:
     from ..service.hands import history
 
-    if args.vpc_id and not _VPC.match(args.vpc_id):
+    if args.vpc_id and not VPC_ID.match(args.vpc_id):
         raise CliError(f"{shown(args.vpc_id)} is not a VPC id")
     if args.since and not _SINCE.match(args.since):
         raise CliError(f"--since {shown(args.since)}: give a date or time, like 2026-12-01")
-    hands = _hands(args, region, record_table)
-    if hands.record is None:
-        raise CliError(
-            "history reads the stack's record: name it with --stack or --record-table "
-            "(the journal is kept there, and nowhere else)"
-        )
-    found = history(hands.reader, hands.record, args.vpc_id, args.since.replace(" ", "T"))
+    hands, record = _hands(args, region, record_table)
+    found = history(hands.reader, record, args.vpc_id, args.since.replace(" ", "T"))
     names: dict[str, str] = {}
     for snapshot in found.region.details.values():
         names |= names_of(snapshot)
@@ -64,16 +59,16 @@ def _hands(
     args: argparse.Namespace,
     region: str,
     record_table: Callable[[argparse.Namespace, str], str | None],
-) -> Hands:
+) -> tuple[Hands, Memory]:
     """The hands in the caller's account, or (--account) in a member's through its role: that
-    account's stack's record, read with --stack."""
+    account's stack's record, read with --stack. Without a record there is no journal: said."""
     from ..domain.organization import DEFAULT_ROLE_NAME, OrganizationError, account_id, role_name
     from ..service.wiring import hands_in, member_session, record_table_in
 
     if not args.account:
         if args.role_name:
             raise CliError("--role-name needs --account")
-        return hands_in(region, record_table(args, region))
+        return _with_record(hands_in(region, record_table(args, region)), args.command)
     if not args.stack:
         raise CliError("--account reads that account's own record: name its stack (--stack)")
     try:
@@ -85,7 +80,16 @@ def _hands(
         table = record_table_in(region, args.stack, session)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    return hands_in(region, table, session)
+    return _with_record(hands_in(region, table, session), args.command)
+
+
+def _with_record(hands: Hands, command: str) -> tuple[Hands, Memory]:
+    if hands.record is None:
+        raise CliError(
+            f"{command} reads the journal in the stack's record: name it with --stack or "
+            "--record-table (the journal is kept there, and nowhere else)"
+        )
+    return hands, hands.record
 
 
 def document(region: str, changes: tuple[Mapping[str, Any], ...]) -> dict[str, Any]:
@@ -174,7 +178,6 @@ def _by(trigger: Mapping[str, Any]) -> str:
 
 
 _CHANGE = re.compile(r"^c-[0-9a-f]{10}$")
-_SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
 
 def undo(
@@ -195,19 +198,15 @@ def undo(
     bad = [c for c in args.change_ids if not _CHANGE.match(c)]
     if bad:
         raise CliError(f"{shown(bad[0])} is not a change id (history lists them: c-...)")
-    if args.vpc_id and not _VPC.match(args.vpc_id):
+    if args.vpc_id and not VPC_ID.match(args.vpc_id):
         raise CliError(f"{shown(args.vpc_id)} is not a VPC id")
-    if args.subnet_id and not _SUBNET.match(args.subnet_id):
+    if args.subnet_id and not SUBNET_ID.match(args.subnet_id):
         raise CliError(f"{shown(args.subnet_id)} is not a subnet id")
-    hands = _hands(args, region, record_table)
-    if hands.record is None:
-        raise CliError(
-            "undo reads the journal in the stack's record: name it with --stack or --record-table"
-        )
+    hands, record = _hands(args, region, record_table)
     try:
         plans = undo_plans(
             hands.reader,
-            hands.record,
+            record,
             ids=args.change_ids,
             vpc_id=args.vpc_id or "",
             subnet_id=args.subnet_id or "",
@@ -229,7 +228,7 @@ def undo(
     actor = hands.caller()
     failed = 0
     for undoing in plans:
-        outcomes = apply_undo(undoing, hands.writer, hands.record, region, actor=actor)
+        outcomes = apply_undo(undoing, hands.writer, record, region, actor=actor)
         for outcome in outcomes:
             done = outcome.status is ActionStatus.APPLIED
             failed += not done

@@ -33,6 +33,7 @@ from .args import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_NOT_COMPLIANT,
+    VPC_ID,
     CliError,
     parser,
     policy_from,
@@ -58,7 +59,7 @@ def _vpcs_named(args: argparse.Namespace, where: list[str]) -> dict[str, frozens
     from ..service.wiring import existing_in
 
     wanted = frozenset(args.vpc_id)
-    bad = sorted(v for v in wanted if not _VPC.match(v))
+    bad = sorted(v for v in wanted if not VPC_ID.match(v))
     if bad:
         raise CliError(f"{shown(bad[0])} is not a VPC id")
     found = {region: existing_in(region, wanted) for region in where}
@@ -319,7 +320,6 @@ def _failed(exc: Exception, *, debug: bool) -> int:
 
 
 _HELD = re.compile(r"^(subnet|rtb|vpc)-[0-9a-f]{8,17}$")
-_VPC = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 
 
 def _release(args: argparse.Namespace, out: TextIO) -> int:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .findings import Finding, Severity, finding_line
+from .intent import Intent, IntentSource
 from .outcomes import Report
 from .text import ascii_line
 
@@ -251,12 +252,10 @@ EC2_15 = "EC2.15"
 SUPPRESSED_KIND = "securityhub-suppressed"  # the memory's kind: EC2.15 findings it suppressed
 
 
-def explicitly_public(reports: Iterable[Report]) -> dict[str, str]:
+def tagged_public(reports: Iterable[Report]) -> dict[str, str]:
     """Subnet -> the tag that makes it public on purpose, for the reports' VPCs: the subnet's
     own tag only. A tag on the VPC speaks for many subnets at once, and is not reason enough
     to quiet a security control on each of them."""
-    from .intent import Intent, IntentSource
-
     return {
         i.subnet_id: i.reason
         for r in reports

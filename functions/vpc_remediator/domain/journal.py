@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from .actions import (
@@ -81,6 +82,12 @@ class Trigger:
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v}
+
+
+def timestamp(epoch: float) -> str:
+    """When a change was made, as the journal keys and shows it (ISO 8601 UTC, microseconds:
+    the changes of one VPC sort in the order they were made)."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def change_id(run: str, n: int) -> str:

@@ -8,7 +8,6 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Protocol
 
 from ..domain import holds, journal, ownership, undo
@@ -225,7 +224,7 @@ def apply_undo(
             ownership.KIND, f"{prefix}undone|{subnet}", {"at": when, "by": actor}, days=None
         )
     outcomes = writer.apply(plan.actions)
-    at = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    at = journal.timestamp(when)
     run = uuid.uuid4().hex
     changes = journal.entries(
         undoing.snapshot,

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -119,7 +118,7 @@ class RecordBook:
         apply (a few for a large one), so that the journal costs a write, not one per change."""
         if self._memory is None:
             return []
-        at = datetime.fromtimestamp(self._clock(), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        at = journal.timestamp(self._clock())
         changes = journal.entries(
             snapshot,
             outcomes,
