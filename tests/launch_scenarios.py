@@ -6,12 +6,20 @@ the launchers' own code (`make crosscheck`) read it back. Ids in views are `vpc-
 `subnet-<key>`, `rtb-<key>`; on an endpoint they are EC2's, mapped back to keys.
 
 Routes: `igw` (0.0.0.0/0 to the VPC's internet gateway), `igw-blackhole` (the same, in state
-blackhole), `igw-10` (10.9.0.0/16 to the gateway only), `nat` (0.0.0.0/0 to a NAT gateway).
+blackhole), `igw-10` (10.9.0.0/16 to the gateway only), `nat` (0.0.0.0/0 to a NAT gateway),
+`s3` (S3's prefix list to a gateway endpoint).
+
+What the launchers that take subnets as given look at besides: a subnet's tags, its free
+addresses (`free`, only in views: an emulator counts them itself) and an Elastic Fabric
+Adapter interface in it (`efa`: on an emulator, shown as AWS has it by tests/aws_behaviour);
+a VPC's DNS hostnames (`dns`; as EC2 makes the VPC where not said: on only in a default
+VPC) and its interface endpoints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, cast
 
 from vpc_remediator.domain.launchers.view import LaunchView
@@ -33,6 +41,9 @@ class V:
     key: str
     default: bool = False
     name: str = ""
+    # DNS hostnames (resolution is on): None as EC2 makes the VPC (on in a default VPC only).
+    dns: bool | None = None
+    endpoints: tuple[str, ...] = ()  # interface endpoints, by service short name
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,9 @@ class S:
     zone: str = "a"
     mapped: bool = False
     pending: bool = False
+    tags: tuple[tuple[str, str], ...] = ()
+    free: int | None = None
+    efa: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,15 @@ class Net:
     def blackholes(self) -> bool:
         return any("igw-blackhole" in t.routes for t in self.tables)
 
+    @property
+    def view_only(self) -> bool:
+        """Free address counts an emulator cannot hold (it counts them itself)."""
+        return any(s.free is not None for s in self.subnets)
+
+    @property
+    def efa(self) -> bool:
+        return any(s.efa for s in self.subnets)
+
 
 def _route(kind: str, vpc: str) -> Route:
     match kind:
@@ -76,6 +99,8 @@ def _route(kind: str, vpc: str) -> Route:
             return Route("10.9.0.0/16", f"igw-{vpc}")
         case "nat":
             return Route("0.0.0.0/0", f"nat-{vpc}")
+        case "s3":
+            return Route("pl-s3", f"vpce-{vpc}")
     raise ValueError(kind)
 
 
@@ -86,6 +111,8 @@ def view(net: Net) -> LaunchView:
             f"vpc-{v.key}",
             is_default=v.default,
             tags=frozen_tags({"Name": v.name} if v.name else {}),
+            dns_support=True,
+            dns_hostnames=v.default if v.dns is None else v.dns,
         )
         for v in net.vpcs
     )
@@ -97,6 +124,9 @@ def view(net: Net) -> LaunchView:
             cidr="10.0.1.0/24",
             map_public_ip_on_launch=s.mapped,
             state="pending" if s.pending else "available",
+            tags=frozen_tags(dict(s.tags)),
+            available_ips=s.free,
+            efa=s.efa,
         )
         for s in net.subnets
     )
@@ -117,7 +147,15 @@ def view(net: Net) -> LaunchView:
         for v in net.vpcs
         if v.key not in mains
     )
-    return LaunchView(REGION, vpcs, subnets, tables, gateway_vpcs=frozenset(v.id for v in vpcs))
+    return LaunchView(
+        REGION,
+        vpcs,
+        subnets,
+        tables,
+        gateway_vpcs=frozenset(v.id for v in vpcs),
+        endpoints=MappingProxyType({f"vpc-{v.key}": frozenset(v.endpoints) for v in net.vpcs}),
+        multi_nic=frozenset(s.id for s in subnets if s.efa),
+    )
 
 
 def build_on(ec2: Any, net: Net) -> dict[str, str]:
@@ -162,6 +200,15 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
             igws[v.key] = igw
         if v.name:
             ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": v.name}])
+        if v.dns is not None:
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": v.dns})
+        for service in v.endpoints:
+            ec2.create_vpc_endpoint(
+                VpcId=vpc_id,
+                ServiceName=f"com.amazonaws.{REGION}.{service}",
+                VpcEndpointType="Interface",
+            )
         ids[v.key] = vpc_id
     blocks: dict[str, int] = {}
     for s in net.subnets:
@@ -172,6 +219,8 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
             VpcId=vpc_id, CidrBlock=f"{base}.{n * 16}.0/20", AvailabilityZone=f"{REGION}{s.zone}"
         )["Subnet"]["SubnetId"]
         ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": s.mapped})
+        if s.tags:
+            ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": k, "Value": v} for k, v in s.tags])
         ids[s.key] = subnet_id
     nats: dict[str, str] = {}
     for t in net.tables:
@@ -182,7 +231,14 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
             table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
         ids[t.key if not t.main else f"main-{t.vpc}"] = table_id
         for kind in t.routes:
-            if kind == "nat":
+            if kind == "s3":
+                ec2.create_vpc_endpoint(
+                    VpcId=vpc_id,
+                    ServiceName=f"com.amazonaws.{REGION}.s3",
+                    VpcEndpointType="Gateway",
+                    RouteTableIds=[table_id],
+                )
+            elif kind == "nat":
                 if t.vpc not in nats:
                     # In a subnet of the layout (another subnet would be one more candidate):
                     # a public one where the layout has one, as AWS needs; else the first.
@@ -261,6 +317,18 @@ def keys(ids: dict[str, str], values: Any) -> Any:
 
 
 D = V("d", default=True)
+ELB = ("kubernetes.io/role/elb", "1")
+INTERNAL_ELB = ("kubernetes.io/role/internal-elb", "1")
+CLUSTER = ("kubernetes.io/cluster/demo", "shared")
+KARPENTER = ("karpenter.sh/discovery", "demo")
+PRIVATE_ENDPOINTS = ("ec2", "ecr.api", "ecr.dkr", "sts", "ecs", "ecs-agent", "ecs-telemetry")
+
+
+def wizard_name(kind: str, n: int, zone: str) -> tuple[str, str]:
+    """The console wizard's subnet Names: project-subnet-public1-eu-south-1a."""
+    return ("Name", f"project-subnet-{kind}{n}-{REGION}{zone}")
+
+
 SCENARIOS: dict[str, Net] = {
     # AWS's own default VPC: a public subnet per zone, mapping public IPs, on the main table.
     "default-vpc": Net(
@@ -329,5 +397,92 @@ SCENARIOS: dict[str, Net] = {
         (V("p", name="prod"),),
         (S("p1", "p", "a"), S("p2", "p", "b", mapped=True)),
         (T("nat", "p", ("nat",), subnets=("p1",)), T("pub", "p", ("igw",), subnets=("p2",))),
+    ),
+    # The console's "VPC and more" wizard with its defaults: two public subnets (public IPs not
+    # mapped) on one public table, two private ones each on its own table with the S3 gateway
+    # endpoint and no NAT gateway; DNS hostnames on.
+    "wizard": Net(
+        (V("w", name="project-vpc", dns=True),),
+        (
+            S("w1", "w", "a", tags=(wizard_name("public", 1, "a"),)),
+            S("w2", "w", "b", tags=(wizard_name("public", 2, "b"),)),
+            S("w3", "w", "a", tags=(wizard_name("private", 1, "a"),)),
+            S("w4", "w", "b", tags=(wizard_name("private", 2, "b"),)),
+        ),
+        (
+            T("pub", "w", ("igw",), subnets=("w1", "w2")),
+            T("pa", "w", ("s3",), subnets=("w3",)),
+            T("pb", "w", ("s3",), subnets=("w4",)),
+        ),
+    ),
+    # eksctl's VPC: public subnets mapping public IPs, tagged for internet-facing load
+    # balancers; private ones behind a NAT gateway, tagged for internal ones and for Karpenter;
+    # every subnet tagged for the cluster; DNS on.
+    "eksctl": Net(
+        (V("e", name="eksctl-demo-cluster/VPC", dns=True),),
+        (
+            S("e1", "e", "a", mapped=True, tags=(ELB, CLUSTER)),
+            S("e2", "e", "b", mapped=True, tags=(ELB, CLUSTER)),
+            S("e3", "e", "a", tags=(INTERNAL_ELB, CLUSTER, KARPENTER)),
+            S("e4", "e", "b", tags=(INTERNAL_ELB, CLUSTER, KARPENTER)),
+        ),
+        (
+            T("pub", "e", ("igw",), subnets=("e1", "e2")),
+            T("pa", "e", ("nat",), subnets=("e3",)),
+            T("pb", "e", ("nat",), subnets=("e4",)),
+        ),
+    ),
+    # Private subnets that reach AWS through VPC endpoints only (no NAT gateway, no route to
+    # the internet gateway).
+    "private-endpoints": Net(
+        (V("x", name="private", dns=True, endpoints=PRIVATE_ENDPOINTS),),
+        (S("x1", "x", "a"), S("x2", "x", "b")),
+        (T("x", "x", ("s3",), main=True),),
+    ),
+    # An EFA queue behind a NAT gateway beside a public subnet for the head node; h3 is an EFA
+    # subnet someone turned public-IP mapping on for.
+    "efa-queue": Net(
+        (V("h", name="hpc", dns=True),),
+        (
+            S("h1", "h", "a", mapped=True),
+            S("h2", "h", "a", efa=True),
+            S("h3", "h", "b", mapped=True, efa=True),
+        ),
+        (T("pub", "h", ("igw",), subnets=("h1",)), T("priv", "h", ("nat",), subnets=("h2", "h3"))),
+    ),
+    # A VPC as CreateVpc leaves it (DNS hostnames off), laid out public and private.
+    "dns-off": Net(
+        (V("n", name="plain"),),
+        (
+            S("n1", "n", "a", mapped=True),
+            S("n2", "n", "b", mapped=True),
+            S("n3", "n", "a"),
+            S("n4", "n", "b"),
+        ),
+        (
+            T("pub", "n", ("igw",), subnets=("n1", "n2")),
+            T("priv", "n", ("nat",), subnets=("n3", "n4")),
+        ),
+    ),
+    # Karpenter's discovery tag on a public subnet that maps nothing and has no NAT gateway
+    # (its nodes stay NotReady) and on a private one behind NAT; k3 public and mapping.
+    "karpenter": Net(
+        (V("k", name="karpenter-demo", dns=True),),
+        (
+            S("k1", "k", "a", tags=(KARPENTER,)),
+            S("k2", "k", "b", tags=(KARPENTER,)),
+            S("k3", "k", "b", mapped=True),
+        ),
+        (T("pub", "k", ("igw",), subnets=("k1", "k3")), T("priv", "k", ("nat",), subnets=("k2",))),
+    ),
+    # Subnets nearly full: EKS needs 6 free addresses, the load balancer controller 8.
+    "nearly-full": Net(
+        (V("f", name="full", dns=True),),
+        (
+            S("f1", "f", "a", mapped=True, free=5),
+            S("f2", "f", "b", mapped=True, free=7),
+            S("f3", "f", "c", mapped=True, free=100),
+        ),
+        (T("f", "f", ("igw",), main=True),),
     ),
 }

@@ -207,7 +207,7 @@ def ours(name: str, mode: LaunchMode, vpc_name: str | None, ids: dict[str, str])
     ec2 = boto3.client("ec2", region_name=REGION)
     region = SnapshotReader(ec2, REGION, "123456789012").read(None)
     launcher = next(x for x in LAUNCHERS if x.name == name)
-    d = launcher.decide(LaunchView.of(region), mode, vpc_name)
+    d = launcher.decide(LaunchView.of(region), mode, {"vpc_name": vpc_name} if vpc_name else {})
     return d.ready, keys(ids, d.vpc_id), keys(ids, d.subnet_ids)
 
 

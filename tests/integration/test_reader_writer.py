@@ -45,7 +45,9 @@ def build_vpc(aws: Aws, subnets: int) -> tuple[str, list[str], str]:
 
 
 @pytest.mark.parametrize("subnets", [1, 40])
-def test_a_vpc_snapshot_costs_six_describe_calls_whatever_its_size(aws: Aws, subnets: int) -> None:
+def test_a_vpc_snapshot_costs_seven_describe_calls_whatever_its_size(
+    aws: Aws, subnets: int
+) -> None:
     vpc, ids, igw = build_vpc(aws, subnets)
     reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
@@ -54,6 +56,7 @@ def test_a_vpc_snapshot_costs_six_describe_calls_whatever_its_size(aws: Aws, sub
         "DescribeVpcs",
         "DescribeSubnets",
         "DescribeRouteTables",
+        "DescribeNetworkInterfaces",
         "DescribeInternetGateways",
         "DescribeNatGateways",
         "DescribeVpcBlockPublicAccessOptions",
@@ -79,7 +82,7 @@ def test_a_read_of_one_vpc_lists_the_whole_regions_subnets_and_tables_in_ec2s_or
     reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
     region = reader.read({vpc})
-    assert len(aws.log.describes) == 6
+    assert len(aws.log.describes) == 7
     listed = aws.ec2.describe_subnets()["Subnets"]
     assert region.subnets is not None and region.route_tables is not None
     assert [s.id for s in region.subnets] == [s["SubnetId"] for s in listed]
@@ -91,13 +94,13 @@ def test_a_read_of_one_vpc_lists_the_whole_regions_subnets_and_tables_in_ec2s_or
     assert all(s.state == "available" for s in region.subnets)
 
 
-def test_a_whole_region_read_is_the_same_six_calls(aws: Aws) -> None:
+def test_a_whole_region_read_is_the_same_seven_calls(aws: Aws) -> None:
     for _ in range(5):
         build_vpc(aws, 3)
     reader = SnapshotReader(clients_for(REGION).ec2, REGION, ACCOUNT)
     aws.log.clear()
     region = reader.read(None)
-    assert len(aws.log.describes) == 6
+    assert len(aws.log.describes) == 7
     assert len(region.details) == 6  # five VPCs and moto's default VPC
 
 

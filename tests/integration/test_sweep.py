@@ -78,7 +78,7 @@ def test_sweep_enforces_explicit_intent_reports_the_rest_in_one_digest(aws: Aws)
     assert "auto intent is applied only when resources are created" in gap
 
 
-def test_a_sweep_reads_the_region_with_six_calls_whatever_the_number_of_vpcs(aws: Aws) -> None:
+def test_a_sweep_reads_the_region_with_seven_calls_whatever_the_number_of_vpcs(aws: Aws) -> None:
     # AWS answers DescribeVpcBlockPublicAccessOptions (here: the setting is off); moto does not.
     aws.like_aws(block=("off", {}))
     region_in_several_states(aws)
@@ -87,13 +87,14 @@ def test_a_sweep_reads_the_region_with_six_calls_whatever_the_number_of_vpcs(aws
         new_subnet(aws, vpc, name=f"private-{i}")
     aws.log.clear()
     aws.invoke(sweep, "ScheduledEvent")
-    # Six batched reads, then six more to verify after the one change it made.
+    # Seven batched reads, then seven more to verify after the one change it made.
     assert (
         aws.log.describes
         == [
             "DescribeVpcs",
             "DescribeSubnets",
             "DescribeRouteTables",
+            "DescribeNetworkInterfaces",
             "DescribeInternetGateways",
             "DescribeNatGateways",
             "DescribeVpcBlockPublicAccessOptions",
@@ -103,7 +104,7 @@ def test_a_sweep_reads_the_region_with_six_calls_whatever_the_number_of_vpcs(aws
     aws.notices()
     aws.log.clear()
     aws.invoke(sweep, "ScheduledEvent")
-    assert len(aws.log.describes) == 6  # nothing left to change: no verification read
+    assert len(aws.log.describes) == 7  # nothing left to change: no verification read
     assert aws.log.writes == []
 
 
@@ -157,4 +158,4 @@ def test_a_region_without_findings_is_quiet(aws: Aws) -> None:
     aws.invoke(sweep, "ScheduledEvent")
     assert aws.notices() == []
     assert aws.log.writes == []
-    assert len(aws.log.describes) == 6
+    assert len(aws.log.describes) == 7

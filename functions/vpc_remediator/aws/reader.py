@@ -4,19 +4,25 @@
 the region's VPCs, subnets and route tables (the region view: which VPC is the default, and
 what every launcher looks at), then internet gateways and NAT gateways filtered to the VPCs
 asked for plus the default VPC, or unfiltered for a whole-region sweep, and the region's VPC
-Block Public Access setting. Two more only where they matter: DescribeVpcEndpoints when a
-route table routes to a VPC endpoint, and the Block Public Access exclusions when that
-setting is on.
+Block Public Access setting, and DescribeNetworkInterfaces for the Elastic Fabric Adapter
+interfaces of the VPCs asked for (a subnet with one never gets public-IP mapping). More only
+where they matter: DescribeVpcEndpoints when a route table routes to a VPC endpoint, the
+Block Public Access exclusions when that setting is on, and, for the launchers that need them
+(EKS, AWS Batch, ParallelCluster, Karpenter: named in the settings, or their tags on a
+subnet), two DescribeVpcAttribute per VPC asked for (DNS support and hostnames) and one
+DescribeVpcEndpoints for its interface endpoints.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ..domain.launchers.presence import needs_vpc_facts
 from ..domain.model import (
     GatewayEndpoint,
     InternetGateway,
@@ -66,6 +72,7 @@ _ROUTE_TARGET_KEYS = (
 )
 _ORIGINS = {o.value: o for o in RouteOrigin}
 _ENDPOINT_NOT_FOUND = "InvalidVpcEndpointId.NotFound"
+EFA_INTERFACE_TYPES = ("efa", "efa-only")
 
 
 def _tags(item: Mapping[str, Any]) -> Mapping[str, str]:
@@ -131,6 +138,7 @@ def parse_subnet(raw: Mapping[str, Any]) -> Subnet:
         assign_ipv6_address_on_creation=bool(raw.get("AssignIpv6AddressOnCreation")),
         owner_id=raw.get("OwnerId", ""),
         state=raw.get("State", "available"),
+        available_ips=raw.get("AvailableIpAddressCount"),
     )
 
 
@@ -183,12 +191,17 @@ class SnapshotReader:
         account: str,
         *,
         wait: dict[str, Any] | None = None,
+        launchers: frozenset[str] | None = frozenset(),
     ) -> None:
         self._ec2 = ec2
         self.region = region
         # Resources another account owns (shared VPCs) are read, never written.
         self.account = account
         self._wait = wait or DEFAULT_WAIT
+        # The launchers the settings name: their VPC facts are read when one of these, or one
+        # whose tags are present, needs them. None (the command line, whose JSON speaks for
+        # every launcher): always read.
+        self._launchers = launchers
 
     def tag(self, resource_id: str, key: str) -> str | None:
         """One tag's value on a resource (None: not tagged so)."""
@@ -253,6 +266,14 @@ class SnapshotReader:
                 self.region, vpcs, subnets=region_subnets, route_tables=region_tables
             )
         whole_region = vpc_ids is None
+        efa = self._efa_subnets(wanted, whole_region)
+        if efa:
+            region_subnets = tuple(
+                replace(s, efa=True) if s.id in efa else s for s in region_subnets
+            )
+        facts = needs_vpc_facts(self._launchers, region_subnets)
+        if facts:
+            vpcs = tuple(self._with_dns(v) if v.id in wanted else v for v in vpcs)
 
         subnets = [s for s in region_subnets if s.vpc_id in wanted]
         tables = [t for t in region_tables if t.vpc_id in wanted]
@@ -279,6 +300,7 @@ class SnapshotReader:
             )
         ]
         endpoints = self._gateway_endpoints(tables, wanted, whole_region)
+        services = self._interface_endpoints(wanted, whole_region) if facts else None
         public_access = read_public_access(self._ec2, wanted, {s.id for s in subnets})
         details = {
             v.id: VpcSnapshot(
@@ -291,6 +313,7 @@ class SnapshotReader:
                 nat_gateways=tuple(n for n in nats if n.vpc_id == v.id),
                 gateway_endpoints=tuple(e for e in endpoints if e.vpc_id == v.id),
                 public_access=public_access,
+                interface_endpoints=None if services is None else services.get(v.id, frozenset()),
                 account=self.account,
             )
             for v in vpcs
@@ -322,6 +345,52 @@ class SnapshotReader:
                 extra=[{"Name": "vpc-endpoint-type", "Values": ["Gateway"]}],
             )
         ]
+
+    def _efa_subnets(self, wanted: set[str], whole_region: bool) -> frozenset[str]:
+        """The subnets with an Elastic Fabric Adapter interface in them (`interface-type`)."""
+        found = self._filtered(
+            "describe_network_interfaces",
+            "NetworkInterfaces",
+            "vpc-id",
+            wanted,
+            whole_region,
+            extra=[{"Name": "interface-type", "Values": list(EFA_INTERFACE_TYPES)}],
+        )
+        # Checked again here: the filter is a request, the type is the fact.
+        return frozenset(
+            str(n.get("SubnetId", ""))
+            for n in found
+            if n.get("InterfaceType") in EFA_INTERFACE_TYPES
+        )
+
+    def _with_dns(self, vpc: Vpc) -> Vpc:
+        """DNS support and hostnames (EKS nodes and ParallelCluster need both)."""
+        support = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsSupport")
+        names = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsHostnames")
+        return replace(
+            vpc,
+            dns_support=bool(support.get("EnableDnsSupport", {}).get("Value")),
+            dns_hostnames=bool(names.get("EnableDnsHostnames", {}).get("Value")),
+        )
+
+    def _interface_endpoints(
+        self, wanted: set[str], whole_region: bool
+    ) -> dict[str, frozenset[str]]:
+        """Each VPC's interface endpoints in service, by the service's short name."""
+        prefix = f"com.amazonaws.{self.region}."
+        found: dict[str, set[str]] = {}
+        for e in self._filtered(
+            "describe_vpc_endpoints",
+            "VpcEndpoints",
+            "vpc-id",
+            wanted,
+            whole_region,
+            extra=[{"Name": "vpc-endpoint-type", "Values": ["Interface"]}],
+        ):
+            if e.get("State", "available").lower() in ("available", "pending"):
+                name = str(e.get("ServiceName", ""))
+                found.setdefault(str(e.get("VpcId", "")), set()).add(name.removeprefix(prefix))
+        return {vpc: frozenset(names) for vpc, names in found.items()}
 
     def vpc_ids_for(self, target: Target) -> frozenset[str] | None:
         """The VPCs a target touches (one call for a subnet or route table); None for all."""

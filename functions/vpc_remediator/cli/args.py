@@ -52,6 +52,7 @@ WITHOUT_A_FLAG = {
     "RecordWriters": "who else may write the stack's record: a grant of the stack's",
     "LogRetentionDays": "the Lambdas' logs",
     "CreateTrail": "the stack's trail for EventBridge",
+    "Launchers": "--for names the launchers the text shows",
 }
 
 
@@ -115,9 +116,10 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
     where.add_argument(
         "--for",
         dest="launchers",
-        default=",".join(FAMILIES),
-        help="the launchers whose readiness the text shows: skypilot,ray,dstack "
-        "(default: all; --json always has them all)",
+        default=None,
+        help=f"the launchers whose readiness the text shows: {','.join(FAMILIES)} (default: "
+        "those whose tags are on a subnet of the region, and $VPCR_LAUNCHERS, now "
+        f"{','.join(sorted(policy.launchers))}; --json always has them all)",
     )
     how = common.add_argument_group(
         "settings (each defaults to the VPCR_* variable named, as in the Lambdas, and to the "

@@ -103,6 +103,7 @@ def _run_region(
         approve=approve,
         actor=clients.caller_arn,  # the journal says who ran it
         security_hub=args.security_hub,
+        every_launcher=True,
     )
     return remediator.sweep(vpc_ids if args.vpc_id else None, auto)
 
@@ -234,7 +235,7 @@ def main(
                 args, out, _one_region(args), _record_table, confirm=ask.confirm, defaults=defaults
             )
         try:
-            args.shown = families(args.launchers)
+            args.shown = None if args.launchers is None else families(args.launchers)
         except ValueError as exc:
             raise CliError(str(exc)) from None
         policy = policy_from(args, defaults.policy)

@@ -209,6 +209,11 @@ class Subnet:
     assign_ipv6_address_on_creation: bool = False
     owner_id: str = ""
     state: str = "available"  # or "pending", just after CreateSubnet
+    # Free addresses (AvailableIpAddressCount); None where not read.
+    available_ips: int | None = None
+    # An Elastic Fabric Adapter interface (type efa or efa-only) is in it: instances with
+    # several network interfaces run here (ParallelCluster, HyperPod, Karpenter, SkyPilot).
+    efa: bool = False
 
     @property
     def name(self) -> str:
@@ -230,6 +235,9 @@ class Vpc:
     cidr: str = ""
     tags: Mapping[str, str] = field(default_factory=frozen_tags)
     owner_id: str = ""
+    # DescribeVpcAttribute enableDnsSupport / enableDnsHostnames; None where not read.
+    dns_support: bool | None = None
+    dns_hostnames: bool | None = None
 
     @property
     def name(self) -> str:
@@ -359,6 +367,9 @@ class VpcSnapshot:
     nat_gateways: tuple[NatGateway, ...] = ()
     gateway_endpoints: tuple[GatewayEndpoint, ...] = ()
     public_access: PublicAccessBlock = field(default_factory=PublicAccessBlock)
+    # The services its interface endpoints serve, by their short names ("ecr.dkr", "sts");
+    # None where not read (only for the launchers that reach AWS through them).
+    interface_endpoints: frozenset[str] | None = None
     # The account the remediator runs in; "" when unknown (then everything counts as its own).
     account: str = ""
     # What the remediator's record proves it owns here (nothing, until the service adds it).

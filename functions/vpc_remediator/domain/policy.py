@@ -96,12 +96,24 @@ class Policy:
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
     # Subnets used by instances with several network interfaces (EFA): never public IPs.
     multi_nic_subnets: frozenset[str] = frozenset()
+    # The launchers a notice speaks for besides those whose tags are present (`Launchers`).
+    launchers: frozenset[str] = frozenset({"skypilot", "ray", "dstack"})
 
     def multi_nic(self, subnet: Subnet) -> bool:
-        """Whether the subnet serves multi-NIC (EFA) instances: listed in the settings, or
-        tagged so (only less: the tag withholds public IPs)."""
+        """Whether the subnet serves multi-NIC (EFA) instances: an Elastic Fabric Adapter
+        interface is in it (ParallelCluster's and HyperPod's EFA queues, Karpenter's and
+        SkyPilot's EFA nodes), it is listed in the settings, or tagged so (only less: the tag
+        withholds public IPs)."""
         tagged = subnet.tags.get(MULTI_NIC_TAG_KEY, "").strip().lower() == "true"
-        return tagged or subnet.id in self.multi_nic_subnets
+        return subnet.efa or tagged or subnet.id in self.multi_nic_subnets
+
+    def multi_nic_because(self, subnet: Subnet) -> str:
+        """How the subnet is known to serve multi-NIC instances, in words."""
+        if subnet.efa:
+            return "an Elastic Fabric Adapter interface is in it"
+        if subnet.id in self.multi_nic_subnets:
+            return "listed in MultiNicSubnets"
+        return f"tagged {MULTI_NIC_TAG_KEY}=true"
 
     def lacks_public_addresses(self, subnet: Subnet) -> bool:
         """Whether a public subnet still lacks the addresses on launch this policy gives it:

@@ -40,7 +40,7 @@ from .actions import (
     UpdateCopiedRoute,
 )
 from .findings import finding_line
-from .launchers import LAUNCHERS
+from .launchers import LAUNCHERS, Launcher, shown_entry
 from .launchers.view import LaunchMode, Readiness
 from .model import IPV4_DEFAULT, IPV6_DEFAULT, VpcSnapshot
 from .outcomes import ActionOutcome, ActionStatus, Outcome, Report
@@ -268,25 +268,36 @@ def needs(report: Report) -> list[str]:
 
 
 def readiness_lines(entries: Iterable[Readiness]) -> list[str]:
-    """One line per launcher, public and private mode, at most LINE_LIMIT characters."""
+    """One line per launcher that matters here, public and private mode, at most LINE_LIMIT
+    characters."""
     entries = tuple(entries)
     out = []
     for launcher in LAUNCHERS:
-        mine = [e for e in entries if e.launcher == launcher.name]
-        if not mine:
+        public = shown_entry(entries, launcher, LaunchMode.PUBLIC)
+        if public is None or not public.matters:
             continue
         base = launcher.label(LaunchMode.PUBLIC)
-        private = launcher.label(LaunchMode.PRIVATE).removeprefix(base).strip(" ()")
-        public_state = _state(launcher.config_words, mine, LaunchMode.PUBLIC)
-        private_state = _state(launcher.config_words, mine, LaunchMode.PRIVATE)
-        out.append(_fit(f"{base}: {public_state}; {private}: {private_state}"))
+        if public.config:
+            base = f"{base}, {launcher.config_label(public.config)}"
+        private = launcher.label(LaunchMode.PRIVATE).removeprefix(launcher.label(LaunchMode.PUBLIC))
+        public_state = _state(launcher.config_words, entries, launcher, LaunchMode.PUBLIC)
+        private_state = _state(launcher.config_words, entries, launcher, LaunchMode.PRIVATE)
+        out.append(_fit(f"{base}: {public_state}; {private.strip(' ()')}: {private_state}"))
     return out
 
 
-def _state(config_words: str, entries: list[Readiness], mode: LaunchMode) -> str:
-    mine = [e for e in entries if e.mode is mode]
-    base = next((e for e in mine if not e.config), None)
-    named = next((e for e in mine if e.config and e.ready), None)
+def _state(
+    config_words: str, entries: tuple[Readiness, ...], launcher: Launcher, mode: LaunchMode
+) -> str:
+    base = shown_entry(entries, launcher, mode)
+    named = next(
+        (
+            e
+            for e in entries
+            if e.launcher == launcher.name and e.mode is mode and "vpc_name" in e.config and e.ready
+        ),
+        None,
+    )
     if base is not None and base.ready:
         return "ready, but see the details" if base.warning else "ready"
     if named is not None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
+from ..domain.launchers.presence import families as launcher_families
 from ..domain.policy import (
     DEFAULT_INTENT_TAG_KEY,
     DEFAULT_PRIVATE_NAME_WORDS,
@@ -44,6 +45,7 @@ ENV_RETIRED_PRIVATE_NAME_PATTERN = "VPCR_PRIVATE_NAME_PATTERN"
 ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_EVENT_BUS = "VPCR_EVENT_BUS"
 ENV_MULTI_NIC_SUBNETS = "VPCR_MULTI_NIC_SUBNETS"
+ENV_LAUNCHERS = "VPCR_LAUNCHERS"
 ENV_SECURITY_HUB_FINDINGS = "VPCR_SECURITY_HUB_FINDINGS"
 ENV_COORDINATE_WITH_SECURITY_HUB = "VPCR_COORDINATE_WITH_SECURITY_HUB"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
@@ -121,6 +123,7 @@ class Settings:
             multi_nic_subnets=parse_subnet_ids(
                 _raw(env, ENV_MULTI_NIC_SUBNETS) or "none", ENV_MULTI_NIC_SUBNETS
             ),
+            launchers=_launchers(env),
         )
         if policy.restore_default_vpc and policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:
             raise SettingsError(
@@ -365,3 +368,14 @@ def _role_arns(env: Mapping[str, str]) -> frozenset[str]:
     if bad:
         raise SettingsError(f"{ENV_OWN_ROLE_ARNS}: {bad[0]!r} is not an IAM role ARN")
     return arns
+
+
+def _launchers(env: Mapping[str, str]) -> frozenset[str]:
+    """The launchers a notice speaks for besides those whose tags are present."""
+    raw = _raw(env, ENV_LAUNCHERS)
+    if raw is None:
+        return Policy().launchers
+    try:
+        return launcher_families(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{ENV_LAUNCHERS}: {exc}") from None

@@ -80,6 +80,7 @@ def remediator_for(
     ask_unknown: bool = False,
     approve: Approval | None = None,
     actor: Callable[[], str] | None = None,
+    every_launcher: bool = False,
 ) -> Remediator:
     """A Remediator on these clients; in audit mode it gets no writer at all.
 
@@ -88,7 +89,9 @@ def remediator_for(
     CloudTrail's history where no event says it (the sweep, the CLI); `ask_unknown`: a subnet
     whose maker is not known is in the plan (a person approves it) rather than left alone.
     `record_table`: the stack's memory table, where the command line reads and writes what the
-    remediator owns (the Lambdas' is `memory_table`).
+    remediator owns (the Lambdas' is `memory_table`). `every_launcher`: the VPC facts every
+    launcher's readiness needs are always read (the command line's JSON speaks for all of
+    them); else only where a launcher that matters needs them.
     """
     memory = DynamoMemory(clients, memory_table) if memory_table else None
     # What the remediator owns: the stack's record (the Lambdas' memory, or a table the command
@@ -125,7 +128,12 @@ def remediator_for(
         outlets += (SecurityHubCoordination(clients, account, record),)
     return Remediator(
         policy=policy,
-        reader=SnapshotReader(clients.ec2, clients.region, account),
+        reader=SnapshotReader(
+            clients.ec2,
+            clients.region,
+            account,
+            launchers=None if every_launcher else policy.launchers,
+        ),
         writer=ActionWriter(clients.ec2) if policy.mode is Mode.REMEDIATE else None,
         notifier=notifier,
         fallback=fallback,
@@ -165,6 +173,7 @@ def remediator_in(
         actor=clients.caller_arn,
         record_table=record_table_of(clients, stack) if stack else None,
         security_hub=security_hub,
+        every_launcher=True,
     )
 
 

@@ -17,6 +17,17 @@ from vpc_remediator.domain.model import BlockMode, PublicAccessBlock
 from vpc_remediator.domain.policy import DefaultVpc, Policy
 
 FIELDS = {"launcher", "mode", "config", "ready", "vpc_id", "subnet_ids", "reason", "advice"}
+# Each launcher's own settings, the only keys its entries' `config` carries.
+CONFIG_KEYS = {
+    "skypilot": {"vpc_name", "subnet_names"},
+    "skypilot-0.7": {"vpc_name"},
+    "ray": set(),
+    "dstack": {"vpc_name"},
+    "eks": {"cluster"},
+    "batch": set(),
+    "parallelcluster": {"multi_nic"},
+    "karpenter": {"selector"},
+}
 
 
 def readiness_of(v: LaunchView, policy: Policy | None = None) -> tuple[Readiness, ...]:
@@ -42,13 +53,17 @@ def one(
 def test_every_launcher_and_mode_has_a_defaults_entry_and_named_entries_only_where_they_help(
     scenario: str,
 ) -> None:
-    entries = readiness_of(view(SCENARIOS[scenario]))
+    v = view(SCENARIOS[scenario])
+    entries = readiness_of(v)
     for launcher in LAUNCHERS:
         for mode in LaunchMode:
             mine = [e for e in entries if e.launcher == launcher.name and e.mode is mode]
             base = one(entries, launcher.name, mode)
-            named = [e for e in mine if e.config]
-            assert len(mine) == 1 + len(named) and len(named) <= 1
+            named = [e for e in mine if "vpc_name" in e.config]
+            tagged = [dict(e.config) for e in mine if e.config and "vpc_name" not in e.config]
+            # The configurations the region's tags point at, each once, in the launcher's order.
+            assert tagged == list(launcher.configs(v))
+            assert len(mine) == 1 + len(named) + len(tagged) and len(named) <= 1
             if named:
                 assert not base.ready and named[0].ready
                 assert named[0].config["vpc_name"] in base.advice
@@ -56,10 +71,10 @@ def test_every_launcher_and_mode_has_a_defaults_entry_and_named_entries_only_whe
     for e in entries:
         doc = e.document()
         assert set(doc) == FIELDS
-        assert set(cast("dict[str, str]", doc["config"])) <= {"vpc_name"}
+        assert set(cast("dict[str, str]", doc["config"])) <= CONFIG_KEYS[e.launcher]
         if not e.ready:
             assert (doc["vpc_id"], doc["subnet_ids"]) == (None, [])
-    assert not any(e.config for e in entries if e.launcher == "ray")
+    assert not any(e.config for e in entries if e.launcher in ("ray", "batch"))
 
 
 def test_the_seed_before_gets_the_tag_then_the_snippet_and_after_only_the_snippet() -> None:

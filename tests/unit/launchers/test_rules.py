@@ -19,7 +19,7 @@ DECIDE = {launcher.name: launcher.decide for launcher in LAUNCHERS}
 @pytest.mark.parametrize("expected", ROWS, ids=lambda r: r.id)
 def test_the_launcher_decides_as_its_own_code(expected: Row) -> None:
     decision = DECIDE[expected.launcher](
-        view(SCENARIOS[expected.scenario]), LaunchMode(expected.mode), expected.vpc_name
+        view(SCENARIOS[expected.scenario]), LaunchMode(expected.mode), expected.config
     )
     assert decision.ready is expected.ready, (expected.rule, decision.reason)
     if expected.ready:

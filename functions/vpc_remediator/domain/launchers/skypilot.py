@@ -1,7 +1,7 @@
 """SkyPilot's AWS subnet choice, as `sky launch` makes it.
 
-Follows `sky/provision/aws/config.py` of skypilot 0.8.1 (the same decisions up to 0.14.1;
-0.7.0 differs in one line, below):
+Follows `sky/provision/aws/config.py` of skypilot 0.14.1 (the same decisions from 0.8.1, and
+its error texts; 0.7.0 differs in one line, below):
 
 - `_get_subnet_and_vpc_id`: with `aws.vpc_name`, `_get_vpc_id_by_name` finds the one VPC whose
   Name tag it is (none or several: it stops); without it, only the subnets of the default VPC
@@ -17,6 +17,10 @@ Follows `sky/provision/aws/config.py` of skypilot 0.8.1 (the same decisions up t
   (public if one has a route whose `GatewayId` starts with `igw-`, whatever its destination or
   state); otherwise the main tables do, of the named VPC or, with no VPC named, **of every VPC
   in the region** (`_get_route_tables(ec2, None, region, main=True)`).
+- `aws.subnet_names` (0.10 and later): the subnets whose Name tag is one of them (none: "No
+  subnets with name(s) ... found"); the VPC is `aws.vpc_name`'s, else the first such subnet's;
+  every named subnet must be usable in the mode and in that VPC ("The specified subnets are
+  not usable: ..."), and only they are used.
 """
 
 from __future__ import annotations
@@ -56,7 +60,12 @@ def is_public(view: LaunchView, subnet: Subnet, vpc_id: str | None) -> bool:
 
 
 def decide(
-    view: LaunchView, mode: LaunchMode, vpc_name: str | None, *, every_vpc: bool = False
+    view: LaunchView,
+    mode: LaunchMode,
+    vpc_name: str | None,
+    *,
+    every_vpc: bool = False,
+    subnet_names: tuple[str, ...] | None = None,
 ) -> Decision:
     region = view.region
     fails = "sky launch fails with"
@@ -65,39 +74,99 @@ def decide(
         named = view.named(vpc_name)
         if not named:
             return Decision(
-                False, f"{fails} 'No VPC with name {shown(vpc_name)} is found in {region}'"
+                False,
+                f"{fails} 'No VPC with name {shown(vpc_name)} is found in {region}. To fix: "
+                "specify a correct VPC name.'",
             )
         if len(named) > 1:
             return Decision(False, f"{fails} 'Multiple VPCs with name {shown(vpc_name)} found'")
         scope = named[0].id
+    if subnet_names:
+        return _by_names(view, mode, scope, subnet_names)
+    if scope is not None:
         candidates = view.subnets_of(scope)
-        where = f"VPC {shown(vpc_name)} ({scope})"
+        where = f"VPC {shown(vpc_name or '')} ({scope})"
     elif every_vpc:
         candidates = view.subnets
         where = f"any VPC of {region}"
     else:
         default = view.default_vpc
-        if default is None:
+        if default is None or not view.subnets_of(default.id):
             return Decision(
                 False,
-                f"{fails} 'No usable subnets found. Does a default VPC exist in region "
-                f"{region}?': there is none, and without aws.vpc_name SkyPilot only uses it",
+                f"{fails} 'The default VPC in {region} either does not exist or has no "
+                f"subnets.' (SkyPilot 0.8: 'No usable subnets found. Does a default VPC exist "
+                f"in region {region}?'): without aws.vpc_name SkyPilot only uses the default VPC",
             )
         candidates = view.subnets_of(default.id)
         where = f"the default VPC {default.id}"
     available = [s for s in candidates if s.state == "available"]
-    if mode is LaunchMode.PUBLIC:
-        usable = [s for s in available if is_public(view, s, scope)]
-    else:
-        usable = [
-            s for s in available if not is_public(view, s, scope) and not s.map_public_ip_on_launch
-        ]
+    usable = _usable(view, mode, available, scope)
     if not usable:
-        if mode is LaunchMode.PUBLIC:
-            why = "a route table with a route to an internet gateway (igw-...)"
-        else:
-            why = "no route to an internet gateway and no public-IP mapping"
-        return Decision(False, f"{fails} 'No usable subnets found': no subnet of {where} has {why}")
+        return Decision(
+            False,
+            f"{fails} '{_none_usable(mode)}' (SkyPilot 0.8: 'No usable subnets found'): no "
+            f"subnet of {where} {_lacks(mode)}",
+        )
+    return _chosen(view, mode, usable, scope, every_vpc)
+
+
+def _usable(
+    view: LaunchView, mode: LaunchMode, available: list[Subnet], scope: str | None
+) -> list[Subnet]:
+    if mode is LaunchMode.PUBLIC:
+        return [s for s in available if is_public(view, s, scope)]
+    return [s for s in available if not is_public(view, s, scope) and not s.map_public_ip_on_launch]
+
+
+def _none_usable(mode: LaunchMode) -> str:
+    if mode is LaunchMode.PUBLIC:
+        return "All candidate subnets are private, did you mean to set use_internal_ips to True?"
+    return "The use_internal_ips option is set to True, but all candidate subnets are public."
+
+
+def _lacks(mode: LaunchMode) -> str:
+    if mode is LaunchMode.PUBLIC:
+        return "has a route table with a route to an internet gateway (igw-...)"
+    return "has no route to an internet gateway and no public-IP mapping"
+
+
+def _by_names(
+    view: LaunchView, mode: LaunchMode, scope: str | None, names: tuple[str, ...]
+) -> Decision:
+    fails = "sky launch fails with"
+    user = [s for s in view.subnets if s.name in names]
+    if not user:
+        return Decision(
+            False,
+            f"{fails} 'No subnets with name(s) {list(names)} found in {view.region}. Please "
+            "check the subnet names in your config.'",
+        )
+    scope = scope or user[0].vpc_id
+    candidates = [s for s in user if s.vpc_id == scope]
+    if not candidates:
+        return Decision(False, f"{fails} 'No candidate subnets found in specified VPC {scope}.'")
+    available = [s for s in candidates if s.state == "available"]
+    if not available:
+        return Decision(
+            False, f"{fails} 'All candidate subnets are pending in specified VPC {scope}.'"
+        )
+    usable = _usable(view, mode, available, scope)
+    if not usable:
+        return Decision(False, f"{fails} '{_none_usable(mode)}'")
+    if len(usable) != len(user):
+        pruned = sorted({s.id for s in user} - {s.id for s in usable})
+        return Decision(
+            False,
+            f"{fails} 'The specified subnets are not usable: {{{', '.join(map(repr, pruned))}}}'",
+        )
+    return _chosen(view, mode, usable, scope, False)
+
+
+def _chosen(
+    view: LaunchView, mode: LaunchMode, usable: list[Subnet], scope: str | None, every_vpc: bool
+) -> Decision:
+    region = view.region
     ordered = by_zone(usable)
     vpc_id = ordered[0].vpc_id
     chosen = tuple(s for s in ordered if s.vpc_id == vpc_id)

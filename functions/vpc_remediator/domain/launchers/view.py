@@ -8,7 +8,7 @@ first VPC" keeps the first one it was given) and offers the tests the launchers 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -66,6 +66,9 @@ class Readiness:
     advice: str = ""
     detail: str = ""
     warning: str = ""
+    # Its launcher's tags are present in the region, or the settings name it: a notice
+    # speaks of it (the JSON of every entry).
+    matters: bool = True
 
     def document(self) -> dict[str, object]:
         return {
@@ -97,6 +100,10 @@ class LaunchView:
     detailed_vpcs: frozenset[str] = frozenset()
     # The subnets the plans beside this readiness make public, still to apply.
     planned: frozenset[str] = frozenset()
+    # Each detailed VPC's interface endpoints by service short name ("ecr.dkr"), where read.
+    endpoints: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    # The subnets that serve instances with several network interfaces (EFA): never public IPs.
+    multi_nic: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, region: RegionSnapshot) -> LaunchView:
@@ -109,6 +116,11 @@ class LaunchView:
         if tables is None:
             tables = tuple(t for d in details for t in d.route_tables)
         gateways = frozenset(v for v, d in region.details.items() if d.attached_internet_gateway)
+        endpoints = {
+            v: d.interface_endpoints
+            for v, d in region.details.items()
+            if d.interface_endpoints is not None
+        }
         return cls(
             region.region,
             region.vpcs,
@@ -118,6 +130,8 @@ class LaunchView:
             gateways,
             MappingProxyType(nats),
             frozenset(region.details),
+            endpoints=MappingProxyType(endpoints),
+            multi_nic=frozenset(s.id for s in subnets if s.efa),
         )
 
     # Indexes, built once per view: a launcher's rule is asked for every subnet and, for the
@@ -229,6 +243,38 @@ class LaunchView:
     def _subnet_by_id(self) -> dict[str, Subnet]:
         return {s.id: s for s in self.subnets}
 
+    def dns_off(self, vpc_id: str) -> str:
+        """Which of the VPC's DNS attributes are off ("" if both are on, or not read)."""
+        vpc = self.vpc(vpc_id)
+        if vpc is None:
+            return ""
+        off = [
+            name
+            for name, value in (
+                ("DNS resolution (enableDnsSupport)", vpc.dns_support),
+                ("DNS hostnames (enableDnsHostnames)", vpc.dns_hostnames),
+            )
+            if value is False
+        ]
+        return " and ".join(off)
+
+    def missing_endpoints(self, subnet: Subnet, services: frozenset[str]) -> tuple[str, ...]:
+        """Of the interface endpoints a private subnet reaches AWS through, those its VPC
+        lacks, with "s3" for a gateway endpoint route (a prefix list to vpce-...) missing from
+        its table; all of them where the VPC's endpoints were not read."""
+        table = self.governing_table(subnet)
+        gateway = table is not None and any(
+            r.destination.startswith("pl-") and r.target_kind is TargetKind.VPC_ENDPOINT
+            for r in table.routes
+        )
+        have = self.endpoints.get(subnet.vpc_id, frozenset()) | ({"s3"} if gateway else set())
+        return tuple(sorted(services - have))
+
+    def gets_out(self, subnet: Subnet, services: frozenset[str]) -> bool:
+        """A private subnet's instances reach what they need: 0.0.0.0/0 to a NAT gateway (with a
+        way out), transit gateway or peering, or every interface endpoint in `services`."""
+        return self.has_egress(subnet) or not self.missing_endpoints(subnet, services)
+
     def egress_nat(self, subnet: Subnet) -> str:
         """The NAT gateway the subnet's 0.0.0.0/0 goes to ("" if it goes elsewhere)."""
         table = self.governing_table(subnet)
@@ -278,6 +324,18 @@ def zone_letters(region: str, subnets: Iterable[Subnet]) -> str:
     """eu-south-1a, eu-south-1b -> "a, b" (in the order given, each once)."""
     letters = (s.availability_zone.removeprefix(region) or s.availability_zone for s in subnets)
     return ", ".join(dict.fromkeys(letters))
+
+
+def zones_of(subnets: Iterable[Subnet]) -> tuple[str, ...]:
+    return tuple(sorted({s.availability_zone for s in subnets}))
+
+
+def one_per_zone(subnets: Iterable[Subnet], key: Callable[[Subnet], object]) -> tuple[Subnet, ...]:
+    """The first subnet of each zone by `key`, zones a to z."""
+    best: dict[str, Subnet] = {}
+    for s in sorted(subnets, key=key):  # type: ignore[arg-type]
+        best.setdefault(s.availability_zone, s)
+    return tuple(best[z] for z in sorted(best))
 
 
 def ids(subnets: Iterable[Subnet]) -> tuple[str, ...]:

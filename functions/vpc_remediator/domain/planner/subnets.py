@@ -128,10 +128,11 @@ def plan_addresses(b: Draft, subnet: Subnet, *, enforce: bool) -> list[str]:
         b.find(
             FindingCode.MULTI_NIC_NO_PUBLIC_IPS,
             subnet.id,
-            f"{subnet.id} serves instances with several network interfaces (EFA): public IPs "
-            "on launch are left off (AWS assigns them only to single-interface instances, and "
-            "ParallelCluster refuses a multi-NIC queue's subnet that maps them); give it "
-            "0.0.0.0/0 through a NAT gateway, as a private subnet",
+            f"{subnet.id} serves instances with several network interfaces "
+            f"({b.policy.multi_nic_because(subnet)}): public IPs on launch are left off (AWS "
+            "assigns them only to single-interface instances, and ParallelCluster refuses "
+            "a multi-NIC queue's subnet that maps them); the way out for its instances is "
+            "private with NAT: 0.0.0.0/0 through a NAT gateway",
             person=False,
         )
     if not b.policy.lacks_public_addresses(subnet):
