@@ -24,6 +24,9 @@ Each piece names the AWS behaviour it stands in for:
 - SNS topic policies: AWS refuses a Publish to another account's topic whose policy does not
   allow the caller (403 `AuthorizationError`); moto publishes to any account's topic
   (`TopicPolicy`);
+- network interfaces made with `InterfaceType` efa or efa-only (an EFA instance's): AWS lists
+  that type, and filters by it (`interface-type`); moto lists every interface as `interface`
+  (`interface_types`: interface id -> the type AWS lists);
 - CloudTrail's event history: AWS answers LookupEvents (newest first, 50 a page, at most 2
   requests a second per account and region, ThrottlingException beyond); moto does not
   implement it (`EventHistory`).
@@ -134,6 +137,8 @@ class AwsBehaviour:
     emulated_routes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # route table -> local destination -> the target it is pointed at instead
     local_targets: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # network interface -> the InterfaceType AWS lists for it (moto lists "interface")
+    interface_types: dict[str, str] = field(default_factory=dict)
     answered: list[str] = field(default_factory=list)  # operations answered here, in order
     refused: list[str] = field(default_factory=list)  # writes refused as a participant's
 
@@ -167,6 +172,7 @@ class AwsBehaviour:
             "CreateRoute": self._create_route,
             "ReplaceRoute": self._replace_route,
             "DeleteRoute": self._delete_route,
+            "DescribeNetworkInterfaces": self._network_interfaces,
         }.get(operation)
         if handler is None:
             return None
@@ -174,6 +180,18 @@ class AwsBehaviour:
         if answer is not None:
             self.answered.append(operation)
         return answer  # type: ignore[no-any-return]  # the handlers' table is typed loosely
+
+    def _network_interfaces(self, params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+        filters = params.get("Filters") or []
+        types = next((f["Values"] for f in filters if f["Name"] == "interface-type"), None)
+        others = [f for f in filters if f["Name"] != "interface-type"]
+        listed = self.backend.describe_network_interfaces(Filters=others)["NetworkInterfaces"]
+        found = []
+        for eni in listed:
+            kind = self.interface_types.get(eni["NetworkInterfaceId"], "interface")
+            if types is None or kind in types:
+                found.append({**eni, "InterfaceType": kind})
+        return _answer({"NetworkInterfaces": found})
 
     def _shared_vpc_refusal(
         self, operation: str, params: dict[str, Any]

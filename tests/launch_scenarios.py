@@ -222,6 +222,9 @@ def build_on(ec2: Any, net: Net) -> dict[str, str]:
         if s.tags:
             ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": k, "Value": v} for k, v in s.tags])
         ids[s.key] = subnet_id
+        if s.efa:  # an EFA instance's interface (tests/aws_behaviour lists it as AWS does)
+            eni = ec2.create_network_interface(SubnetId=subnet_id, InterfaceType="efa")
+            ids[f"eni-{s.key}"] = eni["NetworkInterface"]["NetworkInterfaceId"]
     nats: dict[str, str] = {}
     for t in net.tables:
         vpc_id = ids[t.vpc]
@@ -486,3 +489,8 @@ SCENARIOS: dict[str, Net] = {
         (T("f", "f", ("igw",), main=True),),
     ),
 }
+
+
+def interface_types(net: Net, ids: dict[str, str]) -> dict[str, str]:
+    """The layout's EFA interfaces, as tests/aws_behaviour's `interface_types` takes them."""
+    return {ids[f"eni-{s.key}"]: "efa" for s in net.subnets if s.efa}

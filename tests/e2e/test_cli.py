@@ -44,8 +44,9 @@ def test_audit_reports_what_fix_would_do_and_changes_nothing(emulator: Emulator)
     assert "no-default-vpc" not in result.stdout  # the finding's text, not its code, is shown
     assert "has no default VPC" in result.stdout
     assert (
-        "    SkyPilot: not ready: sky launch fails with 'No usable subnets found. Does a default "
-        "VPC exist in region eu-south-1?'" in result.stdout
+        "    SkyPilot: not ready: sky launch fails with 'The default VPC in eu-south-1 either "
+        "does not exist or has no subnets.' (SkyPilot 0.8: 'No usable subnets found. Does a "
+        "default VPC exist in region eu-south-1?')" in result.stdout
     )
     assert route_tables(emulator, ids["vpc"]) == before
     assert result.stderr == ""
@@ -266,6 +267,6 @@ def test_a_multi_nic_subnet_is_routed_and_never_maps_public_ips(emulator: Emulat
         Filters=[{"Name": "association.subnet-id", "Values": [ids["subnet"]]}]
     )["RouteTables"]
     assert any(r.get("GatewayId", "").startswith("igw-") for t in tables for r in t["Routes"])
-    assert "several network interfaces (EFA)" in fixed.stdout
+    assert "several network interfaces (listed in MultiNicSubnets)" in fixed.stdout
     bad = emulator.run("audit", "--multi-nic-subnets", "rtb-1")
     assert bad.returncode == 2 and "is not a subnet id" in bad.stderr

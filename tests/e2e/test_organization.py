@@ -76,10 +76,14 @@ class Calls:
         return sum(1 for _, op, _, _ in self.made if op == operation)
 
     def describes_per_pair(self) -> Counter[tuple[str, str]]:
+        """The batched reads per account-region; DescribeVpcAttribute (two per VPC, for the
+        launchers' DNS rules) is not one of them."""
         return Counter(
             (region, key)
             for service, op, region, key in self.made
-            if service == "ec2" and op.startswith("Describe") and op != "DescribeRegions"
+            if service == "ec2"
+            and op.startswith("Describe")
+            and op not in {"DescribeRegions", "DescribeVpcAttribute"}
         )
 
 

@@ -18,6 +18,7 @@ It follows:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from ..policy import Policy
 from . import advice, reach
@@ -75,6 +76,9 @@ def _why_not(view: LaunchView, mode: LaunchMode) -> Decision:
     private = [s for s in live if not reach.routed_public(view, s)]
     if not private:
         return Decision(False, f"{view.region} has no private subnet")
+    stuck = reach.stranded(view, private)
+    if stuck is not None:
+        return replace(stuck, reason=f"{STUCK}: {stuck.reason}")
     missing = view.missing_endpoints(private[0], ENDPOINTS)
     return Decision(
         False,

@@ -130,6 +130,9 @@ def _in_vpc(
                     False,
                     f"{where} has no private subnet (every one routes to an internet gateway)",
                 )
+            stuck = reach.stranded(view, private)
+            if stuck is not None:
+                return stuck
             missing = view.missing_endpoints(private[0], ENDPOINTS)
             return Decision(
                 False,

@@ -89,6 +89,9 @@ def decide(view: LaunchView, mode: LaunchMode, config: Mapping[str, str]) -> Dec
     vpcs = sorted({s.vpc_id for s in chosen})
     where = reach.vpc_words(view, vpcs[0]) if len(vpcs) == 1 else f"{len(vpcs)} VPCs"
     if stuck:
+        out = reach.stranded(view, stuck)
+        if out is not None and mode is LaunchMode.PRIVATE:
+            return out
         why = _why(view, stuck[0], mode)
         return Decision(
             False,

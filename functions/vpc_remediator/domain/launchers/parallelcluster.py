@@ -164,6 +164,14 @@ def _why_not(
         return Decision(
             False, f"no subnet of {view.region} routes 0.0.0.0/0 to an internet gateway"
         )
+    behind = [
+        s
+        for s in live
+        if s.vpc_id in heads and not reach.routed_public(view, s) and view.egress_nat(s)
+    ]
+    stuck = reach.stranded(view, behind)
+    if stuck is not None:
+        return stuck
     return Decision(
         False,
         "compute nodes fail to bootstrap: no private subnet beside the head node's has "

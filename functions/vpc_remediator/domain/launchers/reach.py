@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..model import Subnet
 from ..text import shown
-from .view import LaunchView, igw_routes, zones_of
+from .view import Decision, LaunchView, ids, igw_routes, listing, zones_of
 
 
 def public_ok(view: LaunchView, subnet: Subnet) -> bool:
@@ -47,6 +47,24 @@ def private_ok(view: LaunchView, subnet: Subnet, services: frozenset[str]) -> bo
     )
 
 
+def stranded(view: LaunchView, subnets: Iterable[Subnet]) -> Decision | None:
+    """Not ready, where private subnets send 0.0.0.0/0 to a NAT gateway that has no way out
+    itself: why, and the route that gives it one."""
+    subnets = tuple(subnets)
+    first = next((s for s in subnets if view.stranded_nat(s)), None)
+    if first is None:
+        return None
+    nat = view.egress_nat(first)
+    return Decision(
+        False,
+        f"instances in {listing(ids(subnets))} would not get out: {view.stranded_nat(first)}",
+        advice=(
+            f"route 0.0.0.0/0 of the route table of {view.nat_subnets[nat]} (NAT gateway "
+            f"{nat}'s subnet) to the VPC's internet gateway"
+        ),
+    )
+
+
 def by_vpc(subnets: Iterable[Subnet]) -> dict[str, tuple[Subnet, ...]]:
     found: dict[str, list[Subnet]] = {}
     for s in subnets:
@@ -58,15 +76,17 @@ def best_vpc(
     view: LaunchView, usable: Mapping[str, tuple[Subnet, ...]], ready: Callable[[str], bool]
 ) -> str:
     """Of the VPCs with usable subnets, the one to speak of: ready first, then most zones,
-    then the default VPC, then a named one, then by id."""
+    then the default VPC, then a named one, by Name, then by id."""
 
-    def rank(vpc_id: str) -> tuple[bool, int, bool, bool, str]:
+    def rank(vpc_id: str) -> tuple[bool, int, bool, bool, str, str]:
         vpc = view.vpc(vpc_id)
+        name = vpc.name if vpc is not None else ""
         return (
             not ready(vpc_id),
             -len(zones_of(usable[vpc_id])),
             not (vpc is not None and vpc.is_default),
-            not (vpc is not None and vpc.name),
+            not name,
+            name,
             vpc_id,
         )
 
