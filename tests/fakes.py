@@ -30,7 +30,9 @@ from vpc_remediator.domain.actions import (
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
+    TagLoadBalancerRole,
     TagResources,
+    UntagLoadBalancerRole,
     UpdateCopiedRoute,
 )
 from vpc_remediator.domain.model import (
@@ -295,6 +297,25 @@ def apply_to_ec2(
                     for t in snapshot.route_tables
                 )
                 snapshot = replace(snapshot, subnets=subnets, route_tables=tables)
+            case (
+                TagLoadBalancerRole(subnet_id=sid, key=key)
+                | UntagLoadBalancerRole(subnet_id=sid, key=key)
+            ):
+                tagged = isinstance(action, TagLoadBalancerRole)
+                subnets = tuple(
+                    replace(
+                        s,
+                        tags=frozen_tags(
+                            {**s.tags, key: "1"}
+                            if tagged
+                            else {k: v for k, v in s.tags.items() if k != key}
+                        ),
+                    )
+                    if s.id == sid
+                    else s
+                    for s in snapshot.subnets
+                )
+                snapshot = replace(snapshot, subnets=subnets)
             case _:
                 raise FakeEc2Error(f"the fake does not know {type(action).__name__}")
     return snapshot

@@ -113,3 +113,24 @@ def test_the_settings_naming_a_launcher_read_its_facts(
     eks = entry(json.loads(notice["Message"])["readiness"], "eks")
     assert not eks["ready"] and "DNS hostnames (enableDnsHostnames) off" in eks["reason"]
     assert "--enable-dns-hostnames" in eks["advice"]
+
+
+def test_role_tags_for_the_load_balancer_controller_are_opt_in(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = public_vpc(aws)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    tags = aws.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids["subnet"]]}])
+    assert "kubernetes.io/role/elb" not in {t["Key"] for t in tags["Tags"]}  # off by default
+    aws.notices()
+
+    configure(monkeypatch, VPCR_TAG_LOAD_BALANCER_SUBNETS="true")
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    tags = aws.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [ids["subnet"]]}])
+    assert {t["Key"]: t["Value"] for t in tags["Tags"]}["kubernetes.io/role/elb"] == "1"
+    (text,) = published_texts(aws)[-1:]
+    assert "tagged kubernetes.io/role/elb=1 for the AWS Load Balancer Controller" in text
+    # Once one subnet of the VPC has the tag, nothing more is added, and nothing is said.
+    aws.log.clear()
+    aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
+    assert "CreateTags" not in aws.log.names

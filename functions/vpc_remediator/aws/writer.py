@@ -45,7 +45,9 @@ from ..domain.actions import (
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
+    TagLoadBalancerRole,
     TagResources,
+    UntagLoadBalancerRole,
     UpdateCopiedRoute,
 )
 from ..domain.model import TargetKind
@@ -129,6 +131,8 @@ class ActionWriter:
             AttachInternetGateway: self._attach_internet_gateway,
             CreateDefaultVpc: self._create_default_vpc,
             TagResources: self._tag,
+            TagLoadBalancerRole: self._role_tag,
+            UntagLoadBalancerRole: self._role_untag,
         }
         self._created: dict[Pending, str] = {}
 
@@ -368,6 +372,16 @@ class ActionWriter:
 
     def _create_default_vpc(self, action: CreateDefaultVpc) -> str:
         return self._ec2.create_default_vpc()["Vpc"]["VpcId"]
+
+    def _role_tag(self, action: TagLoadBalancerRole) -> str:
+        self._ec2.create_tags(
+            Resources=[action.subnet_id], Tags=[{"Key": action.key, "Value": "1"}]
+        )
+        return ""
+
+    def _role_untag(self, action: UntagLoadBalancerRole) -> str:
+        self._ec2.delete_tags(Resources=[action.subnet_id], Tags=[{"Key": action.key}])
+        return ""
 
     def _tag(self, action: TagResources) -> str:
         self._ec2.create_tags(

@@ -148,6 +148,15 @@ def parser(defaults: Settings) -> argparse.ArgumentParser:
         f"that has none ($VPCR_CREATE_INTERNET_GATEWAY; {_now(policy.create_internet_gateway)})",
     )
     how.add_argument(
+        "--tag-load-balancer-subnets",
+        action=argparse.BooleanOptionalAction,
+        default=policy.tag_load_balancer_subnets,
+        help="tag subnets whose intent is known for the AWS Load Balancer Controller "
+        "(kubernetes.io/role/elb=1 public, kubernetes.io/role/internal-elb=1 private) where no "
+        "subnet of the VPC has the tag yet ($VPCR_TAG_LOAD_BALANCER_SUBNETS; "
+        f"{_now(policy.tag_load_balancer_subnets)})",
+    )
+    how.add_argument(
         "--restore-default-vpc",
         action=argparse.BooleanOptionalAction,
         default=policy.restore_default_vpc,
@@ -365,6 +374,7 @@ def policy_from(args: argparse.Namespace, defaults: Policy) -> Policy:
         route_strategy=RouteStrategy(args.route_strategy),
         map_public_ip=args.map_public_ip,
         create_internet_gateway=args.create_internet_gateway,
+        tag_load_balancer_subnets=args.tag_load_balancer_subnets,
         restore_default_vpc=args.restore_default_vpc,
         default_vpc=DefaultVpc(args.default_vpc),
         intent_tag_key=args.intent_tag_key,

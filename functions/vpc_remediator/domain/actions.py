@@ -487,6 +487,20 @@ class TagResources(Action):
         return frozenset(self.resource_ids)
 
 
+@dataclass(frozen=True, kw_only=True)
+class TagLoadBalancerRole(OnSubnet):
+    """Tags a subnet for the AWS Load Balancer Controller's discovery (TagLoadBalancerSubnets):
+    `kubernetes.io/role/elb=1` on a public subnet, `kubernetes.io/role/internal-elb=1` on a
+    private one."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:CreateTags",)
+    key: str
+
+    @property
+    def summary(self) -> str:
+        return f"tag {self.subnet_id} {self.key}=1 (the load balancer controller's discovery)"
+
+
 # What a person's `vpc-remediator undo` applies with their own credentials (never the
 # Lambdas': the stack is not granted them).
 
@@ -563,6 +577,18 @@ class DeleteDefaultVpc(Action):
         return frozenset({self.vpc_id})
 
 
+@dataclass(frozen=True, kw_only=True)
+class UntagLoadBalancerRole(OnSubnet):
+    """Removes a load balancer role tag the remediator added."""
+
+    iam_actions: ClassVar[tuple[str, ...]] = ("ec2:DeleteTags",)
+    key: str
+
+    @property
+    def summary(self) -> str:
+        return f"remove the tag {self.key} from {self.subnet_id}"
+
+
 UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
     DisassociateRouteTable,
     DeleteRoute,
@@ -572,6 +598,7 @@ UNDO_ACTION_TYPES: tuple[type[Action], ...] = (
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
     DeleteDefaultVpc,
+    UntagLoadBalancerRole,
 )
 
 
@@ -595,6 +622,7 @@ ALL_ACTION_TYPES: tuple[type[Action], ...] = (
     AttachInternetGateway,
     CreateDefaultVpc,
     TagResources,
+    TagLoadBalancerRole,
 )
 
 
@@ -609,6 +637,7 @@ OPTIONAL_ACTION_TYPES: tuple[type[Action], ...] = (
     CreateInternetGateway,
     AttachInternetGateway,
     CreateDefaultVpc,
+    TagLoadBalancerRole,
 )
 
 

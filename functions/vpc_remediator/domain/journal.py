@@ -44,7 +44,9 @@ from .actions import (
     SetAddressing,
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
+    TagLoadBalancerRole,
     TagResources,
+    UntagLoadBalancerRole,
     UpdateCopiedRoute,
 )
 from .model import VpcSnapshot
@@ -69,6 +71,8 @@ DEFAULT_VPC_CREATED = "default-vpc-created"
 DEFAULT_VPC_DELETED = "default-vpc-deleted"  # by an undo, when asked
 HOLD_PLACED = "hold-placed"
 HOLD_RELEASED = "hold-released"
+ROLE_TAGGED = "load-balancer-role-tagged"
+ROLE_UNTAGGED = "load-balancer-role-untagged"  # by an undo
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,10 @@ def _described(
             return GATEWAY_ATTACHED, str(gateway), {"attached_to": None}, {"attached_to": vpc}
         case CreateDefaultVpc():
             return DEFAULT_VPC_CREATED, made or "", {}, {"vpc": made or ""}
+        case TagLoadBalancerRole(subnet_id=subnet, key=key):
+            return ROLE_TAGGED, subnet, {"tag": key, "value": None}, {"tag": key, "value": "1"}
+        case UntagLoadBalancerRole(subnet_id=subnet, key=key):
+            return ROLE_UNTAGGED, subnet, {"tag": key, "value": "1"}, {"tag": key, "value": None}
         case PlaceHold(resource_id=resource):
             return HOLD_PLACED, resource, {"hold": None}, {"hold": action.parameters()}
         case ReleaseHold(resource_id=resource):
@@ -281,6 +289,9 @@ def stands(entry: Mapping[str, Any], snapshot: VpcSnapshot | None) -> bool | Non
             return table is not None and table.id == after.get("route_table")
         case "route-added" | "route-replaced":
             return _route(snapshot, resource, str(after.get("destination"))) == after.get("target")
+        case "load-balancer-role-tagged":
+            tagged = next((s for s in snapshot.subnets if s.id == resource), None)
+            return tagged is not None and tagged.tags.get(str(after.get("tag"))) == "1"
         case "addressing-set":
             subnet = next((s for s in snapshot.subnets if s.id == resource), None)
             if subnet is None:

@@ -96,6 +96,8 @@ class Policy:
     auto_intent_from: frozenset[CallerKind] = frozenset({CallerKind.CONSOLE, CallerKind.CLI})
     # Subnets used by instances with several network interfaces (EFA): never public IPs.
     multi_nic_subnets: frozenset[str] = frozenset()
+    # The AWS Load Balancer Controller's role tags added where a VPC has none (opt-in).
+    tag_load_balancer_subnets: bool = False
     # The launchers a notice speaks for besides those whose tags are present (`Launchers`).
     launchers: frozenset[str] = frozenset({"skypilot", "ray", "dstack"})
 

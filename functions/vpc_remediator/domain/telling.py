@@ -36,6 +36,7 @@ from .actions import (
     ReplaceRouteTableAssociation,
     SetAddressing,
     SetEndpointRouteTable,
+    TagLoadBalancerRole,
     TagResources,
     UpdateCopiedRoute,
 )
@@ -219,6 +220,11 @@ def changes(report: Report) -> list[str]:
                 lines.append("the default VPC recreated, with its gateway and public subnets")
             case DeleteRouteTable(route_table=table):
                 lines.append(f"duplicate route table {table} deleted (its subnets merged)")
+            case TagLoadBalancerRole(subnet_id=subnet, key=key):
+                lines.append(
+                    f"subnet {words(snapshot, subnet)} tagged {key}=1 for the AWS Load "
+                    "Balancer Controller"
+                )
             case PlaceHold(resource_id=resource):
                 lines.append(f"{words(snapshot, resource)} put on hold (see below)")
             case ReleaseHold(resource_id=resource):

@@ -26,6 +26,7 @@ from .actions import (
     SetAssignIpv6AddressOnCreation,
     SetEndpointRouteTable,
     SetMapPublicIpOnLaunch,
+    UntagLoadBalancerRole,
 )
 from .model import VpcSnapshot
 
@@ -142,6 +143,12 @@ class _Undoing:
                     reason=WHY,
                 )
                 self.vpc_deleted.append((step, (ident,)))
+            case journal.ROLE_TAGGED:
+                untag = UntagLoadBalancerRole(
+                    subnet_id=resource, key=str(after.get("tag")), reason=WHY
+                )
+                self.addressing.append((untag, (ident,)))
+                self.subnets.add(resource)
             case journal.GATEWAY_CREATED | journal.GATEWAY_ATTACHED:
                 return "an internet gateway it created is left in place"
             case _:

@@ -46,6 +46,7 @@ ENV_TOPIC_ARN = "VPCR_TOPIC_ARN"
 ENV_EVENT_BUS = "VPCR_EVENT_BUS"
 ENV_MULTI_NIC_SUBNETS = "VPCR_MULTI_NIC_SUBNETS"
 ENV_LAUNCHERS = "VPCR_LAUNCHERS"
+ENV_TAG_LOAD_BALANCER_SUBNETS = "VPCR_TAG_LOAD_BALANCER_SUBNETS"
 ENV_SECURITY_HUB_FINDINGS = "VPCR_SECURITY_HUB_FINDINGS"
 ENV_COORDINATE_WITH_SECURITY_HUB = "VPCR_COORDINATE_WITH_SECURITY_HUB"
 ENV_CHAT_TOPIC_ARN = "VPCR_CHAT_TOPIC_ARN"
@@ -124,6 +125,7 @@ class Settings:
                 _raw(env, ENV_MULTI_NIC_SUBNETS) or "none", ENV_MULTI_NIC_SUBNETS
             ),
             launchers=_launchers(env),
+            tag_load_balancer_subnets=_bool(env, ENV_TAG_LOAD_BALANCER_SUBNETS, default=False),
         )
         if policy.restore_default_vpc and policy.default_vpc is DefaultVpc.ABSENT_BY_POLICY:
             raise SettingsError(

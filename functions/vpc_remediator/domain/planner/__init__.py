@@ -58,6 +58,7 @@ from .draft import (
 )
 from .egress import report_stranded_nats
 from .gateway import plan_gateway
+from .load_balancers import plan_role_tags
 from .merging import plan_merge_duplicates, undo_merges_that_would_reroute
 from .moving import addressed_like_siblings, plan_dedicated_table
 from .private import plan_private
@@ -173,5 +174,6 @@ def plan_vpc(
     undo_merges_that_would_reroute(b)
     plan_private(b)
     report_stranded_nats(b)
+    plan_role_tags(b, public, enforced, auto)
     plan = assemble(b, policy)
     return read_only(plan, snapshot) if is_shared(snapshot) else plan

@@ -66,7 +66,14 @@ def assemble(b: Draft, policy: Policy) -> Plan:
         per_subnet += [move, *addressed(subnet_id)]
     per_subnet += emptied
     per_subnet += [a for sid in b.attributes if sid not in moves for a in addressed(sid)]
-    actions: list[Action] = [*b.setup, *tags, *b.routes.values(), *b.carries, *per_subnet]
+    actions: list[Action] = [
+        *b.setup,
+        *tags,
+        *b.routes.values(),
+        *b.carries,
+        *per_subnet,
+        *b.labels,
+    ]
     return Plan(
         mode=policy.mode,
         scope=b.snapshot.vpc.id,

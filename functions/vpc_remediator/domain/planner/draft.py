@@ -85,6 +85,8 @@ class Draft:
     merged_as_is: set[str] = field(default_factory=set)
     # subnet -> its address attribute changes, applied right after its association
     attributes: dict[str, list[Action]] = field(default_factory=dict)
+    # The load balancer controller's role tags (TagLoadBalancerSubnets), applied last.
+    labels: list[Action] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
     # The managed table -> the routes it carries once its planned copies are applied.
