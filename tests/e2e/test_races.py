@@ -156,7 +156,7 @@ def test_two_concurrent_region_reconciles_end_with_one_default_vpc_and_no_failur
     ready = threading.Barrier(2)
 
     def hold(**_: object) -> None:
-        ready.wait(timeout=30)
+        ready.wait(timeout=300)  # a loaded machine reads slowly; the barrier only orders
 
     remediators = []
     for _ in range(2):
