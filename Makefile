@@ -35,10 +35,11 @@ bench: $(STAMP) ## measure API calls, latency, cold start, memory; writes docs/b
 # The launchers' own code, each in its own environment (never a dependency of the product or
 # of `make test`): their verdicts against the remediator's on moto. Downloads ~1 GB the first time.
 CROSSCHECK := skypilot=skypilot==0.8.1 skypilot=skypilot==0.14.1 skypilot-0.7=skypilot==0.7.0 \
-              ray=ray==2.60.0 dstack=dstack==0.22.5
+              ray=ray==2.60.0 dstack=dstack==0.22.5 \
+              parallelcluster=aws-parallelcluster==3.12.0
 CROSSCHECK_RANDOM ?= 200
 
-crosscheck: ## readiness vs SkyPilot's, Ray's and dstack's own code (moto; slow, downloads them)
+crosscheck: ## readiness vs SkyPilot's, Ray's, dstack's and ParallelCluster's own code (moto; slow, downloads them)
 	@mkdir -p build/crosscheck; status=0; \
 	for pair in $(CROSSCHECK); do \
 	  launcher=$${pair%%=*}; spec=$${pair#*=}; venv=.venv-crosscheck-$$(echo $$spec | sed 's/==/-/'); \

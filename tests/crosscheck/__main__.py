@@ -49,7 +49,9 @@ class NotLaunched(Exception):
 # --- the launchers' own code -----------------------------------------------------------------
 
 
-def skypilot(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+def skypilot(
+    mode: LaunchMode, vpc_name: str | None, subnet_names: str | None = None
+) -> tuple[str | None, list[str]]:
     from sky.provision.aws import config
 
     cache = getattr(config._get_route_tables, "cache_clear", None)
@@ -58,7 +60,10 @@ def skypilot(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[s
     ec2 = boto3.resource("ec2", region_name=REGION)
     extra: dict[str, Any] = {}
     if "subnet_names" in inspect.signature(config._get_subnet_and_vpc_id).parameters:
-        extra["subnet_names"] = None  # 0.10 and later: `aws.subnet_names`, not set
+        # 0.10 and later: `aws.subnet_names`, a list in ~/.sky/config.yaml
+        extra["subnet_names"] = subnet_names.split(",") if subnet_names else None
+    elif subnet_names:
+        raise NotLaunched("this version has no aws.subnet_names")
     try:
         subnets, vpc_id = config._get_subnet_and_vpc_id(
             ec2,
@@ -74,10 +79,12 @@ def skypilot(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[s
     return vpc_id, [s.subnet_id for s in subnets]
 
 
-def ray(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+def ray(
+    mode: LaunchMode, vpc_name: str | None, subnet_names: str | None = None
+) -> tuple[str | None, list[str]]:
     from ray.autoscaler._private.aws import config
 
-    assert vpc_name is None
+    assert vpc_name is None and subnet_names is None
     cluster = {
         "cluster_name": "crosscheck",
         "provider": {
@@ -102,7 +109,9 @@ def ray(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
     return vpcs.pop(), subnet_ids
 
 
-def dstack(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str]]:
+def dstack(
+    mode: LaunchMode, vpc_name: str | None, subnet_names: str | None = None
+) -> tuple[str | None, list[str]]:
     from dstack._internal.core.backends.aws.compute import get_vpc_id_subnets_ids_or_error
     from dstack._internal.core.errors import ComputeError
 
@@ -119,7 +128,7 @@ def dstack(mode: LaunchMode, vpc_name: str | None) -> tuple[str | None, list[str
     return found
 
 
-THEIRS: dict[str, Callable[[LaunchMode, str | None], tuple[str | None, list[str]]]] = {
+THEIRS: dict[str, Callable[..., tuple[str | None, list[str]]]] = {
     "skypilot": skypilot,
     "skypilot-0.7": skypilot,
     "ray": ray,
@@ -195,38 +204,46 @@ def random_net(rng: random.Random) -> Net:
     return Net(tuple(vpcs), tuple(subnets), tuple(tables))
 
 
-def theirs(name: str, mode: LaunchMode, vpc_name: str | None, ids: dict[str, str]) -> Outcome:
+Config = tuple[LaunchMode, str | None, str | None]  # mode, vpc_name, subnet_names
+
+
+def theirs(name: str, config: Config, ids: dict[str, str]) -> Outcome:
+    mode, vpc_name, subnet_names = config
     try:
-        vpc_id, subnet_ids = THEIRS[name](mode, vpc_name)
+        vpc_id, subnet_ids = THEIRS[name](mode, vpc_name, subnet_names)
     except NotLaunched:
         return False, None, frozenset()
     return True, keys(ids, vpc_id), keys(ids, subnet_ids)
 
 
-def ours(name: str, mode: LaunchMode, vpc_name: str | None, ids: dict[str, str]) -> Outcome:
+def ours(name: str, config: Config, ids: dict[str, str]) -> Outcome:
+    mode, vpc_name, subnet_names = config
     ec2 = boto3.client("ec2", region_name=REGION)
     region = SnapshotReader(ec2, REGION, "123456789012").read(None)
     launcher = next(x for x in LAUNCHERS if x.name == name)
-    d = launcher.decide(LaunchView.of(region), mode, {"vpc_name": vpc_name} if vpc_name else {})
+    settings = {"vpc_name": vpc_name} if vpc_name else {}
+    if subnet_names:
+        settings["subnet_names"] = subnet_names
+    d = launcher.decide(LaunchView.of(region), mode, settings)
     return d.ready, keys(ids, d.vpc_id), keys(ids, d.subnet_ids)
 
 
-def check(
-    name: str, label: str, net: Net, configs: list[tuple[LaunchMode, str | None]]
-) -> list[dict[str, Any]]:
+def check(name: str, label: str, net: Net, configs: list[Config]) -> list[dict[str, Any]]:
     results = []
     with mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)
         ids = build_on(ec2, net)
         with as_aws_shows(net, ids):
-            for mode, vpc_name in configs:
-                a = theirs(name, mode, vpc_name, ids)
-                b = ours(name, mode, vpc_name, ids)
+            for config in configs:
+                mode, vpc_name, subnet_names = config
+                a = theirs(name, config, ids)
+                b = ours(name, config, ids)
                 results.append(
                     {
                         "layout": label,
                         "mode": str(mode),
                         "vpc_name": vpc_name,
+                        "subnet_names": subnet_names,
                         "theirs": [a[0], a[1], sorted(a[2])],
                         "ours": [b[0], b[1], sorted(b[2])],
                         "agree": a == b,
@@ -235,37 +252,63 @@ def check(
     return results
 
 
-def configs_for(name: str, net: Net) -> list[tuple[LaunchMode, str | None]]:
+def configs_for(name: str, net: Net, label: str = "") -> list[Config]:
     names: list[str | None] = [None]
     if name != "ray":
         names += sorted({v.name for v in net.vpcs if v.name})
-    return [(mode, n) for mode in LaunchMode for n in names]
+    configs: list[Config] = [(mode, n, None) for mode in LaunchMode for n in names]
+    if name == "skypilot" and _has_subnet_names():
+        # Each subnet Name alone, and all of them: SkyPilot's aws.subnet_names.
+        subnet_names = sorted({v for s in net.subnets for k, v in s.tags if k == "Name"})
+        lists = [*subnet_names, ",".join(subnet_names)] if subnet_names else []
+        # And each list an expectation row names (tests/launch_expectations).
+        lists += [
+            r.config["subnet_names"]
+            for r in ROWS
+            if r.scenario == label and r.launcher == name and "subnet_names" in r.config
+        ]
+        lists = list(dict.fromkeys(lists))
+        configs += [(mode, None, listed) for mode in LaunchMode for listed in lists]
+    return configs
+
+
+def _has_subnet_names() -> bool:
+    from sky.provision.aws import config
+
+    return "subnet_names" in inspect.signature(config._get_subnet_and_vpc_id).parameters
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.crosscheck")
-    parser.add_argument("launcher", choices=sorted(THEIRS))
+    parser.add_argument("launcher", choices=sorted([*THEIRS, "parallelcluster"]))
     parser.add_argument("--random", type=int, default=100, help="random layouts besides the fixed")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", help="write every comparison here (JSON)")
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)  # the launchers log every refusal
     name = args.launcher
+    if name == "parallelcluster":
+        return parallelcluster_main(args.random, args.seed, args.out)
     results = []
     for label, net in SCENARIOS.items():
-        results += check(name, label, net, configs_for(name, net))
+        results += check(name, label, net, configs_for(name, net, label))
     rng = random.Random(args.seed)
     for n in range(args.random):
         net = random_net(rng)
         results += check(name, f"random-{n}", net, configs_for(name, net))
     # The expectation rows, against the launcher's code itself.
-    rows = [r for r in ROWS if r.launcher == name]
+    # Rows with aws.subnet_names only where this version has it (0.10 and later).
+    names_too = name == "skypilot" and _has_subnet_names()
+    rows = [r for r in ROWS if r.launcher == name and ("subnet_names" not in r.config or names_too)]
     row_failures = []
     for r in rows:
         (got,) = (
             x
             for x in results
-            if x["layout"] == r.scenario and x["mode"] == r.mode and x["vpc_name"] == r.vpc_name
+            if x["layout"] == r.scenario
+            and x["mode"] == r.mode
+            and x["vpc_name"] == r.vpc_name
+            and x["subnet_names"] == r.config.get("subnet_names")
         )
         want = [r.ready, r.vpc, sorted(r.subnets)]
         if got["theirs"] != want:
@@ -294,11 +337,47 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if disagree or row_failures else 0
 
 
+def parallelcluster_main(random_layouts: int, seed: int, out: str | None) -> int:
+    from tests.crosscheck.parallelcluster import run
+
+    results = run(random_layouts, seed)
+    disagree = [x for x in results if not x["agree"]]
+    validators = [x for x in results if x["kind"] == "validators"]
+    ready = [x for x in results if x["kind"] == "ready"]
+    summary = {
+        "launcher": "parallelcluster",
+        "version": _version("parallelcluster"),
+        "comparisons": len(results),
+        "validator_comparisons": len(validators),
+        "refused_by_launcher": sum(bool(x["theirs"]) for x in validators),
+        "ready_checked": len(ready),
+        "disagreements": disagree,
+    }
+    if out:
+        with open(out, "w") as handle:
+            json.dump({**summary, "results": results}, handle, indent=1)
+    print(
+        f"crosscheck parallelcluster {summary['version']}: {len(results)} comparisons "
+        f"({len(validators)} of the validators, {summary['refused_by_launcher']} refused by "
+        f"them; {len(ready)} ready entries validated) over {len(SCENARIOS)} layouts and "
+        f"{random_layouts} random ones (seed {seed}): {len(disagree)} disagreements"
+    )
+    for item in disagree[:10]:
+        print(f"  {json.dumps(item)}")
+    return 1 if disagree else 0
+
+
 def _version(name: str) -> str:
     from importlib.metadata import version
 
     return version(
-        {"skypilot": "skypilot", "skypilot-0.7": "skypilot", "ray": "ray", "dstack": "dstack"}[name]
+        {
+            "skypilot": "skypilot",
+            "skypilot-0.7": "skypilot",
+            "ray": "ray",
+            "dstack": "dstack",
+            "parallelcluster": "aws-parallelcluster",
+        }[name]
     )
 
 

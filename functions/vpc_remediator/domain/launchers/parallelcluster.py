@@ -53,7 +53,8 @@ def validate(
     by_id = {s.id: s for s in view.subnets}
     errors: list[str] = []
     vpc_id = None
-    for subnet_id in [head, *queue]:
+    # cluster_config.py: `compute_subnet_ids + [head node's subnet]`.
+    for subnet_id in [*dict.fromkeys(queue), head]:
         subnet = by_id[subnet_id]
         if vpc_id is None:
             vpc_id = subnet.vpc_id
