@@ -22,7 +22,16 @@ from tests.launch_scenarios import SCENARIOS, build_on, keys, stranded_nat
 # The command line runs in this process (Emulator.run); it quietens the service's logger.
 pytestmark = pytest.mark.usefixtures("logger_as_it_was")
 
-LAUNCHERS = ("skypilot", "skypilot-0.7", "ray", "dstack")
+LAUNCHERS = (
+    "skypilot",
+    "skypilot-0.7",
+    "ray",
+    "dstack",
+    "eks",
+    "batch",
+    "parallelcluster",
+    "karpenter",
+)
 MODES = ("public", "private")
 
 
@@ -179,3 +188,68 @@ def test_every_layout_reads_as_each_launcher_decides(emulator: Emulator, scenari
         assert [f["code"] for f in findings if f["code"] == "duplicate-vpc-name"] == [
             "duplicate-vpc-name"
         ] * len(shared)
+
+
+def test_the_wizards_vpc_through_every_launcher_then_tagged_and_fixed(emulator: Emulator) -> None:
+    """The console's "VPC and more" wizard leaves public subnets that map no public IPs: EKS
+    node groups, Batch and ParallelCluster refuse them, and the remediator leaves the mapping
+    as the person set it (a choice Security Hub's EC2.15 asks for) until a tag says public.
+    Every launcher's line is said; then the advice is followed and they are ready."""
+    ec2 = emulator.client("ec2")
+    ids = build_on(ec2, SCENARIOS["wizard"])
+    text = emulator.run(
+        "audit",
+        "--for",
+        ",".join(
+            sorted({"skypilot", "ray", "dstack", "eks", "batch", "parallelcluster", "karpenter"})
+        ),
+    ).stdout
+    lines = text.split("  Readiness:\n", 1)[1].splitlines()
+    labels = [line.strip().split(":")[0] for line in lines]
+    assert labels[:2] == ["SkyPilot", "SkyPilot (use_internal_ips)"]
+    assert {"EKS", "EKS (private node groups)", "AWS Batch", "ParallelCluster", "Karpenter"} <= set(
+        labels
+    )
+    eks = next(line for line in lines if line.strip().startswith("EKS: "))
+    assert "Ec2SubnetInvalidConfiguration" in eks and f"tag {ids['w1']} with" in eks
+    # By default (no launcher's tags here, the settings naming SkyPilot, Ray and dstack) the
+    # text speaks for those three only.
+    quiet = emulator.run("audit").stdout.split("  Readiness:\n", 1)[1]
+    assert "EKS" not in quiet and "SkyPilot" in quiet
+
+    for key in ("w1", "w2"):
+        ec2.create_tags(
+            Resources=[ids[key]], Tags=[{"Key": "vpc-remediator:intent", "Value": "public"}]
+        )
+    fixed = emulator.run("fix", "--yes", "--json", "--tag-load-balancer-subnets")
+    assert fixed.returncode in (0, 1), fixed.stderr
+    (region,) = json.loads(fixed.stdout)["regions"]
+    readiness = region["readiness"]
+    for launcher in ("eks", "batch", "parallelcluster"):
+        found = entry(readiness, launcher)
+        assert found["ready"], (launcher, found["reason"])
+        assert keys(ids, found["vpc_id"]) == "w"
+    assert keys(ids, entry(readiness, "eks")["subnet_ids"]) == {"w1", "w2"}
+    # The load balancer controller's tags, where none were: elb on the public subnets, and
+    # internal-elb on the private ones (their Names say private).
+    tagged = {
+        t["ResourceId"]: t["Key"]
+        for t in ec2.describe_tags(
+            Filters=[
+                {
+                    "Name": "key",
+                    "Values": ["kubernetes.io/role/elb", "kubernetes.io/role/internal-elb"],
+                }
+            ]
+        )["Tags"]
+    }
+    assert tagged == {
+        ids["w1"]: "kubernetes.io/role/elb",
+        ids["w2"]: "kubernetes.io/role/elb",
+        ids["w3"]: "kubernetes.io/role/internal-elb",
+        ids["w4"]: "kubernetes.io/role/internal-elb",
+    }
+    assert entry(readiness, "eks")["reason"].find("Load Balancer Controller finds no subnet") == -1
+    # Private node groups still need a NAT gateway or the endpoints, and it says which.
+    private = entry(readiness, "eks", "private")
+    assert not private["ready"] and "ec2, ecr.api, ecr.dkr, sts" in private["reason"]

@@ -12,9 +12,11 @@ from tests.launch_expectations import LABELS
 from tests.launch_scenarios import SCENARIOS, view
 from vpc_remediator.domain.launchers import LAUNCHERS, families, lines
 from vpc_remediator.domain.launchers import _entries as entries_of
+from vpc_remediator.domain.launchers.presence import NEED_VPC_FACTS, matter, needs_vpc_facts
 from vpc_remediator.domain.launchers.view import LaunchMode, LaunchView, Readiness
 from vpc_remediator.domain.model import BlockMode, PublicAccessBlock
 from vpc_remediator.domain.policy import DefaultVpc, Policy
+from vpc_remediator.domain.telling import readiness_lines
 
 FIELDS = {"launcher", "mode", "config", "ready", "vpc_id", "subnet_ids", "reason", "advice"}
 # Each launcher's own settings, the only keys its entries' `config` carries.
@@ -210,3 +212,40 @@ def test_for_refuses_what_it_does_not_know(value: str) -> None:
         ValueError, match="--for takes a comma-separated list of skypilot, ray, dstack"
     ):
         families(value)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "named", "expected"),
+    [
+        # No launcher's tags: the settings' launchers (SkyPilot, Ray and dstack by default).
+        ("wizard", Policy().launchers, {"skypilot", "ray", "dstack"}),
+        # eksctl's tags (kubernetes.io/cluster/*, role tags) and Karpenter's discovery tag.
+        ("eksctl", Policy().launchers, {"skypilot", "ray", "dstack", "eks", "karpenter"}),
+        ("karpenter", frozenset({"batch"}), {"batch", "karpenter"}),
+        ("seed-after", frozenset({"eks"}), {"eks"}),
+    ],
+)
+def test_the_launchers_that_matter_are_the_named_and_those_whose_tags_are_present(
+    scenario: str, named: frozenset[str], expected: set[str]
+) -> None:
+    v = view(SCENARIOS[scenario])
+    assert matter(named, v.subnets) == expected
+    # Their VPC facts (DNS, endpoints) are read only where one of them needs them.
+    assert needs_vpc_facts(named, v.subnets) is bool(expected & NEED_VPC_FACTS)
+    assert needs_vpc_facts(None, v.subnets)  # the command line: always
+
+
+def test_a_notice_keeps_one_line_per_launcher_that_matters() -> None:
+    v = view(SCENARIOS["eksctl"])
+    wanted = matter(Policy().launchers, v.subnets)
+    entries = tuple(replace(e, matters=e.launcher.split("-")[0] in wanted) for e in readiness_of(v))
+    said = [line.split(":")[0] for line in readiness_lines(entries)]
+    assert said == [
+        "SkyPilot",
+        "SkyPilot 0.7",
+        "Ray",
+        "dstack",
+        'EKS, cluster "demo"',
+        "Karpenter",
+    ]
+    assert all(len(line) <= 100 for line in readiness_lines(entries))
