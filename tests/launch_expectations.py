@@ -68,6 +68,7 @@ EKS, BATCH, PCLUSTER, KARPENTER = "eks", "batch", "parallelcluster", "karpenter"
 # EKS-NET   EKS User Guide, network-reqs.html (two zones, six free addresses, DNS)
 # EKS-MNG   EKS managed node group issues, Ec2SubnetInvalidConfiguration (public IPs)
 # EKS-PRIV  EKS User Guide, private-clusters.html (NAT, or endpoints ec2/ecr/sts/S3)
+# EKS-TAG   EKS User Guide, subnet requirements: kubernetes.io/cluster/<name> on its subnets
 # LBC       aws-load-balancer-controller v3.5.0 pkg/networking/subnet_resolver.go
 # BATCH     AWS Batch User Guide, compute environments (reach ECS: public IP, NAT, endpoints)
 # PC-VAL    aws-parallelcluster 3.12.0 pcluster/validators (SubnetsValidator, QueueSubnets-
@@ -286,9 +287,9 @@ ROWS = [
     row("eksctl", DSTACK, PRIV, "e:e3,e4", "0.0.0.0/0 through a NAT", "eksctl-demo-cluster/VPC"),
     row("eksctl", EKS, PUB, "e:e1,e2", "EKS-MNG: public subnets map public IPs; LBC: elb tags"),
     row("eksctl", EKS, PRIV, "e:e3,e4", "EKS-PRIV: NAT; LBC: internal-elb tags"),
-    row("eksctl", EKS, PUB, "e:e1,e2", "the cluster's tagged subnets", cluster="demo"),
-    row("eksctl", EKS, PRIV, "e:e3,e4", "the cluster's tagged subnets", cluster="demo"),
-    row("eksctl", EKS, PUB, None, "no subnet tagged for that cluster", cluster="other"),
+    row("eksctl", EKS, PUB, "e:e1,e2", "EKS-TAG: the cluster's tagged subnets", cluster="demo"),
+    row("eksctl", EKS, PRIV, "e:e3,e4", "EKS-TAG: the cluster's tagged subnets", cluster="demo"),
+    row("eksctl", EKS, PUB, None, "EKS-TAG: no subnet tagged for that cluster", cluster="other"),
     row("eksctl", BATCH, PUB, "e:e1,e2", "BATCH: public IPs and igw"),
     row("eksctl", BATCH, PRIV, "e:e3,e4", "BATCH: NAT reaches ECS"),
     row("eksctl", PCLUSTER, PUB, "e:e1,e2", "PC-NET: one public subnet per zone"),

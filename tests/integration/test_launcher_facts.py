@@ -57,6 +57,9 @@ def test_a_subnet_with_an_efa_interface_is_routed_but_never_maps_public_ips(aws:
     # ParallelCluster's multi-NIC queue is offered only in private mode.
     queue = entry(document["readiness"], "parallelcluster", config={"multi_nic": "true"})
     assert not queue["ready"] and "single network interface" in queue["reason"]
+    # An EFA interface is a launcher's resource present: the notice says the queue's line.
+    (text,) = published_texts(aws)
+    assert "  ParallelCluster, multi-NIC queue: not ready; private queue: " in text
 
 
 def test_the_same_subnet_without_an_efa_interface_maps_public_ips(aws: Aws) -> None:

@@ -33,3 +33,16 @@ def test_every_launcher_and_mode_has_rows_and_every_layout_is_used() -> None:
     covered = {(r.launcher, r.mode) for r in ROWS}
     assert covered == {(launcher.name, str(m)) for launcher in LAUNCHERS for m in LaunchMode}
     assert {r.scenario for r in ROWS} == set(SCENARIOS)
+
+
+SOURCES = ("EKS-NET", "EKS-MNG", "EKS-PRIV", "EKS-TAG", "LBC", "BATCH", "PC-VAL", "PC-NET", "KARP")
+
+
+def test_every_row_of_a_launcher_that_takes_subnets_as_given_cites_its_source() -> None:
+    """Their rules are not code one can run here (Go, or a service): each row names the
+    documentation or source it follows (the keys are listed in tests/launch_expectations)."""
+    given = {"eks", "batch", "parallelcluster", "karpenter"}
+    rows = [r for r in ROWS if r.launcher in given]
+    assert {r.launcher for r in rows} == given
+    uncited = [r.id for r in rows if not r.rule.startswith(SOURCES)]
+    assert uncited == []

@@ -149,7 +149,11 @@ def readiness(
         planned=planned,
         multi_nic=view.multi_nic | {s.id for s in view.subnets if policy.multi_nic(s)},
     )
-    wanted = matter(policy.launchers, view.subnets)
+    # Resources present count too: a subnet serving multi-NIC (EFA) instances makes the
+    # multi-NIC queue's line one to say.
+    wanted = matter(policy.launchers, view.subnets) | (
+        {"parallelcluster"} if view.multi_nic else set()
+    )
     return tuple(
         replace(e, matters=launcher.family in wanted)
         for launcher in LAUNCHERS
