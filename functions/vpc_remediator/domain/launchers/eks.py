@@ -176,7 +176,7 @@ def _no_public_nodes(
         return Decision(
             False,
             f"{where}'s public subnets serve instances with several network interfaces, which "
-            "get no public IPs: node groups there are private with a NAT gateway",
+            "get no public IPs: node groups there are private with NAT",
         )
     if unmapped:
         first = next(s for s in unmapped if s.id not in view.multi_nic)

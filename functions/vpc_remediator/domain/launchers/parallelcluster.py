@@ -94,7 +94,8 @@ def decide(view: LaunchView, mode: LaunchMode, config: Mapping[str, str]) -> Dec
     if many and mode is LaunchMode.PUBLIC:
         return Decision(
             False,
-            f"a multi-NIC queue cannot run in public subnets: {MULTI_NIC_PUBLIC}",
+            f"a multi-NIC queue cannot run in public subnets ({MULTI_NIC_PUBLIC}): its "
+            "network is private with NAT",
             advice="put the queue in private subnets with 0.0.0.0/0 through a NAT gateway "
             "(the private mode)",
         )
