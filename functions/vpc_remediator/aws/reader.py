@@ -334,17 +334,17 @@ class SnapshotReader:
         """Gateway endpoints, read only when some table routes to an endpoint at all."""
         if not any(r.target_kind is TargetKind.VPC_ENDPOINT for t in tables for r in t.routes):
             return []
-        return [
-            parse_gateway_endpoint(e)
-            for e in self._filtered(
-                "describe_vpc_endpoints",
-                "VpcEndpoints",
-                "vpc-id",
-                wanted,
-                whole_region,
-                extra=[{"Name": "vpc-endpoint-type", "Values": ["Gateway"]}],
-            )
-        ]
+        return [parse_gateway_endpoint(e) for e in self._endpoints("Gateway", wanted, whole_region)]
+
+    def _endpoints(self, kind: str, wanted: set[str], whole_region: bool) -> Iterator[Any]:
+        return self._filtered(
+            "describe_vpc_endpoints",
+            "VpcEndpoints",
+            "vpc-id",
+            wanted,
+            whole_region,
+            extra=[{"Name": "vpc-endpoint-type", "Values": [kind]}],
+        )
 
     def _efa_subnets(self, wanted: set[str], whole_region: bool) -> frozenset[str]:
         """The subnets with an Elastic Fabric Adapter interface in them (`interface-type`)."""
@@ -379,14 +379,7 @@ class SnapshotReader:
         """Each VPC's interface endpoints in service, by the service's short name."""
         prefix = f"com.amazonaws.{self.region}."
         found: dict[str, set[str]] = {}
-        for e in self._filtered(
-            "describe_vpc_endpoints",
-            "VpcEndpoints",
-            "vpc-id",
-            wanted,
-            whole_region,
-            extra=[{"Name": "vpc-endpoint-type", "Values": ["Interface"]}],
-        ):
+        for e in self._endpoints("Interface", wanted, whole_region):
             if e.get("State", "available").lower() in ("available", "pending"):
                 name = str(e.get("ServiceName", ""))
                 found.setdefault(str(e.get("VpcId", "")), set()).add(name.removeprefix(prefix))
