@@ -103,11 +103,12 @@ def decide(
     available = [s for s in candidates if s.state == "available"]
     usable = _usable(view, mode, available, scope)
     if not usable:
-        return Decision(
-            False,
-            f"{fails} '{_none_usable(mode)}' (SkyPilot 0.8: 'No usable subnets found'): no "
-            f"subnet of {where} {_lacks(mode)}",
+        said = (
+            "'No usable subnets found'"
+            if every_vpc
+            else f"'{_none_usable(mode)}' (SkyPilot 0.8: 'No usable subnets found')"
         )
+        return Decision(False, f"{fails} {said}: no subnet of {where} {_lacks(mode)}")
     return _chosen(view, mode, usable, scope, every_vpc)
 
 
