@@ -259,9 +259,10 @@ def _vpc_remediator_audit_organization(
         largest = max(r["accounts"] for r in org_rows)
         lines += [
             "",
-            "Calls grow as 7 per account-region (the six Describe calls of one region's audit, "
-            "DescribeVpcBlockPublicAccessOptions among them, and a CloudTrail lookup of who made "
-            "the seed's subnet where there is one) plus one AssumeRole per member account, "
+            "Calls grow per account-region as one region's audit's do (its batched Describe "
+            "calls, DescribeVpcBlockPublicAccessOptions among them, two DescribeVpcAttribute per "
+            "VPC for the launchers' DNS rules, and a CloudTrail lookup of who made the seed's "
+            "subnet where there is one) plus one AssumeRole per member account, "
             "whatever `--max-parallel`. Time: with moto's answers in the same Python process "
             "on 2 cores the work is CPU-bound, so pairs in flight help little at 0 ms and more "
             "than 8 only add contention; where each call waits on the network (50 ms) 8 in "
@@ -492,12 +493,12 @@ def _closing(results: dict[str, Any], lines: list[str], targets: list[tuple[str,
         "",
         "- **Lambda bill.** Lambda charges GB-seconds (memory x duration) plus requests. A "
         f"steady-state reconcile took about {reconcile_ms:.0f} ms here against a local emulator; "
-        "on AWS the EC2 round trips dominate (tens of milliseconds each), so count roughly six "
-        "to twelve round trips per event. At 256 MB that is well under 0.1 GB-s per event: "
+        "on AWS the EC2 round trips dominate (tens of milliseconds each), so count roughly seven "
+        "to fourteen round trips per event. At 256 MB that is well under 0.1 GB-s per event: "
         "thousands of VPC changes a month stay within a few GB-hours.",
         "- **EC2 API throttling.** EC2 throttles each API per account and region with a token "
         "bucket (for a non-mutating call such as DescribeHosts the documentation gives 100 "
-        "tokens refilled at 20 per second). A reconcile spends one token from each of six "
+        "tokens refilled at 20 per second). A reconcile spends one token from each of seven "
         "Describe buckets whatever the VPC's size, so event bursts, not account size, are what "
         "could reach the limits; a sweep spends one token per page, a page per 100 route tables "
         "or 1,000 of the others. Throttled calls are retried by botocore's standard mode "
