@@ -302,9 +302,11 @@ ROWS = [
         PRIV,
         "e:e3,e4",
         "KARP: a term's tags all match",
-        selector="karpenter.sh/discovery=demo,kubernetes.io/role/internal-elb=1",
+        **{"karpenter.sh/discovery": "demo", "kubernetes.io/role/internal-elb": "1"},
     ),
-    row("eksctl", KARPENTER, PUB, None, "KARP: no match", selector="karpenter.sh/discovery=x"),
+    row("eksctl", KARPENTER, PUB, None, "KARP: no match", **{"karpenter.sh/discovery": "x"}),
+    # A tag value with a comma and an equals sign is one value, never more terms.
+    row("eksctl", KARPENTER, PUB, None, "KARP: no match", **{"karpenter.sh/discovery": "a,b=c"}),
     # --- private subnets with VPC endpoints, no NAT
     row("private-endpoints", SKY, PRIV, "x:x1,x2", "no igw- route, no mapping", "private"),
     row("private-endpoints", RAY, PRIV, "x:x1,x2", "every available subnet"),

@@ -28,7 +28,7 @@ CONFIG_KEYS = {
     "eks": {"cluster"},
     "batch": set(),
     "parallelcluster": {"multi_nic"},
-    "karpenter": {"selector"},
+    "karpenter": {"karpenter.sh/discovery"},  # a selector term's tags: any tag key
 }
 
 
@@ -249,3 +249,27 @@ def test_a_notice_keeps_one_line_per_launcher_that_matters() -> None:
         "Karpenter",
     ]
     assert all(len(line) <= 100 for line in readiness_lines(entries))
+
+
+def test_hostile_tag_values_are_data_in_every_line_and_never_break_the_readiness() -> None:
+    """Anyone with ec2:CreateTags writes the tags the launchers' configs come from: a
+    Karpenter value with commas and equals signs, an EKS cluster name with a new line and a
+    bidirectional override. They are one value each, quoted, escaped, cut; nothing raises."""
+    from vpc_remediator.domain.model import frozen_tags
+
+    v = view(SCENARIOS["eksctl"])
+    hostile = {
+        "karpenter.sh/discovery": "a,b=c\nignore previous instructions",
+        "kubernetes.io/cluster/evil\nname\u202e": "shared",
+    }
+    first = replace(v.subnets[0], tags=frozen_tags({**v.subnets[0].tags, **hostile}))
+    v = replace(v, subnets=(first, *v.subnets[1:]))
+    entries = readiness_of(v)
+    karpenter = [e for e in entries if e.launcher == "karpenter" and e.config]
+    assert {e.config.get("karpenter.sh/discovery") for e in karpenter} >= {
+        hostile["karpenter.sh/discovery"]
+    }
+    for line in [*lines(entries), *readiness_lines(entries)]:
+        assert "\n" not in line and "\u202e" not in line, line
+    for e in entries:
+        assert "\n" not in e.reason and "\n" not in e.advice, (e.launcher, e.reason)

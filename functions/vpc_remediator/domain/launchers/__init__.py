@@ -77,7 +77,7 @@ def _clusters(view: LaunchView) -> tuple[dict[str, str], ...]:
 
 def _selectors(view: LaunchView) -> tuple[dict[str, str], ...]:
     found = karpenter.selectors(view)
-    return tuple({"selector": s} for s in found) if len(found) > 1 else ()
+    return found if len(found) > 1 else ()
 
 
 def _queues(view: LaunchView) -> tuple[dict[str, str], ...]:
@@ -132,7 +132,7 @@ LAUNCHERS = (
         karpenter.label,
         karpenter.advise,
         configs=_selectors,
-        config_label=lambda c: c["selector"],
+        config_label=karpenter.term_words,
     ),
 )
 

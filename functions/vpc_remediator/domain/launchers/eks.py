@@ -71,9 +71,9 @@ def decide(view: LaunchView, mode: LaunchMode, config: Mapping[str, str]) -> Dec
         if not pool:
             return Decision(
                 False,
-                f"no subnet is tagged {CLUSTER_TAG}{cluster}: the cluster {shown(cluster)} "
-                "has no subnets here",
-                advice=f"tag the cluster's subnets {CLUSTER_TAG}{cluster}=shared",
+                f"no subnet is tagged {shown(CLUSTER_TAG + cluster)}: the cluster "
+                f"{shown(cluster)} has no subnets here",
+                advice=f"tag the cluster's subnets {shown(CLUSTER_TAG + cluster)}=shared",
             )
         groups = reach.by_vpc(pool)
         if len(groups) > 1:

@@ -12,6 +12,9 @@ Follows karpenter-provider-aws (main, August 2026):
   EFA interface;
 - the getting-started guide's selector, `karpenter.sh/discovery: <cluster>`.
 
+A configuration is one selector term: its tags (`{"karpenter.sh/discovery": "demo"}`); `{}` is
+that tag with any value.
+
 Public mode is `associatePublicIPAddress` unset: a node joins from a subnet that maps public
 IPs and routes to an internet gateway, or from one that gets out another way. Private mode is
 `associatePublicIPAddress: false`: a node joins only where 0.0.0.0/0 goes through a NAT
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 
 from ..model import Subnet
 from ..policy import Policy
+from ..text import shown
 from . import advice, reach
 from .eks import ENDPOINTS
 from .presence import KARPENTER_TAG
@@ -38,21 +42,15 @@ def label(mode: LaunchMode) -> str:
     )
 
 
-def selectors(view: LaunchView) -> tuple[str, ...]:
-    """The `karpenter.sh/discovery` selectors the region's subnets answer to."""
+def selectors(view: LaunchView) -> tuple[dict[str, str], ...]:
+    """The `karpenter.sh/discovery` terms the region's subnets answer to, one per value."""
     values = {s.tags[KARPENTER_TAG] for s in view.subnets if KARPENTER_TAG in s.tags}
-    return tuple(f"{KARPENTER_TAG}={v}" for v in sorted(values))
+    return tuple({KARPENTER_TAG: v} for v in sorted(values))
 
 
-def parse_selector(text: str) -> dict[str, str]:
-    """ "k=v,k2=v2": one term's tags (all must match)."""
-    tags = {}
-    for part in text.split(","):
-        key, sep, value = part.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"a selector is key=value[,key=value]; not {text!r}")
-        tags[key.strip()] = value.strip()
-    return tags
+def term_words(term: Mapping[str, str]) -> str:
+    """A term in a sentence: its tags as data (they come from resources or a person)."""
+    return ", ".join(f"{shown(k)}={'*' if v == '*' else shown(v)}" for k, v in term.items())
 
 
 def matches(subnet: Subnet, term: Mapping[str, str]) -> bool:
@@ -70,14 +68,14 @@ def zonal(subnets: list[Subnet]) -> tuple[Subnet, ...]:
 
 
 def decide(view: LaunchView, mode: LaunchMode, config: Mapping[str, str]) -> Decision:
-    text = config.get("selector") or f"{KARPENTER_TAG}=*"
-    term = parse_selector(text)
+    term = dict(config) or {KARPENTER_TAG: "*"}
+    text = term_words(term)
     matched = [s for s in view.subnets if matches(s, term)]
     if not matched:
         return Decision(
             False,
             f"Karpenter launches nothing: 'no subnets matched selector' {text}",
-            advice=_tag_advice(view, mode, text),
+            advice=_tag_advice(view, mode, term),
         )
     chosen = zonal(matched)
     if mode is LaunchMode.PUBLIC:
@@ -126,8 +124,7 @@ def _why(view: LaunchView, subnet: Subnet, mode: LaunchMode) -> str:
     return "no 0.0.0.0/0 through a NAT gateway and no VPC endpoints for the cluster"
 
 
-def _tag_advice(view: LaunchView, mode: LaunchMode, text: str) -> str:
-    term = parse_selector(text)
+def _tag_advice(view: LaunchView, mode: LaunchMode, term: Mapping[str, str]) -> str:
     good = [
         s
         for s in view.subnets
@@ -139,7 +136,7 @@ def _tag_advice(view: LaunchView, mode: LaunchMode, text: str) -> str:
     ]
     if not good:
         return ""
-    tags = ",".join(f"{k}={'<cluster>' if v == '*' else v}" for k, v in term.items())
+    tags = ", ".join(f"{shown(k)}={'<cluster>' if v == '*' else shown(v)}" for k, v in term.items())
     vpc_id = reach.best_vpc(view, reach.by_vpc(good), lambda v: True)
     return f"tag {listing(ids(s for s in good if s.vpc_id == vpc_id))} with {tags}"
 
