@@ -137,3 +137,28 @@ def test_role_tags_for_the_load_balancer_controller_are_opt_in(
     aws.log.clear()
     aws.invoke(vpc_changes, "CreateSubnet", vpc=ids["vpc"], subnet=ids["subnet"])
     assert "CreateTags" not in aws.log.names
+
+
+def test_a_vpc_attribute_that_cannot_be_read_is_unknown_never_a_failed_reconcile(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A VPC deleted between DescribeVpcs and DescribeVpcAttribute (AWS answers
+    InvalidVpcID.NotFound), or a shared VPC's attributes: only the readiness wanted them."""
+    from botocore.exceptions import ClientError
+
+    from vpc_remediator.aws.clients import clients_for
+
+    configure(monkeypatch, VPCR_LAUNCHERS="eks")
+    ids = public_vpc(aws)
+
+    def gone(**_: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "InvalidVpcID.NotFound", "Message": "gone"}}, "DescribeVpcAttribute"
+        )
+
+    clients_for("eu-south-1").ec2.meta.events.register("before-call.ec2.DescribeVpcAttribute", gone)
+    aws.invoke(vpc_changes, "AttachInternetGateway", vpc=ids["vpc"], igw=ids["igw"])
+    assert aws.maps_public_ip(ids["subnet"])  # fixed all the same
+    (notice,) = aws.notices()
+    eks = entry(json.loads(notice["Message"])["readiness"], "eks")
+    assert "DNS" not in eks["reason"]  # not read: never said to be off

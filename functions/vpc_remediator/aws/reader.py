@@ -364,9 +364,15 @@ class SnapshotReader:
         )
 
     def _with_dns(self, vpc: Vpc) -> Vpc:
-        """DNS support and hostnames (EKS nodes and ParallelCluster need both)."""
-        support = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsSupport")
-        names = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsHostnames")
+        """DNS support and hostnames (EKS nodes and ParallelCluster need both). Only the
+        readiness reads them: a VPC deleted since it was listed, or one shared with this
+        account whose attributes its owner keeps, is left with them unknown, never a failed
+        read."""
+        try:
+            support = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsSupport")
+            names = self._ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsHostnames")
+        except ClientError:
+            return vpc
         return replace(
             vpc,
             dns_support=bool(support.get("EnableDnsSupport", {}).get("Value")),
@@ -375,11 +381,15 @@ class SnapshotReader:
 
     def _interface_endpoints(
         self, wanted: set[str], whole_region: bool
-    ) -> dict[str, frozenset[str]]:
+    ) -> dict[str, frozenset[str]] | None:
         """Each VPC's interface endpoints in service, by the service's short name."""
         prefix = f"com.amazonaws.{self.region}."
         found: dict[str, set[str]] = {}
-        for e in self._endpoints("Interface", wanted, whole_region):
+        try:
+            listed = list(self._endpoints("Interface", wanted, whole_region))
+        except ClientError:
+            return None  # only the readiness reads them: unknown, never a failed read
+        for e in listed:
             if e.get("State", "available").lower() in ("available", "pending"):
                 name = str(e.get("ServiceName", ""))
                 found.setdefault(str(e.get("VpcId", "")), set()).add(name.removeprefix(prefix))
