@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..domain.launchers.presence import needs_vpc_facts
 from ..domain.model import (
     GatewayEndpoint,
     InternetGateway,
@@ -38,6 +37,7 @@ from ..domain.model import (
     VpcSnapshot,
     frozen_tags,
 )
+from ..domain.presence import needs_vpc_facts
 from ..domain.triggers import (
     RegionTarget,
     RouteTableTarget,

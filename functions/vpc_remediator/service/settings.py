@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..domain.launchers.presence import families as launcher_families
 from ..domain.policy import (
     DEFAULT_INTENT_TAG_KEY,
     DEFAULT_PRIVATE_NAME_WORDS,
@@ -21,6 +20,7 @@ from ..domain.policy import (
     Policy,
     RouteStrategy,
 )
+from ..domain.presence import families as launcher_families
 from ..domain.provenance import CallerKind
 from ..domain.settle import MAX_SETTLE_SECONDS
 

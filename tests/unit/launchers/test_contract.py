@@ -12,10 +12,10 @@ from tests.launch_expectations import LABELS
 from tests.launch_scenarios import SCENARIOS, view
 from vpc_remediator.domain.launchers import LAUNCHERS, families, lines
 from vpc_remediator.domain.launchers import _entries as entries_of
-from vpc_remediator.domain.launchers.presence import NEED_VPC_FACTS, matter, needs_vpc_facts
 from vpc_remediator.domain.launchers.view import LaunchMode, LaunchView, Readiness
 from vpc_remediator.domain.model import BlockMode, PublicAccessBlock
 from vpc_remediator.domain.policy import DefaultVpc, Policy
+from vpc_remediator.domain.presence import NEED_VPC_FACTS, matter, needs_vpc_facts
 from vpc_remediator.domain.telling import readiness_lines
 
 FIELDS = {"launcher", "mode", "config", "ready", "vpc_id", "subnet_ids", "reason", "advice"}

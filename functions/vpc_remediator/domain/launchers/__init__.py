@@ -18,11 +18,11 @@ from types import MappingProxyType
 
 from ..model import RegionSnapshot
 from ..policy import Policy
+from ..presence import FAMILIES, matter
+from ..presence import families as parse_families
 from ..text import shown, yaml_string
 from . import batch, dstack, eks, karpenter, parallelcluster, ray, skypilot
 from .advice import blocked
-from .presence import FAMILIES, matter
-from .presence import families as parse_families
 from .view import Decision, LaunchMode, LaunchView, Readiness, listing
 
 Config = Mapping[str, str]

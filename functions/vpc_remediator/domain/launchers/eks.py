@@ -37,9 +37,9 @@ from collections.abc import Mapping
 
 from ..model import Subnet
 from ..policy import Policy
+from ..presence import CLUSTER_TAG, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG
 from ..text import shown
 from . import advice, reach
-from .presence import CLUSTER_TAG, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG
 from .view import Decision, LaunchMode, LaunchView, ids, igw_routes, listing, zone_letters
 
 NAME = "eks"

@@ -27,10 +27,10 @@ from collections.abc import Mapping
 
 from ..model import Subnet
 from ..policy import Policy
+from ..presence import KARPENTER_TAG
 from ..text import shown
 from . import advice, reach
 from .eks import ENDPOINTS
-from .presence import KARPENTER_TAG
 from .view import Decision, LaunchMode, LaunchView, ids, listing, zone_letters
 
 NAME = "karpenter"

@@ -20,9 +20,9 @@ from collections.abc import Sequence, Set
 from ..actions import TagLoadBalancerRole
 from ..creators import owner
 from ..intent import Intent
-from ..launchers.presence import CLUSTER_TAG, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG
 from ..model import IPV4_DEFAULT, RouteState, Subnet, TargetKind, VpcSnapshot
 from ..policy import AutoScope
+from ..presence import CLUSTER_TAG, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG
 from .draft import Draft
 
 

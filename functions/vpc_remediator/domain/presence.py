@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Subnet
+from .model import Subnet
 
 FAMILIES = ("skypilot", "ray", "dstack", "eks", "batch", "parallelcluster", "karpenter")
 # The launchers whose rules need the VPC's DNS attributes and interface endpoints.
