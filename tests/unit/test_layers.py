@@ -181,3 +181,27 @@ def test_the_check_sees_every_room_and_a_lazy_import() -> None:
     """The check reads what it claims to: all rooms, and imports inside functions."""
     assert {_room(m) for m in MODULES} == set(MAY_IMPORT)
     assert f"{PACKAGE}.service.wiring" in GRAPH[f"{PACKAGE}.lambdas.runtime"]  # imported lazily
+
+
+@pytest.mark.parametrize("handler", ["vpc_changes", "delete_vpc", "sweep"])
+def test_a_handlers_import_brings_none_of_the_planning_or_the_launchers(handler: str) -> None:
+    """What every invocation pays, a skipped event included (`make bench` measures it): the
+    handler module's import brings the event checks and the settings, never the planner, the
+    launchers' rules or boto3 (botocore comes with Powertools). A settings module that imported the launchers package once
+    added 13 modules and about 30 ms (issue 22's read)."""
+    import subprocess
+
+    code = (
+        f"import sys; import {PACKAGE}.lambdas.handlers.{handler}; "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(SOURCE.parent), "PATH": ""},
+    )
+    loaded = set(done.stdout.split())
+    heavy = {f"{PACKAGE}.domain.launchers", f"{PACKAGE}.domain.planner", "boto3"}
+    assert loaded & heavy == set()
