@@ -120,6 +120,16 @@ def seed() -> VpcSnapshot:
     return vpc_snapshot(subnet(S1, name="web-a"), subnet(S2, name="web-b"))
 
 
+def seed_fixed_then_undone() -> tuple[World, list[dict[str, Any]], list[dict[str, Any]]]:
+    """The seed fixed and journaled, then undone whole: the world, the fix's changes and the
+    undo's own journal entries."""
+    snap = seed()
+    world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
+    plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
+    outcomes = FakeWriter(world).apply(plan.actions)
+    return world, changes, journaled_undo(world, outcomes, plan)
+
+
 def test_the_order_is_addresses_off_subnets_back_routes_then_tables() -> None:
     snap = seed()
     world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
@@ -198,11 +208,7 @@ def test_a_route_put_back_on_a_persons_table_is_removed_by_the_undo() -> None:
 
 
 def test_what_was_already_undone_is_said_and_not_undone_twice() -> None:
-    snap = seed()
-    world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
-    plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
-    outcomes = FakeWriter(world).apply(plan.actions)
-    undoing = journaled_undo(world, outcomes, plan)
+    world, changes, undoing = seed_fixed_then_undone()
     everything = [*reversed(undoing), *changes]
     again = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=everything)
     assert again.actions == ()
@@ -245,11 +251,7 @@ def _all():
 
 def test_an_undo_is_never_undone_by_a_later_one() -> None:
     """Undoing the VPC twice must not redo the fix: the undo's own changes are the person's."""
-    snap = seed()
-    world, changes = fixed_then_journaled(snap, plan_vpc(snap, _policy(), _all()).actions)
-    plan = plan_undo(changes, world.vpcs[VPC], journal_of_vpc=changes)
-    outcomes = FakeWriter(world).apply(plan.actions)
-    undoing = journaled_undo(world, outcomes, plan)
+    world, changes, undoing = seed_fixed_then_undone()
     everything = [*reversed(undoing), *changes]
     assert chosen_changes(everything, vpc_id=VPC) == changes
     by_id = [c for c in undoing if c["change"] == "addressing-set"][:1]

@@ -237,13 +237,7 @@ def _callers(env: Mapping[str, str]) -> frozenset[CallerKind]:
 
 def parse_tag_keys(raw: str, name: str) -> frozenset[str]:
     """Comma-separated tag keys; none for none."""
-    if raw.strip().lower() == "none":
-        return frozenset()
-    keys = frozenset(k.strip() for k in raw.split(",") if k.strip())
-    bad = sorted(k for k in keys if not _TAG_KEY.match(k))
-    if bad:
-        raise SettingsError(f"{name}: {bad[0]!r} is not a valid EC2 tag key")
-    return keys
+    return _listed(raw, name, _TAG_KEY, "a valid EC2 tag key")
 
 
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -251,13 +245,17 @@ _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
 def parse_subnet_ids(raw: str, name: str) -> frozenset[str]:
     """Comma-separated subnet ids; none for none."""
+    return _listed(raw, name, _SUBNET_ID, "a subnet id")
+
+
+def _listed(raw: str, name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
     if raw.strip().lower() == "none":
         return frozenset()
-    ids = frozenset(i.strip() for i in raw.split(",") if i.strip())
-    bad = sorted(i for i in ids if not _SUBNET_ID.match(i))
+    values = frozenset(v.strip() for v in raw.split(",") if v.strip())
+    bad = sorted(v for v in values if not pattern.match(v))
     if bad:
-        raise SettingsError(f"{name}: {bad[0]!r} is not a subnet id")
-    return ids
+        raise SettingsError(f"{name}: {bad[0]!r} is not {what}")
+    return values
 
 
 def _tag_keys(env: Mapping[str, str]) -> frozenset[str]:

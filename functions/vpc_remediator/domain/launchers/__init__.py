@@ -21,7 +21,7 @@ from ..policy import Policy
 from ..presence import FAMILIES, matter
 from ..presence import families as parse_families
 from ..text import shown, yaml_string
-from . import batch, dstack, eks, karpenter, parallelcluster, ray, skypilot
+from . import batch, dstack, eks, karpenter, parallelcluster, ray, reach, skypilot
 from .advice import blocked
 from .view import Decision, LaunchMode, LaunchView, Readiness, listing
 
@@ -181,14 +181,12 @@ def _decide(view: LaunchView, launcher: Launcher, mode: LaunchMode, config: Conf
             return decision
         behind = listing(tuple(s.id for s in stranded))
         return replace(decision, warning=f"instances in {behind} would not get out: {why}")
-    nat = view.egress_nat(stranded[0])
+    stuck = reach.stranded(view, stranded)
+    assert stuck is not None  # noqa: S101 - `stranded` is not empty
     return Decision(
         False,
         f"{decision.reason}, but nothing there reaches the internet: {why}",
-        advice=(
-            f"route 0.0.0.0/0 of the route table of {view.nat_subnets[nat]} (NAT gateway "
-            f"{nat}'s subnet) to the VPC's internet gateway"
-        ),
+        advice=stuck.advice,
     )
 
 

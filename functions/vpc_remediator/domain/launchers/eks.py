@@ -40,7 +40,7 @@ from ..policy import Policy
 from ..presence import CLUSTER_TAG, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG
 from ..text import shown
 from . import advice, reach
-from .view import Decision, LaunchMode, LaunchView, ids, igw_routes, listing, zone_letters
+from .view import Decision, LaunchMode, LaunchView, ids, listing, zone_letters
 
 NAME = "eks"
 CLUSTER_MIN_FREE = 6  # network-reqs.html: "at least six IP addresses"
@@ -200,7 +200,9 @@ def load_balancer_subnets(
     mine = view.subnets_of(vpc_id)
     subnets = [s for s in mine if s.tags.get(role) in ("", "1")]
     if not subnets:
-        subnets = [s for s in mine if _igw_routed(view, s, vpc_id) is not internal]
+        # `isSubnetContainsRouteToIGW`: the explicit table, else the VPC's main table, has a
+        # route whose gateway id starts with "igw" (any destination, any state).
+        subnets = [s for s in mine if reach.routed_public(view, s) is not internal]
     eligible = [s for s in subnets if _cluster_ok(s, cluster)]
     other_cluster = len(subnets) - len(eligible)
     roomy = [s for s in eligible if s.available_ips is None or s.available_ips >= LB_MIN_FREE]
@@ -220,14 +222,6 @@ def load_balancer_subnets(
             f"application load balancer (tag a subnet {role}=1 in a second zone)"
         )
     return tuple(sorted(s.id for s in chosen.values())), ""
-
-
-def _igw_routed(view: LaunchView, subnet: Subnet, vpc_id: str) -> bool:
-    """`isSubnetContainsRouteToIGW`: the explicit table, else the VPC's main table, has a
-    route whose gateway id starts with "igw" (any destination, any state)."""
-    explicit = view.explicit_tables(subnet.id)
-    tables = explicit[:1] or view.main_tables(vpc_id)[:1]
-    return bool(igw_routes(tables))
 
 
 def _cluster_ok(subnet: Subnet, cluster: str | None) -> bool:
